@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs everything Registrar needs to build, run and test, on Debian 12 with Rust (rustup)
+# and Node 20. Idempotent: each step is skipped when already done. Needs only crates.io and npm.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen pin in Cargo.toml / Cargo.lock
+WORKER_BUILD_VERSION=0.8.7
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n== %s\n' "$*"; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# Both tools share one target directory so their common dependencies compile once (~5 min
+# together on 2 cores instead of ~16). worker-build would otherwise download wasm-bindgen and
+# wasm-opt from GitHub, which this kind of machine cannot reach.
+shared_target="${CARGO_TARGET_DIR_TOOLS:-$HOME/.cache/registrar-tools-target}"
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
+  step "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
+  # Not --locked: a locked dependency version is missing from the registry (BUILD-NOTES).
+  CARGO_TARGET_DIR="$shared_target" cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+if ! worker-build --version 2>/dev/null | grep -q "$WORKER_BUILD_VERSION"; then
+  step "cargo install worker-build $WORKER_BUILD_VERSION (a few minutes, once)"
+  CARGO_TARGET_DIR="$shared_target" cargo install worker-build --version "$WORKER_BUILD_VERSION" --locked --force
+fi
+
+# npm ci is skipped when node_modules already matches the lock file.
+if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.registrar-lock; then
+  step "npm ci"
+  npm ci --no-audit --no-fund
+  cp package-lock.json node_modules/.registrar-lock
+fi
+
+# The local key for stored hashes. Never committed (.gitignore); production uses
+# `wrangler secret put REGISTRAR_HMAC_KEY`.
+if ! grep -qs '^REGISTRAR_HMAC_KEY=' .dev.vars; then
+  step "generate REGISTRAR_HMAC_KEY in .dev.vars"
+  printf 'REGISTRAR_HMAC_KEY=%s\n' "$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')" >> .dev.vars
+fi

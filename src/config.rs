@@ -1,0 +1,186 @@
+//! Operator configuration, read from Worker variables (see README "Configuration").
+//! Parsing is pure: the Worker layer hands in a lookup function.
+
+use crate::metadata::enums::GrantType;
+use crate::token::HashKey;
+use serde_json::{Map, Value};
+use url::Url;
+
+pub const DEFAULT_SCOPES_SUPPORTED: &str = "openid profile email address phone offline_access";
+pub const DEFAULT_SCOPE: &str = "openid";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `ISSUER`: the issuer identifier, exactly as configured. Without it, the request origin.
+    pub issuer: Option<String>,
+    /// `DEFAULT_SCOPE`: registered when a client asks for no scope.
+    pub default_scope: String,
+    /// `SCOPES_SUPPORTED`: the scopes a client may register.
+    pub scopes_supported: Vec<String>,
+    /// `GRANT_TYPES_SUPPORTED`: the grant types a client may register (implicit only if listed).
+    pub grant_types_supported: Vec<GrantType>,
+    /// `ROTATE_REGISTRATION_ACCESS_TOKEN`: issue a new token on every successful update.
+    pub rotate_registration_token: bool,
+    /// `CORS_ALLOW_ORIGIN`: `*` or one origin.
+    pub cors_allow_origin: String,
+    /// `AUTHORIZATION_SERVER_METADATA`: the authorization server's own endpoints for discovery.
+    pub server_metadata: Map<String, Value>,
+    /// `REGISTRAR_HMAC_KEY` (a secret): the key for stored hashes.
+    pub hash_key: HashKey,
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
+}
+
+impl Config {
+    /// Builds the configuration from variables; an error names the variable at fault.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+        let get = |name: &str| var(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+
+        let issuer = get("ISSUER").map(|i| check_issuer(&i).map(|()| i)).transpose()?;
+
+        let scopes_supported = words(
+            &get("SCOPES_SUPPORTED").unwrap_or_else(|| DEFAULT_SCOPES_SUPPORTED.to_string()),
+        );
+        let default_scope = get("DEFAULT_SCOPE").unwrap_or_else(|| DEFAULT_SCOPE.to_string());
+        if let Some(s) = default_scope
+            .split(' ')
+            .find(|s| !scopes_supported.iter().any(|x| x == s))
+        {
+            return Err(format!("DEFAULT_SCOPE: {s:?} is not in SCOPES_SUPPORTED"));
+        }
+
+        let grant_types_supported = match get("GRANT_TYPES_SUPPORTED") {
+            None => GrantType::ALL
+                .iter()
+                .copied()
+                .filter(|g| *g != GrantType::Implicit)
+                .collect(),
+            Some(list) => list
+                .split_whitespace()
+                .map(|g| {
+                    GrantType::from_wire(g)
+                        .ok_or_else(|| format!("GRANT_TYPES_SUPPORTED: unknown grant type {g:?}"))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+
+        let rotate_registration_token = match get("ROTATE_REGISTRATION_ACCESS_TOKEN").as_deref() {
+            None | Some("true") => true,
+            Some("false") => false,
+            Some(other) => {
+                return Err(format!(
+                    "ROTATE_REGISTRATION_ACCESS_TOKEN: expected true or false, got {other:?}"
+                ))
+            }
+        };
+
+        let cors_allow_origin = get("CORS_ALLOW_ORIGIN").unwrap_or_else(|| "*".to_string());
+
+        let server_metadata = match get("AUTHORIZATION_SERVER_METADATA") {
+            None => Map::new(),
+            Some(json) => match serde_json::from_str(&json) {
+                Ok(Value::Object(map)) => map,
+                Ok(_) => return Err("AUTHORIZATION_SERVER_METADATA: must be a JSON object".into()),
+                Err(e) => return Err(format!("AUTHORIZATION_SERVER_METADATA: {e}")),
+            },
+        };
+
+        let key = get("REGISTRAR_HMAC_KEY")
+            .ok_or("REGISTRAR_HMAC_KEY is not set (a Worker secret; see README)")?;
+        let hash_key = HashKey::new(key.as_bytes()).map_err(|e| format!("REGISTRAR_HMAC_KEY: {e}"))?;
+
+        Ok(Config {
+            issuer,
+            default_scope,
+            scopes_supported,
+            grant_types_supported,
+            rotate_registration_token,
+            cors_allow_origin,
+            server_metadata,
+            hash_key,
+        })
+    }
+
+    pub fn implicit_enabled(&self) -> bool {
+        self.grant_types_supported.contains(&GrantType::Implicit)
+    }
+
+    /// The issuer for a request that arrived at `origin` (used when `ISSUER` is not set).
+    pub fn issuer_for(&self, origin: &str) -> String {
+        self.issuer.clone().unwrap_or_else(|| origin.to_string())
+    }
+}
+
+/// RFC 8414 §2: an https URL (http allowed on loopback for local use) with no query or fragment.
+/// Registrar serves its endpoints at the root, so the issuer must not have a path either.
+fn check_issuer(issuer: &str) -> Result<(), String> {
+    let url = Url::parse(issuer).map_err(|e| format!("ISSUER: {e}"))?;
+    let loopback = crate::metadata::redirect_uri::is_loopback(&url);
+    if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
+        return Err("ISSUER: must be https (http only on loopback)".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("ISSUER: must not have a query or fragment".into());
+    }
+    if url.path() != "/" || issuer.ends_with('/') {
+        return Err("ISSUER: must be an origin such as https://auth.example.com (no path, no trailing slash)".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let mut m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        m.entry("REGISTRAR_HMAC_KEY".into())
+            .or_insert_with(|| "k".repeat(32));
+        move |k| m.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_leave_implicit_off() {
+        let c = Config::from_vars(vars(&[])).unwrap();
+        assert!(!c.implicit_enabled());
+        assert_eq!(c.default_scope, "openid");
+        assert!(c.rotate_registration_token);
+        assert_eq!(c.cors_allow_origin, "*");
+    }
+
+    #[test]
+    fn implicit_is_enabled_by_listing_it() {
+        let c = Config::from_vars(vars(&[("GRANT_TYPES_SUPPORTED", "authorization_code implicit")]))
+            .unwrap();
+        assert!(c.implicit_enabled());
+    }
+
+    #[test]
+    fn refuses_bad_values_naming_the_variable() {
+        for (var, value) in [
+            ("ISSUER", "https://auth.example.com/"),
+            ("ISSUER", "http://auth.example.com"),
+            ("ISSUER", "https://auth.example.com/tenant"),
+            ("GRANT_TYPES_SUPPORTED", "password"),
+            ("ROTATE_REGISTRATION_ACCESS_TOKEN", "yes"),
+            ("AUTHORIZATION_SERVER_METADATA", "[1]"),
+            ("DEFAULT_SCOPE", "admin"),
+            ("REGISTRAR_HMAC_KEY", "short"),
+        ] {
+            let err = Config::from_vars(vars(&[(var, value)])).unwrap_err();
+            assert!(err.contains(var), "{var}={value}: {err}");
+        }
+    }
+
+    #[test]
+    fn missing_key_is_an_error() {
+        let err = Config::from_vars(|_| None).unwrap_err();
+        assert!(err.contains("REGISTRAR_HMAC_KEY"));
+    }
+}

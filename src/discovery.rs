@@ -1,0 +1,41 @@
+//! RFC 8414 / OIDC Discovery 1.0 metadata: the operator's authorization server endpoints, with
+//! the values Registrar itself enforces laid over them (so discovery never promises more than
+//! registration accepts).
+
+use crate::config::Config;
+use crate::metadata::enums::{AuthMethod, ResponseType};
+use crate::policy::{ENCRYPTION_ALGS, ENCRYPTION_ENCS, REQUEST_OBJECT_SIGNING_ALGS, SIGNING_ALGS};
+use serde_json::{json, Map, Value};
+
+pub fn document(config: &Config, issuer: &str) -> Map<String, Value> {
+    let mut doc = config.server_metadata.clone();
+    let grant_types: Vec<&str> = config
+        .grant_types_supported
+        .iter()
+        .map(|g| g.as_str())
+        .collect();
+    let auth_methods: Vec<&str> = AuthMethod::ALL.iter().map(|a| a.as_str()).collect();
+    let ours = json!({
+        "issuer": issuer,
+        "registration_endpoint": format!("{issuer}/register"),
+        "scopes_supported": config.scopes_supported,
+        "grant_types_supported": grant_types,
+        "response_types_supported": ResponseType::all(config.implicit_enabled()),
+        "token_endpoint_auth_methods_supported": auth_methods,
+        "token_endpoint_auth_signing_alg_values_supported": SIGNING_ALGS,
+        "subject_types_supported": ["public", "pairwise"],
+        "id_token_signing_alg_values_supported": SIGNING_ALGS,
+        "id_token_encryption_alg_values_supported": ENCRYPTION_ALGS,
+        "id_token_encryption_enc_values_supported": ENCRYPTION_ENCS,
+        "userinfo_signing_alg_values_supported": SIGNING_ALGS,
+        "userinfo_encryption_alg_values_supported": ENCRYPTION_ALGS,
+        "userinfo_encryption_enc_values_supported": ENCRYPTION_ENCS,
+        "request_object_signing_alg_values_supported": REQUEST_OBJECT_SIGNING_ALGS,
+        "request_object_encryption_alg_values_supported": ENCRYPTION_ALGS,
+        "request_object_encryption_enc_values_supported": ENCRYPTION_ENCS,
+    });
+    if let Value::Object(ours) = ours {
+        doc.extend(ours);
+    }
+    doc
+}

@@ -1,0 +1,156 @@
+//! The one error type of Registrar. Each variant knows its HTTP status and its wire form
+//! (`{"error": ..., "error_description": ...}`, RFC 7591 §3.2.2 and RFC 6750 §3.1).
+
+use serde_json::{json, Value};
+use std::fmt;
+
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// 400 `invalid_request`: the request itself is malformed (not the metadata).
+    InvalidRequest(String),
+    /// 400 `invalid_redirect_uri` (RFC 7591 §3.2.2).
+    InvalidRedirectUri(String),
+    /// 400 `invalid_client_metadata` (RFC 7591 §3.2.2).
+    InvalidClientMetadata(String),
+    /// 400 `invalid_software_statement` (RFC 7591 §3.2.2).
+    InvalidSoftwareStatement(String),
+    /// 401 `invalid_token` (RFC 7592 §2 and RFC 6750 §3.1). Deliberately carries no detail:
+    /// a wrong token, an unknown client and a deleted client must look the same.
+    InvalidToken,
+    /// 404 for paths Registrar does not serve.
+    NotFound,
+    /// 405 with the methods the route does allow.
+    MethodNotAllowed(&'static str),
+    /// 413: the body is larger than [`MAX_BODY_BYTES`].
+    PayloadTooLarge,
+    /// 415: the body is not `application/json`.
+    UnsupportedMediaType,
+    /// 500: a fault on our side. The text is logged, never sent.
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn invalid_metadata(member: &str, detail: impl fmt::Display) -> Self {
+        ApiError::InvalidClientMetadata(format!("{member}: {detail}"))
+    }
+
+    pub fn invalid_redirect(member: &str, detail: impl fmt::Display) -> Self {
+        ApiError::InvalidRedirectUri(format!("{member}: {detail}"))
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::InvalidRequest(_)
+            | ApiError::InvalidRedirectUri(_)
+            | ApiError::InvalidClientMetadata(_)
+            | ApiError::InvalidSoftwareStatement(_) => 400,
+            ApiError::InvalidToken => 401,
+            ApiError::NotFound => 404,
+            ApiError::MethodNotAllowed(_) => 405,
+            ApiError::PayloadTooLarge => 413,
+            ApiError::UnsupportedMediaType => 415,
+            ApiError::Internal(_) => 500,
+        }
+    }
+
+    /// The `error` member of the wire form.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::InvalidRequest(_)
+            | ApiError::MethodNotAllowed(_)
+            | ApiError::PayloadTooLarge
+            | ApiError::UnsupportedMediaType => "invalid_request",
+            ApiError::InvalidRedirectUri(_) => "invalid_redirect_uri",
+            ApiError::InvalidClientMetadata(_) => "invalid_client_metadata",
+            ApiError::InvalidSoftwareStatement(_) => "invalid_software_statement",
+            ApiError::InvalidToken => "invalid_token",
+            ApiError::NotFound => "not_found",
+            ApiError::Internal(_) => "server_error",
+        }
+    }
+
+    /// The `error_description` member: safe to show to the caller.
+    pub fn description(&self) -> String {
+        match self {
+            ApiError::InvalidRequest(d)
+            | ApiError::InvalidRedirectUri(d)
+            | ApiError::InvalidClientMetadata(d)
+            | ApiError::InvalidSoftwareStatement(d) => d.clone(),
+            ApiError::InvalidToken => {
+                "the registration access token is missing, wrong, or the client no longer exists"
+                    .into()
+            }
+            ApiError::NotFound => "no such endpoint".into(),
+            ApiError::MethodNotAllowed(allow) => format!("method not allowed; allowed: {allow}"),
+            ApiError::PayloadTooLarge => {
+                format!("request body larger than {MAX_BODY_BYTES} bytes")
+            }
+            ApiError::UnsupportedMediaType => "Content-Type must be application/json".into(),
+            ApiError::Internal(_) => "internal error; try again later".into(),
+        }
+    }
+
+    pub fn body(&self) -> Value {
+        json!({ "error": self.code(), "error_description": self.description() })
+    }
+
+    /// Headers the error adds to the response (beyond the common ones).
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        match self {
+            ApiError::InvalidToken => vec![(
+                "WWW-Authenticate",
+                r#"Bearer error="invalid_token""#.to_string(),
+            )],
+            ApiError::MethodNotAllowed(allow) => vec![("Allow", (*allow).to_string())],
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            // Internal causes are for the log only.
+            ApiError::Internal(cause) => write!(f, "server_error: {cause}"),
+            other => write!(f, "{}: {}", other.code(), other.description()),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_cause_is_never_on_the_wire() {
+        let e = ApiError::Internal("D1_ERROR: table clients has no column x".into());
+        assert_eq!(e.status(), 500);
+        assert!(!e.body().to_string().contains("D1_ERROR"));
+    }
+
+    #[test]
+    fn invalid_token_carries_www_authenticate() {
+        let e = ApiError::InvalidToken;
+        assert_eq!(e.status(), 401);
+        assert_eq!(
+            e.headers(),
+            vec![("WWW-Authenticate", r#"Bearer error="invalid_token""#.into())]
+        );
+        assert_eq!(e.body()["error"], "invalid_token");
+    }
+
+    #[test]
+    fn metadata_errors_name_the_member() {
+        let e = ApiError::invalid_redirect("redirect_uris[1]", "fragment not allowed");
+        assert_eq!(e.code(), "invalid_redirect_uri");
+        assert_eq!(
+            e.body()["error_description"],
+            "redirect_uris[1]: fragment not allowed"
+        );
+    }
+}

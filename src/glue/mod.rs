@@ -1,0 +1,86 @@
+//! The Worker entry point: converts between `worker` types and the pure core. No logic here
+//! beyond translation, logging and picking the storage backend.
+
+mod d1_store;
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::http::{self, ApiRequest, ApiResponse, Outcome};
+use d1_store::D1Store;
+use worker::{console_log, event, Context, Date, Env, Request, Response, ResponseBuilder};
+
+#[event(fetch)]
+async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let started = Date::now().as_millis();
+    let method = req.method().to_string();
+    let url = req.url()?;
+    let origin = url.origin().ascii_serialization();
+    let headers = req.headers();
+    let content_type = headers.get("Content-Type")?;
+    let authorization = headers.get("Authorization")?;
+    // The whole body is read even when it is too large, so the connection stays usable.
+    let body = match method.as_str() {
+        "GET" | "HEAD" | "OPTIONS" => Vec::new(),
+        _ => req.bytes().await.unwrap_or_default(),
+    };
+
+    let outcome = match (Config::from_vars(|name| env.var(name).ok().map(|v| v.to_string())), env.d1("DB")) {
+        (Ok(config), Ok(db)) => {
+            let request = ApiRequest {
+                method: &method,
+                path: url.path(),
+                origin: &origin,
+                content_type: content_type.as_deref(),
+                authorization: authorization.as_deref(),
+                body: &body,
+            };
+            let now = (started / 1000) as i64;
+            http::handle(&request, &config, &D1Store::new(db), now).await
+        }
+        (Err(cause), _) => misconfigured(format!("configuration: {cause}")),
+        (_, Err(e)) => misconfigured(format!("D1 binding DB: {e}")),
+    };
+    log(&method, &outcome, Date::now().as_millis().saturating_sub(started));
+    to_worker_response(outcome.response)
+}
+
+fn misconfigured(cause: String) -> Outcome {
+    let error = ApiError::Internal(cause.clone());
+    let mut response = http::error_response(&error);
+    response.headers.push(("Cache-Control", "no-store".into()));
+    Outcome {
+        response,
+        route: "unconfigured",
+        client_id: None,
+        internal_error: Some(cause),
+    }
+}
+
+/// One structured line per request for `wrangler tail` / Workers Logs. Never a token or secret:
+/// only the route template, status, client id and the cause of a 500.
+fn log(method: &str, outcome: &Outcome, duration_ms: u64) {
+    let mut line = serde_json::json!({
+        "method": method,
+        "route": outcome.route,
+        "status": outcome.response.status,
+        "duration_ms": duration_ms,
+    });
+    if let Some(id) = &outcome.client_id {
+        line["client_id"] = id.as_str().into();
+    }
+    if let Some(cause) = &outcome.internal_error {
+        line["error"] = cause.as_str().into();
+    }
+    console_log!("{line}");
+}
+
+fn to_worker_response(response: ApiResponse) -> worker::Result<Response> {
+    let mut builder = ResponseBuilder::new().with_status(response.status);
+    for (name, value) in &response.headers {
+        builder = builder.with_header(name, value)?;
+    }
+    Ok(match response.body {
+        Some(body) => builder.fixed(body.to_string().into_bytes()),
+        None => builder.empty(),
+    })
+}

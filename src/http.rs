@@ -1,0 +1,283 @@
+//! HTTP semantics of the API, kept pure so host tests cover them: routing, methods, CORS,
+//! content type, body limit, status codes and headers. The Worker layer only converts a
+//! `worker::Request` into [`ApiRequest`] and an [`ApiResponse`] back.
+
+use crate::config::Config;
+use crate::discovery;
+use crate::error::{ApiError, MAX_BODY_BYTES};
+use crate::service::Registrar;
+use crate::store::ClientStore;
+use serde_json::Value;
+
+pub const REGISTER_PATH: &str = "/register";
+const DISCOVERY_PATHS: &[&str] = &[
+    "/.well-known/oauth-authorization-server",
+    "/.well-known/openid-configuration",
+];
+
+#[derive(Debug, Clone)]
+pub struct ApiRequest<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    /// `scheme://host[:port]` the request arrived at; the issuer when `ISSUER` is not set.
+    pub origin: &'a str,
+    pub content_type: Option<&'a str>,
+    pub authorization: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiResponse {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    /// A JSON body, or none (204, HEAD).
+    pub body: Option<Value>,
+}
+
+impl ApiResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The response plus what the request log line needs.
+#[derive(Debug)]
+pub struct Outcome {
+    pub response: ApiResponse,
+    /// The route template, e.g. `GET /register/{client_id}`; never the raw path.
+    pub route: &'static str,
+    pub client_id: Option<String>,
+    /// The internal cause of a 500, for the log only.
+    pub internal_error: Option<String>,
+}
+
+enum Route<'a> {
+    Register,
+    Client(&'a str),
+    Discovery,
+    Unknown,
+}
+
+impl Route<'_> {
+    fn parse(path: &str) -> Route<'_> {
+        if path == REGISTER_PATH {
+            return Route::Register;
+        }
+        if DISCOVERY_PATHS.contains(&path) {
+            return Route::Discovery;
+        }
+        match path.strip_prefix("/register/") {
+            Some(id) if !id.is_empty() && !id.contains('/') => Route::Client(id),
+            _ => Route::Unknown,
+        }
+    }
+
+    fn allow(&self) -> &'static str {
+        match self {
+            Route::Register => "POST, OPTIONS",
+            Route::Client(_) => "GET, PUT, DELETE, OPTIONS",
+            Route::Discovery => "GET, HEAD, OPTIONS",
+            Route::Unknown => "",
+        }
+    }
+}
+
+/// `Authorization: Bearer <token>` (RFC 6750 §2.1; the scheme is case-insensitive).
+pub fn bearer(authorization: Option<&str>) -> Option<&str> {
+    let value = authorization?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim_start();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))
+        .then_some(token)
+}
+
+/// `application/json`, with any parameters (`; charset=utf-8`).
+fn is_json(content_type: Option<&str>) -> bool {
+    content_type
+        .and_then(|ct| ct.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+fn check_json_body(req: &ApiRequest) -> Result<(), ApiError> {
+    if req.body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    if !is_json(req.content_type) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    Ok(())
+}
+
+/// Serves one API request. Never panics on client input; every error has a JSON body.
+pub async fn handle<S: ClientStore>(
+    req: &ApiRequest<'_>,
+    config: &Config,
+    store: &S,
+    now: i64,
+) -> Outcome {
+    let route = Route::parse(req.path);
+    let issuer = config.issuer_for(req.origin);
+    let registrar = Registrar {
+        config,
+        store,
+        issuer: issuer.clone(),
+        now,
+    };
+    let token = bearer(req.authorization);
+    let method = req.method;
+
+    let (label, client_id, result): (&'static str, Option<&str>, Result<Reply, ApiError>) =
+        match (&route, method) {
+            (Route::Unknown, _) => ("unknown", None, Err(ApiError::NotFound)),
+            (_, "OPTIONS") => ("OPTIONS (preflight)", None, Ok(Reply::Preflight)),
+            (Route::Register, "POST") => {
+                let r = match check_json_body(req) {
+                    Ok(()) => registrar.register(req.body).await.map(Reply::Created),
+                    Err(e) => Err(e),
+                };
+                ("POST /register", None, r)
+            }
+            (Route::Client(id), "GET") => (
+                "GET /register/{client_id}",
+                Some(*id),
+                registrar.read(id, token).await.map(Reply::Client),
+            ),
+            (Route::Client(id), "PUT") => {
+                let body = check_json_body(req).map(|()| req.body);
+                (
+                    "PUT /register/{client_id}",
+                    Some(*id),
+                    registrar.update(id, token, body).await.map(Reply::Client),
+                )
+            }
+            (Route::Client(id), "DELETE") => (
+                "DELETE /register/{client_id}",
+                Some(*id),
+                registrar.delete(id, token).await.map(|()| Reply::Deleted),
+            ),
+            (Route::Discovery, "GET" | "HEAD") => (
+                "GET discovery",
+                None,
+                Ok(Reply::Discovery(discovery::document(config, &issuer))),
+            ),
+            (r, _) => ("method not allowed", None, Err(ApiError::MethodNotAllowed(r.allow()))),
+        };
+
+    let mut response = match &result {
+        Ok(reply) => reply.to_response(&route),
+        Err(e) => error_response(e),
+    };
+    add_common_headers(&mut response, config, &route);
+    if method == "HEAD" {
+        response.body = None;
+    }
+    Outcome {
+        response,
+        route: label,
+        client_id: client_id.map(str::to_string),
+        internal_error: match result {
+            Err(ApiError::Internal(cause)) => Some(cause),
+            _ => None,
+        },
+    }
+}
+
+enum Reply {
+    Created(serde_json::Map<String, Value>),
+    Client(serde_json::Map<String, Value>),
+    Deleted,
+    Discovery(serde_json::Map<String, Value>),
+    Preflight,
+}
+
+impl Reply {
+    fn to_response(&self, route: &Route) -> ApiResponse {
+        let json = |status, body: &serde_json::Map<String, Value>| ApiResponse {
+            status,
+            headers: vec![("Content-Type", "application/json".into())],
+            body: Some(Value::Object(body.clone())),
+        };
+        match self {
+            Reply::Created(body) => json(201, body),
+            Reply::Client(body) => json(200, body),
+            Reply::Discovery(body) => json(200, body),
+            Reply::Deleted => ApiResponse {
+                status: 204,
+                headers: Vec::new(),
+                body: None,
+            },
+            Reply::Preflight => ApiResponse {
+                status: 204,
+                headers: vec![
+                    ("Access-Control-Allow-Methods", route.allow().into()),
+                    (
+                        "Access-Control-Allow-Headers",
+                        "Authorization, Content-Type".into(),
+                    ),
+                    ("Access-Control-Max-Age", "86400".into()),
+                ],
+                body: None,
+            },
+        }
+    }
+}
+
+/// The wire form of an error (RFC 7591 §3.2.2 body, RFC 6750 §3 header).
+pub fn error_response(e: &ApiError) -> ApiResponse {
+    let mut headers = vec![("Content-Type", "application/json".to_string())];
+    headers.extend(e.headers());
+    ApiResponse {
+        status: e.status(),
+        headers,
+        body: Some(e.body()),
+    }
+}
+
+fn add_common_headers(response: &mut ApiResponse, config: &Config, route: &Route) {
+    let h = &mut response.headers;
+    if matches!(route, Route::Discovery) && response.status == 200 {
+        h.push(("Cache-Control", "public, max-age=300".into()));
+    } else {
+        // Client information carries credentials (RFC 7591 §3.2.1); errors must not be cached.
+        h.push(("Cache-Control", "no-store".into()));
+        h.push(("Pragma", "no-cache".into()));
+    }
+    h.push(("X-Content-Type-Options", "nosniff".into()));
+    if !matches!(route, Route::Unknown) {
+        h.push((
+            "Access-Control-Allow-Origin",
+            config.cors_allow_origin.clone(),
+        ));
+        h.push(("Access-Control-Expose-Headers", "WWW-Authenticate".into()));
+        if config.cors_allow_origin != "*" {
+            h.push(("Vary", "Origin".into()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_parses_case_insensitively_and_refuses_junk() {
+        assert_eq!(bearer(Some("Bearer abc")), Some("abc"));
+        assert_eq!(bearer(Some("bearer abc")), Some("abc"));
+        assert_eq!(bearer(Some("Basic abc")), None);
+        assert_eq!(bearer(Some("Bearer")), None);
+        assert_eq!(bearer(Some("Bearer a b")), None);
+        assert_eq!(bearer(None), None);
+    }
+
+    #[test]
+    fn json_media_type_allows_parameters() {
+        assert!(is_json(Some("application/json")));
+        assert!(is_json(Some("Application/JSON; charset=utf-8")));
+        assert!(!is_json(Some("text/plain")));
+        assert!(!is_json(Some("application/jsonx")));
+        assert!(!is_json(None));
+    }
+}

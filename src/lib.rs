@@ -1,0 +1,24 @@
+//! Registrar: OAuth 2.0 Dynamic Client Registration (RFC 7591), its management protocol
+//! (RFC 7592) and OpenID Connect Dynamic Client Registration 1.0, as a Cloudflare Worker.
+//!
+//! Everything but [`glue`] is plain Rust, tested on the host:
+//! - [`metadata`]: the submitted JSON → validated [`metadata::ClientMetadata`], defaults applied;
+//! - [`token`]: client ids, secrets, keyed hashes, constant-time checks;
+//! - [`service`]: register / read / update / delete over a [`store::ClientStore`];
+//! - [`http`]: routes, status codes, headers, CORS; [`discovery`]: RFC 8414 / OIDC metadata;
+//! - [`error`]: the one error type and its wire form; [`config`], [`policy`]: what is allowed.
+//!
+//! `glue` (wasm32 only) adapts `worker::Request`, D1 and the response types.
+
+pub mod config;
+pub mod discovery;
+pub mod error;
+pub mod http;
+pub mod metadata;
+pub mod policy;
+pub mod service;
+pub mod store;
+pub mod token;
+
+#[cfg(target_arch = "wasm32")]
+mod glue;

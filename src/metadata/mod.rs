@@ -1,0 +1,549 @@
+//! Client metadata: the one model used for registration, update and storage.
+//!
+//! The submitted JSON object is read leniently (unknown members are ignored, RFC 7591 §2; `null`
+//! means absent) and turned once into a strict [`ClientMetadata`] with defaults applied. The
+//! strict value serialises to exactly the members echoed in responses and kept in storage.
+
+pub mod enums;
+pub mod jwks;
+pub mod lang_tag;
+pub mod members;
+pub mod redirect_uri;
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::policy::{
+    DEFAULT_ENCRYPTION_ENC, DEFAULT_ID_TOKEN_SIGNING_ALG, ENCRYPTION_ALGS, ENCRYPTION_ENCS,
+    REQUEST_OBJECT_SIGNING_ALGS, SIGNING_ALGS,
+};
+use enums::{ApplicationType, AuthMethod, GrantType, ResponseType, SubjectType};
+use members::{Code, Members};
+use redirect_uri::UriKind;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// Members that may carry a language tag, as `client_name#fr` (OIDC Registration §2.1).
+const LOCALIZABLE: &[&str] = &["client_name", "client_uri", "logo_uri", "tos_uri", "policy_uri"];
+
+/// Validated client metadata with defaults applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientMetadata {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redirect_uris: Vec<String>,
+    pub token_endpoint_auth_method: AuthMethod,
+    pub grant_types: Vec<GrantType>,
+    pub response_types: Vec<ResponseType>,
+    pub application_type: ApplicationType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logo_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tos_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_uri: Option<String>,
+    pub scope: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contacts: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwks: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub software_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub software_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject_type: Option<SubjectType>,
+    pub id_token_signed_response_alg: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token_encrypted_response_alg: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token_encrypted_response_enc: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub userinfo_signed_response_alg: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub userinfo_encrypted_response_alg: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub userinfo_encrypted_response_enc: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_object_signing_alg: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_object_encryption_alg: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_object_encryption_enc: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_endpoint_auth_signing_alg: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_max_age: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub require_auth_time: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub default_acr_values: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initiate_login_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request_uris: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Localized variants, keyed by the full member name (`client_name#fr`).
+    #[serde(flatten)]
+    pub localized: BTreeMap<String, String>,
+}
+
+impl ClientMetadata {
+    /// Validates a submitted metadata object against the RFC rules and the operator's policy.
+    pub fn from_request(input: &Map<String, Value>, config: &Config) -> Result<Self, ApiError> {
+        let m = Members(input);
+        refuse_unsupported_members(&m)?;
+
+        let token_endpoint_auth_method = auth_method(&m)?;
+        let (grant_types, response_types) = grants_and_response_types(&m, config)?;
+        if grant_types.contains(&GrantType::ClientCredentials)
+            && token_endpoint_auth_method == AuthMethod::None
+        {
+            return Err(ApiError::invalid_metadata(
+                "grant_types",
+                "client_credentials needs client authentication; token_endpoint_auth_method \"none\" cannot use it",
+            ));
+        }
+        let implicit = grant_types.contains(&GrantType::Implicit);
+        let needs_redirect = implicit || grant_types.contains(&GrantType::AuthorizationCode);
+        let (redirect_uris, application_type) = redirect_uris(&m, needs_redirect, implicit)?;
+        let post_logout_redirect_uris = post_logout_redirect_uris(&m, application_type)?;
+
+        let jwks_uri = https_url(&m, "jwks_uri")?;
+        let jwks = m.get("jwks").cloned();
+        if let Some(j) = &jwks {
+            jwks::check_public_jwk_set(j).map_err(|e| ApiError::invalid_metadata("jwks", e))?;
+        }
+        if jwks.is_some() && jwks_uri.is_some() {
+            return Err(ApiError::invalid_metadata(
+                "jwks",
+                "jwks and jwks_uri must not both be present",
+            ));
+        }
+        if token_endpoint_auth_method == AuthMethod::PrivateKeyJwt
+            && jwks.is_none()
+            && jwks_uri.is_none()
+        {
+            return Err(ApiError::invalid_metadata(
+                "token_endpoint_auth_method",
+                "private_key_jwt needs the client's public keys in jwks or jwks_uri",
+            ));
+        }
+        let has_keys = jwks.is_some() || jwks_uri.is_some();
+
+        let token_endpoint_auth_signing_alg = m.one_of("token_endpoint_auth_signing_alg", SIGNING_ALGS)?;
+        if token_endpoint_auth_signing_alg.is_some()
+            && token_endpoint_auth_method != AuthMethod::PrivateKeyJwt
+        {
+            return Err(ApiError::invalid_metadata(
+                "token_endpoint_auth_signing_alg",
+                "only applies to token_endpoint_auth_method private_key_jwt",
+            ));
+        }
+
+        let (id_token_encrypted_response_alg, id_token_encrypted_response_enc) =
+            encryption_pair(&m, "id_token_encrypted_response", has_keys)?;
+        let (userinfo_encrypted_response_alg, userinfo_encrypted_response_enc) =
+            encryption_pair(&m, "userinfo_encrypted_response", has_keys)?;
+        let (request_object_encryption_alg, request_object_encryption_enc) =
+            encryption_pair(&m, "request_object_encryption", true)?;
+
+        let subject_type = match m.one_of("subject_type", &["public", "pairwise"])? {
+            None => None,
+            Some(s) => SubjectType::from_wire(&s),
+        };
+        if subject_type == Some(SubjectType::Pairwise) {
+            check_pairwise_hosts(&redirect_uris)?;
+        }
+
+        Ok(ClientMetadata {
+            redirect_uris,
+            token_endpoint_auth_method,
+            grant_types,
+            response_types,
+            application_type,
+            client_name: m.string("client_name")?.map(str::to_string),
+            client_uri: web_url(&m, "client_uri")?,
+            logo_uri: web_url(&m, "logo_uri")?,
+            tos_uri: web_url(&m, "tos_uri")?,
+            policy_uri: web_url(&m, "policy_uri")?,
+            scope: scope(&m, config)?,
+            contacts: owned(m.strings("contacts", Code::Metadata)?),
+            jwks_uri,
+            jwks,
+            software_id: m.string("software_id")?.map(str::to_string),
+            software_version: m.string("software_version")?.map(str::to_string),
+            subject_type,
+            id_token_signed_response_alg: m
+                .one_of("id_token_signed_response_alg", SIGNING_ALGS)?
+                .unwrap_or_else(|| DEFAULT_ID_TOKEN_SIGNING_ALG.to_string()),
+            id_token_encrypted_response_alg,
+            id_token_encrypted_response_enc,
+            userinfo_signed_response_alg: m.one_of("userinfo_signed_response_alg", SIGNING_ALGS)?,
+            userinfo_encrypted_response_alg,
+            userinfo_encrypted_response_enc,
+            request_object_signing_alg: m
+                .one_of("request_object_signing_alg", REQUEST_OBJECT_SIGNING_ALGS)?,
+            request_object_encryption_alg,
+            request_object_encryption_enc,
+            token_endpoint_auth_signing_alg,
+            default_max_age: m.unsigned("default_max_age")?,
+            require_auth_time: m.boolean("require_auth_time")?,
+            default_acr_values: owned(m.strings("default_acr_values", Code::Metadata)?),
+            initiate_login_uri: https_url(&m, "initiate_login_uri")?,
+            request_uris: request_uris(&m)?,
+            post_logout_redirect_uris,
+            localized: localized(input)?,
+        })
+    }
+
+    /// The metadata as the JSON members of a client information response.
+    pub fn to_json(&self) -> Map<String, Value> {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(map)) => map,
+            // A struct of strings, arrays and JSON values always serialises to an object.
+            _ => unreachable!("ClientMetadata serialises to a JSON object"),
+        }
+    }
+}
+
+fn owned(v: Option<Vec<&str>>) -> Vec<String> {
+    v.unwrap_or_default().into_iter().map(str::to_string).collect()
+}
+
+/// Members we recognise but cannot honour yet: refused clearly rather than silently dropped.
+fn refuse_unsupported_members(m: &Members) -> Result<(), ApiError> {
+    if m.has("software_statement") {
+        return Err(ApiError::InvalidSoftwareStatement(
+            "software_statement: software statements are not accepted by this server".into(),
+        ));
+    }
+    if m.has("sector_identifier_uri") {
+        return Err(ApiError::invalid_metadata(
+            "sector_identifier_uri",
+            "not supported yet: this server cannot fetch and check it",
+        ));
+    }
+    Ok(())
+}
+
+fn auth_method(m: &Members) -> Result<AuthMethod, ApiError> {
+    const MEMBER: &str = "token_endpoint_auth_method";
+    match m.string(MEMBER)? {
+        None => Ok(AuthMethod::ClientSecretBasic),
+        Some("client_secret_jwt") => Err(ApiError::invalid_metadata(
+            MEMBER,
+            "client_secret_jwt is not offered (client secrets are stored hashed); use private_key_jwt",
+        )),
+        Some(s) => AuthMethod::from_wire(s).ok_or_else(|| {
+            let all: Vec<_> = AuthMethod::ALL.iter().map(|a| a.as_str()).collect();
+            ApiError::invalid_metadata(
+                MEMBER,
+                format!("unsupported value {s:?} (supported: {})", all.join(", ")),
+            )
+        }),
+    }
+}
+
+/// Parses both lists, fills defaults from each other, and checks they agree
+/// (RFC 7591 §2.1; OIDC Registration §2).
+fn grants_and_response_types(
+    m: &Members,
+    config: &Config,
+) -> Result<(Vec<GrantType>, Vec<ResponseType>), ApiError> {
+    let grants = match m.strings("grant_types", Code::Metadata)? {
+        None => None,
+        Some(list) => {
+            let mut out = Vec::with_capacity(list.len());
+            for (i, g) in list.iter().enumerate() {
+                let member = format!("grant_types[{i}]");
+                let grant = GrantType::from_wire(g)
+                    .ok_or_else(|| ApiError::invalid_metadata(&member, format!("unsupported value {g:?}")))?;
+                if !config.grant_types_supported.contains(&grant) {
+                    let why = if grant == GrantType::Implicit {
+                        "the implicit grant is disabled on this server (RFC 9700)".to_string()
+                    } else {
+                        format!("{g:?} is not enabled on this server")
+                    };
+                    return Err(ApiError::invalid_metadata(&member, why));
+                }
+                out.push(grant);
+            }
+            Some(out)
+        }
+    };
+    let response_types = match m.strings("response_types", Code::Metadata)? {
+        None => None,
+        Some(list) => {
+            let mut out = Vec::with_capacity(list.len());
+            for (i, r) in list.iter().enumerate() {
+                let member = format!("response_types[{i}]");
+                let rt = ResponseType::parse(r).map_err(|e| ApiError::invalid_metadata(&member, e))?;
+                if rt.uses_implicit() && !config.implicit_enabled() {
+                    return Err(ApiError::invalid_metadata(
+                        &member,
+                        format!("{r:?} returns tokens from the authorization endpoint, which needs the implicit grant; it is disabled on this server (RFC 9700)"),
+                    ));
+                }
+                out.push(rt);
+            }
+            Some(out)
+        }
+    };
+
+    let grants = grants.unwrap_or_else(|| match &response_types {
+        None => vec![GrantType::AuthorizationCode],
+        Some(rts) => {
+            let mut g = Vec::new();
+            if rts.iter().any(ResponseType::uses_code) {
+                g.push(GrantType::AuthorizationCode);
+            }
+            if rts.iter().any(ResponseType::uses_implicit) {
+                g.push(GrantType::Implicit);
+            }
+            g
+        }
+    });
+    let response_types = response_types.unwrap_or_else(|| {
+        if grants.contains(&GrantType::AuthorizationCode) {
+            vec![ResponseType::parse("code").expect("code is a response type")]
+        } else {
+            Vec::new()
+        }
+    });
+
+    if grants.is_empty() {
+        return Err(ApiError::invalid_metadata("grant_types", "must not be empty"));
+    }
+    for (i, rt) in response_types.iter().enumerate() {
+        if rt.uses_code() && !grants.contains(&GrantType::AuthorizationCode) {
+            return Err(ApiError::invalid_metadata(
+                &format!("response_types[{i}]"),
+                format!("{:?} needs grant_types to include authorization_code", rt.as_str()),
+            ));
+        }
+        if rt.uses_implicit() && !grants.contains(&GrantType::Implicit) {
+            return Err(ApiError::invalid_metadata(
+                &format!("response_types[{i}]"),
+                format!("{:?} needs grant_types to include implicit", rt.as_str()),
+            ));
+        }
+    }
+    if grants.contains(&GrantType::AuthorizationCode) && !response_types.iter().any(ResponseType::uses_code) {
+        return Err(ApiError::invalid_metadata(
+            "grant_types",
+            "authorization_code needs a response type containing \"code\" in response_types",
+        ));
+    }
+    if grants.contains(&GrantType::Implicit) && !response_types.iter().any(ResponseType::uses_implicit) {
+        return Err(ApiError::invalid_metadata(
+            "grant_types",
+            "implicit needs a response type containing \"token\" or \"id_token\" in response_types",
+        ));
+    }
+    if grants == [GrantType::RefreshToken] {
+        return Err(ApiError::invalid_metadata(
+            "grant_types",
+            "refresh_token needs another grant type that obtains the first tokens",
+        ));
+    }
+    Ok((grants, response_types))
+}
+
+/// `redirect_uris` and the `application_type` they are checked against.
+fn redirect_uris(
+    m: &Members,
+    required: bool,
+    implicit: bool,
+) -> Result<(Vec<String>, ApplicationType), ApiError> {
+    let uris = m.strings("redirect_uris", Code::RedirectUri)?.unwrap_or_default();
+    if required && uris.is_empty() {
+        return Err(ApiError::invalid_redirect(
+            "redirect_uris",
+            "at least one redirect URI is required for the authorization_code and implicit grants",
+        ));
+    }
+    let kinds = uris
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            redirect_uri::classify(u)
+                .map_err(|e| ApiError::invalid_redirect(&format!("redirect_uris[{i}]"), e))
+        })
+        .collect::<Result<Vec<UriKind>, _>>()?;
+
+    let app = match m.string("application_type")? {
+        Some(s) => ApplicationType::from_wire(s).ok_or_else(|| {
+            ApiError::invalid_metadata(
+                "application_type",
+                format!("unsupported value {s:?} (supported: web, native)"),
+            )
+        })?,
+        None if redirect_uri::looks_native(&kinds) => ApplicationType::Native,
+        None => ApplicationType::Web,
+    };
+    for (i, kind) in kinds.iter().enumerate() {
+        redirect_uri::check_for_client(*kind, app, implicit)
+            .map_err(|e| ApiError::invalid_redirect(&format!("redirect_uris[{i}]"), e))?;
+    }
+    Ok((uris.into_iter().map(str::to_string).collect(), app))
+}
+
+/// OIDC RP-Initiated Logout §3.1: the same rules as redirect URIs, reported as metadata errors.
+fn post_logout_redirect_uris(m: &Members, app: ApplicationType) -> Result<Vec<String>, ApiError> {
+    let uris = m
+        .strings("post_logout_redirect_uris", Code::Metadata)?
+        .unwrap_or_default();
+    for (i, u) in uris.iter().enumerate() {
+        let member = format!("post_logout_redirect_uris[{i}]");
+        let kind = redirect_uri::classify(u).map_err(|e| ApiError::invalid_metadata(&member, e))?;
+        redirect_uri::check_for_client(kind, app, false)
+            .map_err(|e| ApiError::invalid_metadata(&member, e))?;
+    }
+    Ok(owned(Some(uris)))
+}
+
+/// An absolute http(s) URL: informational links shown to users.
+fn check_web_url(member: &str, raw: &str) -> Result<(), ApiError> {
+    if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(ApiError::invalid_metadata(member, "control characters and whitespace are not allowed"));
+    }
+    let url = url::Url::parse(raw)
+        .map_err(|e| ApiError::invalid_metadata(member, format!("not an absolute URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(ApiError::invalid_metadata(member, "must be an http or https URL"));
+    }
+    Ok(())
+}
+
+/// A URL the authorization server will fetch or send users to with credentials: https, or
+/// http on loopback for local development.
+fn check_https_url(member: &str, raw: &str) -> Result<(), ApiError> {
+    check_web_url(member, raw)?;
+    match redirect_uri::classify(raw.split('#').next().unwrap_or(raw)) {
+        Ok(UriKind::Https { .. } | UriKind::HttpLoopback) => Ok(()),
+        _ => Err(ApiError::invalid_metadata(member, "must be an https URL (http only on loopback)")),
+    }
+}
+
+fn web_url(m: &Members, member: &str) -> Result<Option<String>, ApiError> {
+    let v = m.string(member)?;
+    v.map(|u| check_web_url(member, u).map(|()| u.to_string())).transpose()
+}
+
+fn https_url(m: &Members, member: &str) -> Result<Option<String>, ApiError> {
+    let v = m.string(member)?;
+    v.map(|u| check_https_url(member, u).map(|()| u.to_string())).transpose()
+}
+
+/// OIDC Registration §2: request_uris may carry a fragment (a hash of the request object).
+fn request_uris(m: &Members) -> Result<Vec<String>, ApiError> {
+    let uris = m.strings("request_uris", Code::Metadata)?.unwrap_or_default();
+    for (i, u) in uris.iter().enumerate() {
+        check_https_url(&format!("request_uris[{i}]"), u)?;
+    }
+    Ok(owned(Some(uris)))
+}
+
+/// RFC 6749 §3.3 scope tokens (NQCHAR), each supported by this server.
+fn scope(m: &Members, config: &Config) -> Result<String, ApiError> {
+    let Some(scope) = m.string("scope")? else {
+        return Ok(config.default_scope.clone());
+    };
+    let mut seen = Vec::new();
+    for token in scope.split(' ') {
+        if token.is_empty() {
+            return Err(ApiError::invalid_metadata(
+                "scope",
+                "scope values must be separated by single spaces",
+            ));
+        }
+        if !token.bytes().all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b)) {
+            return Err(ApiError::invalid_metadata("scope", format!("{token:?} is not a valid scope token")));
+        }
+        if !config.scopes_supported.iter().any(|s| s == token) {
+            return Err(ApiError::invalid_metadata(
+                "scope",
+                format!("unsupported value {token:?} (supported: {})", config.scopes_supported.join(" ")),
+            ));
+        }
+        if seen.contains(&token) {
+            return Err(ApiError::invalid_metadata("scope", format!("{token:?} repeated")));
+        }
+        seen.push(token);
+    }
+    Ok(scope.to_string())
+}
+
+/// `<prefix>_alg` / `<prefix>_enc`: enc needs alg; alg alone gets the default enc.
+/// Encrypting to the client also needs its public keys (`has_keys`).
+fn encryption_pair(
+    m: &Members,
+    prefix: &str,
+    has_keys: bool,
+) -> Result<(Option<String>, Option<String>), ApiError> {
+    let alg_member = format!("{prefix}_alg");
+    let enc_member = format!("{prefix}_enc");
+    let alg = m.one_of(&alg_member, ENCRYPTION_ALGS)?;
+    let enc = m.one_of(&enc_member, ENCRYPTION_ENCS)?;
+    match (alg, enc) {
+        (None, None) => Ok((None, None)),
+        (None, Some(_)) => Err(ApiError::invalid_metadata(&enc_member, format!("needs {alg_member}"))),
+        (Some(_), _) if !has_keys => Err(ApiError::invalid_metadata(
+            &alg_member,
+            "encrypting to the client needs its public keys in jwks or jwks_uri",
+        )),
+        (Some(alg), enc) => Ok((Some(alg), Some(enc.unwrap_or_else(|| DEFAULT_ENCRYPTION_ENC.to_string())))),
+    }
+}
+
+/// OIDC Core §8.1: without a sector identifier, pairwise subjects are computed per redirect host,
+/// so all redirect URIs must share one host.
+fn check_pairwise_hosts(redirect_uris: &[String]) -> Result<(), ApiError> {
+    let mut hosts: Vec<String> = redirect_uris
+        .iter()
+        .filter_map(|u| url::Url::parse(u).ok())
+        .map(|u| u.host_str().unwrap_or(u.scheme()).to_string())
+        .collect();
+    hosts.dedup();
+    hosts.sort();
+    hosts.dedup();
+    if hosts.len() > 1 {
+        return Err(ApiError::invalid_metadata(
+            "subject_type",
+            "pairwise with redirect_uris on several hosts needs sector_identifier_uri, which this server does not support yet",
+        ));
+    }
+    Ok(())
+}
+
+/// Localized variants of [`LOCALIZABLE`] members with a well-formed BCP 47 tag.
+fn localized(input: &Map<String, Value>) -> Result<BTreeMap<String, String>, ApiError> {
+    let mut out = BTreeMap::new();
+    for (key, value) in input {
+        let Some((base, tag)) = key.split_once('#') else {
+            continue;
+        };
+        if !LOCALIZABLE.contains(&base) || value.is_null() {
+            continue;
+        }
+        if !lang_tag::is_valid(tag) {
+            return Err(ApiError::invalid_metadata(key, format!("{tag:?} is not a valid BCP 47 language tag")));
+        }
+        let s = value
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| ApiError::invalid_metadata(key, "must be a non-empty string"))?;
+        if base != "client_name" {
+            check_web_url(key, s)?;
+        }
+        out.insert(key.clone(), s.to_string());
+    }
+    Ok(out)
+}

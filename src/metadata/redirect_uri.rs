@@ -1,0 +1,132 @@
+//! Redirect URI rules (RFC 7591 §2, OIDC Registration §2, RFC 8252 §7, RFC 9700 §2.1).
+//!
+//! The URI is parsed only to classify it; the registered string is stored and echoed unchanged,
+//! because the authorization server compares redirect URIs byte for byte.
+
+use super::enums::ApplicationType;
+use url::{Host, Url};
+
+/// What a syntactically acceptable redirect URI is, for the per-client-type rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UriKind {
+    Https { loopback: bool },
+    HttpLoopback,
+    HttpOther,
+    /// A private-use (custom) scheme such as `com.example.app:/cb` (RFC 8252 §7.1).
+    PrivateUse,
+}
+
+/// Schemes that can run code or read local files in a user agent; never a redirect target.
+const DANGEROUS_SCHEMES: &[&str] = &["javascript", "data", "vbscript", "file", "blob", "about"];
+
+/// Parses `raw` as an absolute URI without fragment and says what kind it is.
+pub fn classify(raw: &str) -> Result<UriKind, String> {
+    if raw.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err("control characters and whitespace are not allowed".into());
+    }
+    if raw.contains('#') {
+        return Err("fragment not allowed".into());
+    }
+    let url = Url::parse(raw).map_err(|e| format!("not an absolute URI ({e})"))?;
+    let scheme = url.scheme();
+    if DANGEROUS_SCHEMES.contains(&scheme) {
+        return Err(format!("the {scheme}: scheme is not allowed"));
+    }
+    match scheme {
+        "http" | "https" => {
+            // The url crate repairs `https:/host` into `https://host/`; we store the raw string,
+            // so insist it was written with an authority in the first place.
+            if !raw[scheme.len() + 1..].starts_with("//") || url.host().is_none() {
+                return Err("an http(s) URI needs a host".into());
+            }
+            if !url.username().is_empty() || url.password().is_some() {
+                return Err("user information is not allowed".into());
+            }
+            let loopback = is_loopback(&url);
+            Ok(match (scheme, loopback) {
+                ("https", _) => UriKind::Https { loopback },
+                (_, true) => UriKind::HttpLoopback,
+                _ => UriKind::HttpOther,
+            })
+        }
+        _ => Ok(UriKind::PrivateUse),
+    }
+}
+
+/// `127.0.0.1`, `[::1]` or `localhost`: the loopback hosts OAuth for native apps names.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.octets() == [127, 0, 0, 1],
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Whether a redirect of this kind is allowed for the client type.
+/// `implicit` is set when the client uses the implicit grant (tokens in the front channel).
+pub fn check_for_client(
+    kind: UriKind,
+    app: ApplicationType,
+    implicit: bool,
+) -> Result<(), &'static str> {
+    match (app, kind) {
+        (ApplicationType::Web, UriKind::Https { loopback: true }) if implicit => {
+            Err("web clients using implicit must not redirect to localhost")
+        }
+        (ApplicationType::Web, UriKind::Https { .. }) => Ok(()),
+        (ApplicationType::Web, UriKind::HttpLoopback) if implicit => {
+            Err("web clients using implicit must use https")
+        }
+        (ApplicationType::Web, UriKind::HttpLoopback) => Ok(()),
+        (ApplicationType::Web, UriKind::HttpOther) => {
+            Err("http is allowed only on loopback (127.0.0.1, [::1], localhost); use https")
+        }
+        (ApplicationType::Web, UriKind::PrivateUse) => {
+            Err("web clients must use https; custom schemes are for application_type native")
+        }
+        (ApplicationType::Native, UriKind::HttpOther) => {
+            Err("native clients may use http only on loopback (127.0.0.1, [::1], localhost)")
+        }
+        (ApplicationType::Native, _) => Ok(()),
+    }
+}
+
+/// A client whose redirects are all custom schemes or http loopback is a native app
+/// (editors and MCP clients register such redirects without saying `application_type`).
+pub fn looks_native(kinds: &[UriKind]) -> bool {
+    !kinds.is_empty()
+        && kinds
+            .iter()
+            .all(|k| matches!(k, UriKind::PrivateUse | UriKind::HttpLoopback))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_each_kind() {
+        assert_eq!(
+            classify("https://app.example/cb"),
+            Ok(UriKind::Https { loopback: false })
+        );
+        assert_eq!(
+            classify("https://localhost/cb"),
+            Ok(UriKind::Https { loopback: true })
+        );
+        assert_eq!(classify("http://[::1]:8080/cb"), Ok(UriKind::HttpLoopback));
+        assert_eq!(classify("http://127.0.0.1/cb"), Ok(UriKind::HttpLoopback));
+        assert_eq!(classify("http://127.0.0.2/cb"), Ok(UriKind::HttpOther));
+        assert_eq!(classify("com.example.app:/cb"), Ok(UriKind::PrivateUse));
+    }
+
+    #[test]
+    fn refuses_authorityless_http() {
+        assert!(classify("https:/app.example/cb").is_err());
+        assert!(classify("https:app.example").is_err());
+    }
+}

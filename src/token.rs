@@ -1,0 +1,175 @@
+//! Identifiers, secrets and their keyed hashes.
+//!
+//! Client secrets and registration access tokens are 256-bit random values. They are returned to
+//! the client once and stored only as `HMAC-SHA256(server key, purpose | client_id | value)`, so a
+//! dump of the database holds nothing usable, and a token is bound to the client it was issued to.
+
+use crate::error::ApiError;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Mac, SimpleHmac};
+use sha2::Sha256;
+use std::fmt;
+use subtle::ConstantTimeEq;
+
+/// `SimpleHmac` keeps the wasm smaller than the block-level `Hmac` and is as correct for SHA-256.
+type HmacSha256 = SimpleHmac<Sha256>;
+
+/// Bytes of randomness in a `client_id` (128 bits).
+const CLIENT_ID_BYTES: usize = 16;
+/// Bytes of randomness in a client secret or registration access token (256 bits).
+const SECRET_BYTES: usize = 32;
+/// Shortest server key accepted, in bytes.
+pub const MIN_KEY_BYTES: usize = 32;
+
+fn random_b64(n: usize) -> Result<String, ApiError> {
+    let mut buf = [0u8; 32];
+    let buf = &mut buf[..n];
+    getrandom::fill(buf).map_err(|e| ApiError::Internal(format!("getrandom: {e}")))?;
+    Ok(URL_SAFE_NO_PAD.encode(buf))
+}
+
+/// A new random, URL-safe `client_id` (22 characters).
+pub fn new_client_id() -> Result<String, ApiError> {
+    random_b64(CLIENT_ID_BYTES)
+}
+
+/// Whether `s` could be a `client_id` this server issued; anything else is not looked up.
+pub fn is_client_id_shaped(s: &str) -> bool {
+    s.len() == 22
+        && s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A secret value: never printed by `Debug`, reached only through [`Secret::expose`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn generate() -> Result<Self, ApiError> {
+        random_b64(SECRET_BYTES).map(Secret)
+    }
+
+    pub fn from_presented(s: &str) -> Self {
+        Secret(s.to_string())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// What a hashed value is, mixed into the hash so a client secret never verifies as a token.
+#[derive(Debug, Clone, Copy)]
+pub enum Purpose {
+    ClientSecret,
+    RegistrationAccessToken,
+}
+
+impl Purpose {
+    fn label(self) -> &'static [u8] {
+        match self {
+            Purpose::ClientSecret => b"client_secret",
+            Purpose::RegistrationAccessToken => b"registration_access_token",
+        }
+    }
+}
+
+/// The server key for keyed hashes (the `REGISTRAR_HMAC_KEY` Worker secret).
+#[derive(Clone)]
+pub struct HashKey(Vec<u8>);
+
+impl fmt::Debug for HashKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HashKey([redacted])")
+    }
+}
+
+impl HashKey {
+    pub fn new(key: &[u8]) -> Result<Self, String> {
+        if key.len() < MIN_KEY_BYTES {
+            return Err(format!(
+                "the hash key must be at least {MIN_KEY_BYTES} bytes (got {})",
+                key.len()
+            ));
+        }
+        Ok(HashKey(key.to_vec()))
+    }
+
+    /// The stored form of `secret`: base64url of the HMAC over purpose, client id and value.
+    pub fn hash(&self, purpose: Purpose, client_id: &str, secret: &Secret) -> String {
+        let mut mac = HmacSha256::new_from_slice(&self.0).expect("HMAC accepts any key length");
+        for part in [purpose.label(), client_id.as_bytes(), secret.expose().as_bytes()] {
+            // Length-prefix each part so no two different triples hash the same input.
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    /// Constant-time check of a presented secret against a stored hash.
+    pub fn verify(&self, purpose: Purpose, client_id: &str, presented: &Secret, stored: &str) -> bool {
+        let computed = self.hash(purpose, client_id, presented);
+        computed.len() == stored.len() && bool::from(computed.as_bytes().ct_eq(stored.as_bytes()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> HashKey {
+        HashKey::new(&[7u8; 32]).unwrap()
+    }
+
+    #[test]
+    fn secrets_are_256_bits_and_unique() {
+        let a = Secret::generate().unwrap();
+        let b = Secret::generate().unwrap();
+        assert_eq!(a.expose().len(), 43);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn client_ids_are_url_safe_128_bits() {
+        let id = new_client_id().unwrap();
+        assert!(is_client_id_shaped(&id), "{id}");
+        assert!(!is_client_id_shaped("../../etc/passwd"));
+    }
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let s = Secret::from_presented("hunter2-hunter2");
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert!(!format!("{:?}", key()).contains('7'));
+    }
+
+    #[test]
+    fn hash_is_bound_to_client_and_purpose() {
+        let k = key();
+        let s = Secret::generate().unwrap();
+        let h = k.hash(Purpose::RegistrationAccessToken, "client-a", &s);
+        assert!(k.verify(Purpose::RegistrationAccessToken, "client-a", &s, &h));
+        assert!(!k.verify(Purpose::RegistrationAccessToken, "client-b", &s, &h));
+        assert!(!k.verify(Purpose::ClientSecret, "client-a", &s, &h));
+        assert!(!k.verify(
+            Purpose::RegistrationAccessToken,
+            "client-a",
+            &Secret::from_presented("wrong"),
+            &h
+        ));
+        assert!(!h.contains(s.expose()));
+    }
+
+    #[test]
+    fn short_keys_are_refused() {
+        assert!(HashKey::new(b"too short").is_err());
+    }
+}

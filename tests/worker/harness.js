@@ -1,0 +1,589 @@
+// Test harness: runs the BUILT Registrar worker (build/index.js + build/index_bg.wasm) in Miniflare,
+// with a real local D1 database migrated by `wrangler d1 migrations apply --local`, the static
+// assets router, and the [vars] of wrangler.toml (overridable per test).
+//
+//   import { start } from './harness.js';
+//   const h = await start({ vars: { CORS_ALLOW_ORIGIN: 'https://app.example' } });
+//   const res = await h.request('POST', '/register', { json: { redirect_uris: [...] } });
+//   await h.dispose();
+//
+// Every instance started here is also disposed by a root-level `after` hook, so a failing test
+// file never leaves workerd running (which would keep node alive).
+
+import { after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Miniflare } from 'miniflare';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BUILD_DIR = path.join(ROOT, 'build');
+const SCRIPT = path.join(BUILD_DIR, 'index.js');
+const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
+
+const START_TIMEOUT_MS = 30_000;
+const MIGRATE_TIMEOUT_MS = 60_000;
+
+// ---------------------------------------------------------------------------------------------
+// wrangler.toml (a deliberately small TOML reader: strings, multi-line strings, string arrays,
+// booleans, integers, [tables] and [[arrays of tables]] — everything wrangler.toml uses here).
+// ---------------------------------------------------------------------------------------------
+
+function parseToml(src) {
+  const root = {};
+  let table = root;
+  let i = 0;
+  const n = src.length;
+  const fail = (msg) => {
+    const line = src.slice(0, i).split('\n').length;
+    throw new Error(`harness: cannot parse wrangler.toml line ${line}: ${msg}`);
+  };
+  const skipWs = () => { while (i < n && (src[i] === ' ' || src[i] === '\t')) i++; };
+  const skipComment = () => { if (src[i] === '#') while (i < n && src[i] !== '\n') i++; };
+  const endOfLine = () => {
+    skipWs(); skipComment();
+    if (i < n && src[i] === '\r') i++;
+    if (i < n && src[i] !== '\n') fail(`unexpected ${JSON.stringify(src[i])}`);
+    i++;
+  };
+  const basicEscape = () => {
+    const c = src[i++];
+    const map = { b: '\b', t: '\t', n: '\n', f: '\f', r: '\r', '"': '"', '\\': '\\' };
+    if (c in map) return map[c];
+    if (c === 'u' || c === 'U') {
+      const len = c === 'u' ? 4 : 8;
+      const cp = parseInt(src.slice(i, i + len), 16);
+      i += len;
+      return String.fromCodePoint(cp);
+    }
+    return fail(`bad escape \\${c}`);
+  };
+  const parseValue = () => {
+    skipWs();
+    if (src.startsWith("'''", i)) {
+      i += 3;
+      if (src[i] === '\r') i++;
+      if (src[i] === '\n') i++;
+      const end = src.indexOf("'''", i);
+      if (end < 0) fail('unterminated multi-line literal string');
+      const v = src.slice(i, end);
+      i = end + 3;
+      return v;
+    }
+    if (src.startsWith('"""', i)) {
+      i += 3;
+      if (src[i] === '\r') i++;
+      if (src[i] === '\n') i++;
+      let v = '';
+      while (!src.startsWith('"""', i)) {
+        if (i >= n) fail('unterminated multi-line string');
+        if (src[i] === '\\') {
+          i++;
+          if (src[i] === '\n' || src[i] === '\r' || src[i] === ' ' || src[i] === '\t') {
+            while (i < n && /\s/.test(src[i])) i++;
+          } else v += basicEscape();
+        } else v += src[i++];
+      }
+      i += 3;
+      return v;
+    }
+    if (src[i] === "'") {
+      const end = src.indexOf("'", i + 1);
+      const v = src.slice(i + 1, end);
+      if (end < 0 || v.includes('\n')) fail('unterminated literal string');
+      i = end + 1;
+      return v;
+    }
+    if (src[i] === '"') {
+      i++;
+      let v = '';
+      while (src[i] !== '"') {
+        if (i >= n || src[i] === '\n') fail('unterminated string');
+        if (src[i] === '\\') { i++; v += basicEscape(); } else v += src[i++];
+      }
+      i++;
+      return v;
+    }
+    if (src[i] === '[') {
+      i++;
+      const arr = [];
+      for (;;) {
+        while (i < n && /\s/.test(src[i])) i++;
+        skipComment();
+        while (i < n && /\s/.test(src[i])) i++;
+        if (src[i] === ']') { i++; return arr; }
+        arr.push(parseValue());
+        while (i < n && /\s/.test(src[i])) i++;
+        skipComment();
+        while (i < n && /\s/.test(src[i])) i++;
+        if (src[i] === ',') i++;
+        else if (src[i] !== ']') fail('expected , or ] in array');
+      }
+    }
+    const m = /^(true|false|[+-]?\d[\d_]*)/.exec(src.slice(i));
+    if (!m) fail('unsupported value');
+    i += m[0].length;
+    if (m[0] === 'true') return true;
+    if (m[0] === 'false') return false;
+    return Number(m[0].replace(/_/g, ''));
+  };
+  const parseKey = () => {
+    skipWs();
+    const m = /^([A-Za-z0-9_-]+|"[^"\n]*")/.exec(src.slice(i));
+    if (!m) fail('expected a key');
+    i += m[0].length;
+    return m[0].startsWith('"') ? m[0].slice(1, -1) : m[0];
+  };
+  const dotted = (s) => s.split('.').map((p) => p.trim());
+  while (i < n) {
+    while (i < n && /\s/.test(src[i])) i++;
+    if (i >= n) break;
+    if (src[i] === '#') { skipComment(); continue; }
+    if (src.startsWith('[[', i)) {
+      const end = src.indexOf(']]', i);
+      const keys = dotted(src.slice(i + 2, end));
+      i = end + 2;
+      let t = root;
+      for (const k of keys.slice(0, -1)) t = t[k] ??= {};
+      const last = keys.at(-1);
+      (t[last] ??= []).push((table = {}));
+      endOfLine();
+      continue;
+    }
+    if (src[i] === '[') {
+      const end = src.indexOf(']', i);
+      const keys = dotted(src.slice(i + 1, end));
+      i = end + 1;
+      table = root;
+      for (const k of keys) table = table[k] ??= {};
+      endOfLine();
+      continue;
+    }
+    const key = parseKey();
+    skipWs();
+    if (src[i] !== '=') fail('expected =');
+    i++;
+    table[key] = parseValue();
+    endOfLine();
+  }
+  return root;
+}
+
+let configCache;
+/** The parsed wrangler.toml of the project. */
+export function wranglerConfig() {
+  configCache ??= parseToml(fs.readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8'));
+  return configCache;
+}
+
+function d1Config() {
+  const cfg = wranglerConfig();
+  const db = (cfg.d1_databases ?? []).find((d) => d.binding === 'DB');
+  assert.ok(db, 'wrangler.toml has no [[d1_databases]] with binding "DB"');
+  assert.ok(db.database_id && db.database_name, 'wrangler.toml D1 entry lacks database_id/database_name');
+  return db;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Local D1 state: migrations applied by wrangler itself, into a temp persist dir.
+// ---------------------------------------------------------------------------------------------
+
+function run(cmd, args, opts) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd} ${args.join(' ')} timed out after ${MIGRATE_TIMEOUT_MS} ms\n${out}`));
+    }, MIGRATE_TIMEOUT_MS);
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}\n${out}`));
+    });
+  });
+}
+
+/** The directory (inside a persist dir) holding D1 state, as wrangler and Miniflare lay it out. */
+function d1PersistPath(persistDir) {
+  return path.join(persistDir, 'v3', 'd1');
+}
+
+let templatePromise;
+/** Applies the migrations once per process into a template persist dir (wrangler, ~2 s). */
+function migratedTemplate() {
+  templatePromise ??= (async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registrar-d1-template-'));
+    tempDirs.add(dir);
+    const { database_name } = d1Config();
+    await run(WRANGLER, ['d1', 'migrations', 'apply', database_name, '--local', '--persist-to', dir], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        CI: '1',
+        WRANGLER_SEND_METRICS: 'false',
+        CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+        WRANGLER_LOG_PATH: path.join(dir, 'wrangler-logs'),
+        NO_COLOR: '1',
+      },
+    });
+    const sqlite = fs.readdirSync(path.join(d1PersistPath(dir), 'miniflare-D1DatabaseObject'))
+      .filter((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite');
+    assert.equal(sqlite.length, 1, `expected one D1 database file written by wrangler, found ${sqlite}`);
+    return dir;
+  })();
+  return templatePromise;
+}
+
+const tempDirs = new Set();
+
+/**
+ * A fresh persist dir with the migrations applied (a copy of this process's wrangler-migrated
+ * template). The caller owns it: pass it to start({ persistDir }) as often as needed and remove it
+ * with removeState() (or leave it: it is removed when the test file ends).
+ */
+export async function createState() {
+  const template = await migratedTemplate();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registrar-d1-'));
+  tempDirs.add(dir);
+  fs.cpSync(path.join(template, 'v3'), path.join(dir, 'v3'), { recursive: true });
+  return dir;
+}
+
+export function removeState(dir) {
+  fs.rmSync(dir, { recursive: true, force: true });
+  tempDirs.delete(dir);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Miniflare
+// ---------------------------------------------------------------------------------------------
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The [vars] of wrangler.toml with ISSUER (and the URLs in AUTHORIZATION_SERVER_METADATA) moved to `issuer`. */
+export function defaultVars(issuer) {
+  const vars = { ...(wranglerConfig().vars ?? {}) };
+  const configured = vars.ISSUER;
+  vars.ISSUER = issuer;
+  if (typeof vars.AUTHORIZATION_SERVER_METADATA === 'string') {
+    const meta = JSON.parse(vars.AUTHORIZATION_SERVER_METADATA);
+    const rewrite = (v) => {
+      if (typeof v === 'string') return configured && v.startsWith(configured) ? issuer + v.slice(configured.length) : v;
+      if (Array.isArray(v)) return v.map(rewrite);
+      if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rewrite(x)]));
+      return v;
+    };
+    vars.AUTHORIZATION_SERVER_METADATA = JSON.stringify(rewrite(meta), null, 2);
+  }
+  for (const [k, v] of Object.entries(vars)) {
+    if (typeof v !== 'string') vars[k] = JSON.stringify(v);
+  }
+  return vars;
+}
+
+const live = new Set();
+
+async function disposeAll() {
+  const all = [...live];
+  live.clear();
+  await Promise.allSettled(all.map((h) => h.dispose()));
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+// Safety net: whatever a test file does, its instances die with it.
+after(disposeAll);
+process.once('beforeExit', () => { void disposeAll(); });
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms); }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+export function assertBuilt() {
+  if (!fs.existsSync(SCRIPT)) {
+    throw new Error(
+      `${path.relative(ROOT, SCRIPT)} does not exist: build the worker first with \`sh scripts/build.sh\` ` +
+        '(needs worker-build and wasm-bindgen-cli in ~/.cargo/bin), then rerun the tests.',
+    );
+  }
+}
+
+/**
+ * Starts the built worker.
+ * @param {object} [opts]
+ * @param {Record<string,string>} [opts.vars] overrides of the [vars] (and REGISTRAR_HMAC_KEY)
+ * @param {string} [opts.persistDir] a dir from createState(); default: a fresh one
+ * @param {number} [opts.port] listen on this port (default: a free one)
+ */
+export async function start(opts = {}) {
+  assertBuilt();
+  const persistDir = opts.persistDir ?? (await createState());
+  const cfg = wranglerConfig();
+  const { database_id } = d1Config();
+  const assetsDir = path.join(ROOT, cfg.assets?.directory ?? 'static');
+  fs.mkdirSync(assetsDir, { recursive: true });
+
+  let lastError;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = opts.port ?? (await freePort());
+    const issuer = `http://127.0.0.1:${port}`;
+    const bindings = {
+      ...defaultVars(issuer),
+      REGISTRAR_HMAC_KEY: randomBytes(32).toString('hex'),
+      ...(opts.vars ?? {}),
+    };
+    const mf = new Miniflare({
+      host: '127.0.0.1',
+      port,
+      modules: true,
+      scriptPath: SCRIPT,
+      modulesRoot: BUILD_DIR,
+      modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'], fallthrough: true }],
+      compatibilityDate: cfg.compatibility_date,
+      compatibilityFlags: cfg.compatibility_flags ?? [],
+      cf: false,
+      bindings,
+      d1Databases: { DB: database_id },
+      d1Persist: d1PersistPath(persistDir),
+      assets: {
+        directory: assetsDir,
+        binding: cfg.assets?.binding ?? 'ASSETS',
+        routerConfig: { has_user_worker: true },
+      },
+    });
+    let url;
+    try {
+      url = await withTimeout(mf.ready, START_TIMEOUT_MS, 'Miniflare start-up');
+    } catch (e) {
+      await mf.dispose().catch(() => {});
+      lastError = e;
+      if (opts.port === undefined && /EADDRINUSE|address already in use/i.test(String(e?.stack ?? e))) continue;
+      throw e;
+    }
+    if (url.port !== String(port)) {
+      await mf.dispose().catch(() => {});
+      throw new Error(`Miniflare listens on ${url.href}, expected port ${port}`);
+    }
+    const h = makeHandle({ mf, url: `http://127.0.0.1:${port}`, issuer, bindings, persistDir, port, ownsState: !opts.persistDir });
+    live.add(h);
+    // The worker's DB binding must see the migrated schema (not an empty database).
+    try {
+      const db = await mf.getD1Database('DB');
+      const row = await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'clients'").first();
+      assert.ok(row, 'the migrated table "clients" is not visible through the DB binding');
+    } catch (e) {
+      await h.dispose();
+      throw e;
+    }
+    return h;
+  }
+  throw lastError;
+}
+
+function makeHandle({ mf, url, issuer, bindings, persistDir, port, ownsState }) {
+  let disposed;
+  const h = {
+    mf,
+    url,
+    issuer,
+    port,
+    vars: bindings,
+    persistDir,
+    /** Raw fetch to a path (or absolute URL) of this worker. */
+    fetch(p, init) {
+      return fetch(new URL(p, url), init);
+    },
+    /**
+     * A request with conveniences; resolves to { status, headers, text, body } where body is the
+     * parsed JSON (undefined for an empty or non-JSON response). Every JSON body is checked to hold
+     * no `null` anywhere.
+     *   json: object to send as application/json; token: Bearer token; origin: Origin header
+     */
+    async request(method, p, { json, body, headers = {}, token, origin } = {}) {
+      const hdrs = { ...headers };
+      const has = (name) => Object.keys(hdrs).some((k) => k.toLowerCase() === name);
+      if (json !== undefined) {
+        body = typeof json === 'string' ? json : JSON.stringify(json);
+        if (!has('content-type')) hdrs['content-type'] = 'application/json';
+      }
+      if (token !== undefined) hdrs.authorization = `Bearer ${token}`;
+      if (origin !== undefined) hdrs.origin = origin;
+      return httpRequest(new URL(p, url), { method, headers: hdrs, body });
+    },
+    register(meta, extra = {}) {
+      return h.request('POST', '/register', { json: meta, ...extra });
+    },
+    /** Registers and asserts 201; returns the response body. */
+    async registerOk(meta, extra = {}) {
+      const r = await h.register(meta, extra);
+      assert.equal(r.status, 201, `registration failed: ${r.status} ${r.text}`);
+      return r.body;
+    },
+    clientPath(clientId) {
+      return `/register/${encodeURIComponent(clientId)}`;
+    },
+    async d1() {
+      return mf.getD1Database('DB');
+    },
+    async dispose() {
+      disposed ??= (async () => {
+        live.delete(h);
+        await mf.dispose().catch(() => {});
+        if (ownsState) removeState(persistDir);
+      })();
+      return disposed;
+    },
+  };
+  return h;
+}
+
+/**
+ * One HTTP/1.1 request with node:http. By default on a fresh connection (agent: false): a
+ * response sent before the worker read the whole request body can make workerd reset a kept-alive
+ * connection, which would make unrelated later requests fail at random. Pass a keep-alive
+ * `agent` to test connection reuse on purpose.
+ * Resolves to { status, headers (a Headers), text, body (parsed JSON), socket, reused }.
+ */
+export function httpRequest(url, { method = 'GET', headers = {}, body, agent = false, chunked = false } = {}) {
+  url = new URL(url);
+  if (typeof body === 'string') body = Buffer.from(body);
+  const hdrs = { ...headers };
+  if (body !== undefined && !chunked && !Object.keys(hdrs).some((k) => k.toLowerCase() === 'content-length')) {
+    hdrs['content-length'] = String(body.length);
+  }
+  return new Promise((resolve, reject) => {
+    const req = http.request({ agent, method, host: url.hostname, port: url.port, path: url.pathname + url.search, headers: hdrs });
+    let socket;
+    req.setTimeout(15_000, () => req.destroy(new Error(`${method} ${url} timed out`)));
+    req.on('socket', (s) => { socket = s; });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const h = new Headers();
+        for (let i = 0; i < res.rawHeaders.length; i += 2) h.append(res.rawHeaders[i], res.rawHeaders[i + 1]);
+        const text = Buffer.concat(chunks).toString('utf8');
+        try {
+          resolve({ ...parseResult(res.statusCode, h, text), socket, reused: req.reusedSocket });
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+    if (body !== undefined) {
+      if (chunked) for (let i = 0; i < body.length; i += 8192) req.write(body.subarray(i, i + 8192));
+      else req.write(body);
+    }
+    req.end();
+  });
+}
+
+function parseResult(status, headers, text) {
+  let body;
+  const ct = headers.get('content-type') ?? '';
+  if (/^application\/(.+\+)?json\b/i.test(ct) && text !== '') {
+    try {
+      body = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`${status} response claims ${ct} but is not JSON: ${text.slice(0, 200)}`);
+    }
+    assertNoNull(body, `${status} response body`);
+  }
+  return { status, headers, text, body };
+}
+
+/** Like httpRequest's result, from a fetch Response. */
+export async function toResult(res) {
+  return parseResult(res.status, res.headers, await res.text());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assertions shared by the test files
+// ---------------------------------------------------------------------------------------------
+
+/** No `null` member (or element) anywhere in a JSON value. */
+export function assertNoNull(value, where = 'body', p = '$') {
+  if (value === null) assert.fail(`${where} contains null at ${p}`);
+  if (Array.isArray(value)) value.forEach((v, k) => assertNoNull(v, where, `${p}[${k}]`));
+  else if (typeof value === 'object') for (const [k, v] of Object.entries(value)) assertNoNull(v, where, `${p}.${k}`);
+}
+
+export function assertJsonContentType(r) {
+  const ct = r.headers.get('content-type') ?? '';
+  assert.match(ct, /^application\/json\s*(;|$)/i, `Content-Type is ${JSON.stringify(ct)}, expected application/json`);
+}
+
+/** An error response: status, JSON content type, body exactly { error, error_description }. */
+export function assertError(r, status, code, descriptionPattern) {
+  assert.equal(r.status, status, `expected ${status} ${code}, got ${r.status}: ${r.text}`);
+  assertJsonContentType(r);
+  assert.ok(r.body && typeof r.body === 'object' && !Array.isArray(r.body), `error body is not a JSON object: ${r.text}`);
+  assert.deepEqual(Object.keys(r.body).sort(), ['error', 'error_description'], `error body members: ${r.text}`);
+  assert.equal(r.body.error, code, `error code: ${r.text}`);
+  assert.equal(typeof r.body.error_description, 'string');
+  assert.ok(r.body.error_description.length > 0, 'error_description is empty');
+  if (descriptionPattern !== undefined) {
+    if (typeof descriptionPattern === 'string') {
+      assert.ok(r.body.error_description.includes(descriptionPattern),
+        `error_description ${JSON.stringify(r.body.error_description)} does not mention ${JSON.stringify(descriptionPattern)}`);
+    } else {
+      assert.match(r.body.error_description, descriptionPattern);
+    }
+  }
+}
+
+/** A 401 from the client configuration endpoint (RFC 6750 §3 + RFC 7592 §2). */
+export function assertInvalidToken(r) {
+  assertError(r, 401, 'invalid_token');
+  const wa = r.headers.get('www-authenticate') ?? '';
+  assert.match(wa, /\bBearer\b/, `WWW-Authenticate is ${JSON.stringify(wa)}`);
+  assert.match(wa, /error="invalid_token"/, `WWW-Authenticate is ${JSON.stringify(wa)}`);
+}
+
+export function assertNoStore(r) {
+  const cc = r.headers.get('cache-control') ?? '';
+  assert.ok(cc.split(',').map((s) => s.trim().toLowerCase()).includes('no-store'), `Cache-Control is ${JSON.stringify(cc)}`);
+  assert.equal((r.headers.get('pragma') ?? '').toLowerCase(), 'no-cache', 'Pragma');
+}
+
+/** A copy of obj without the given members. */
+export function without(obj, ...keys) {
+  const copy = { ...obj };
+  for (const k of keys) delete copy[k];
+  return copy;
+}
+
+/** The members of a list header (Allow, Access-Control-Allow-Methods, ...), lower-cased. */
+export function headerList(r, name) {
+  return (r.headers.get(name) ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+}
+
+export function nowSeconds() {
+  return Math.floor(Date.now() / 1000);
+}
