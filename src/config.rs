@@ -36,13 +36,18 @@ fn words(s: &str) -> Vec<String> {
 impl Config {
     /// Builds the configuration from variables; an error names the variable at fault.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
-        let get = |name: &str| var(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            var(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
 
-        let issuer = get("ISSUER").map(|i| check_issuer(&i).map(|()| i)).transpose()?;
+        let issuer = get("ISSUER")
+            .map(|i| check_issuer(&i).map(|()| i))
+            .transpose()?;
 
-        let scopes_supported = words(
-            &get("SCOPES_SUPPORTED").unwrap_or_else(|| DEFAULT_SCOPES_SUPPORTED.to_string()),
-        );
+        let scopes_supported =
+            words(&get("SCOPES_SUPPORTED").unwrap_or_else(|| DEFAULT_SCOPES_SUPPORTED.to_string()));
         let default_scope = get("DEFAULT_SCOPE").unwrap_or_else(|| DEFAULT_SCOPE.to_string());
         if let Some(s) = default_scope
             .split(' ')
@@ -89,7 +94,8 @@ impl Config {
 
         let key = get("REGISTRAR_HMAC_KEY")
             .ok_or("REGISTRAR_HMAC_KEY is not set (a Worker secret; see README)")?;
-        let hash_key = HashKey::new(key.as_bytes()).map_err(|e| format!("REGISTRAR_HMAC_KEY: {e}"))?;
+        let hash_key =
+            HashKey::new(key.as_bytes()).map_err(|e| format!("REGISTRAR_HMAC_KEY: {e}"))?;
 
         Ok(Config {
             issuer,
@@ -156,8 +162,11 @@ mod tests {
 
     #[test]
     fn implicit_is_enabled_by_listing_it() {
-        let c = Config::from_vars(vars(&[("GRANT_TYPES_SUPPORTED", "authorization_code implicit")]))
-            .unwrap();
+        let c = Config::from_vars(vars(&[(
+            "GRANT_TYPES_SUPPORTED",
+            "authorization_code implicit",
+        )]))
+        .unwrap();
         assert!(c.implicit_enabled());
     }
 

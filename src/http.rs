@@ -163,7 +163,11 @@ pub async fn handle<S: ClientStore>(
                 None,
                 Ok(Reply::Discovery(discovery::document(config, &issuer))),
             ),
-            (r, _) => ("method not allowed", None, Err(ApiError::MethodNotAllowed(r.allow()))),
+            (r, _) => (
+                "method not allowed",
+                None,
+                Err(ApiError::MethodNotAllowed(r.allow())),
+            ),
         };
 
     let mut response = match &result {

@@ -127,9 +127,10 @@ impl<S: ClientStore> Registrar<'_, S> {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => {
                 let secret = Secret::from_presented(s);
-                let matches = current.client_secret_hash.as_deref().is_some_and(|h| {
-                    key.verify(Purpose::ClientSecret, client_id, &secret, h)
-                });
+                let matches = current
+                    .client_secret_hash
+                    .as_deref()
+                    .is_some_and(|h| key.verify(Purpose::ClientSecret, client_id, &secret, h));
                 if !matches {
                     return Err(ApiError::InvalidRequest(
                         "client_secret: does not match the client's current secret".into(),
@@ -148,18 +149,20 @@ impl<S: ClientStore> Registrar<'_, S> {
 
         // A client that moves to a secret-based method without having a secret gets a new one;
         // one that keeps a secret keeps it; one that leaves secret-based methods loses it.
-        let (client_secret_hash, secret_to_return) =
-            match (metadata.token_endpoint_auth_method.uses_secret(), current.client_secret_hash.clone()) {
-                (false, _) => (None, None),
-                (true, Some(hash)) => (Some(hash), presented_secret),
-                (true, None) => {
-                    let fresh = Secret::generate()?;
-                    (
-                        Some(key.hash(Purpose::ClientSecret, client_id, &fresh)),
-                        Some(fresh),
-                    )
-                }
-            };
+        let (client_secret_hash, secret_to_return) = match (
+            metadata.token_endpoint_auth_method.uses_secret(),
+            current.client_secret_hash.clone(),
+        ) {
+            (false, _) => (None, None),
+            (true, Some(hash)) => (Some(hash), presented_secret),
+            (true, None) => {
+                let fresh = Secret::generate()?;
+                (
+                    Some(key.hash(Purpose::ClientSecret, client_id, &fresh)),
+                    Some(fresh),
+                )
+            }
+        };
         let next_token = if self.config.rotate_registration_token {
             Secret::generate()?
         } else {
@@ -191,10 +194,10 @@ impl<S: ClientStore> Registrar<'_, S> {
     /// RFC 7592 §2.3: one conditional delete; a wrong token and an unknown client look alike.
     pub async fn delete(&self, client_id: &str, token: Option<&str>) -> Result<(), ApiError> {
         let token = bearer_token(client_id, token)?;
-        let hash =
-            self.config
-                .hash_key
-                .hash(Purpose::RegistrationAccessToken, client_id, &token);
+        let hash = self
+            .config
+            .hash_key
+            .hash(Purpose::RegistrationAccessToken, client_id, &token);
         if self.store.delete(client_id, &hash).await? {
             Ok(())
         } else {

@@ -37,8 +37,7 @@ pub fn new_client_id() -> Result<String, ApiError> {
 /// Whether `s` could be a `client_id` this server issued; anything else is not looked up.
 pub fn is_client_id_shaped(s: &str) -> bool {
     s.len() == 22
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
@@ -106,7 +105,11 @@ impl HashKey {
     /// The stored form of `secret`: base64url of the HMAC over purpose, client id and value.
     pub fn hash(&self, purpose: Purpose, client_id: &str, secret: &Secret) -> String {
         let mut mac = HmacSha256::new_from_slice(&self.0).expect("HMAC accepts any key length");
-        for part in [purpose.label(), client_id.as_bytes(), secret.expose().as_bytes()] {
+        for part in [
+            purpose.label(),
+            client_id.as_bytes(),
+            secret.expose().as_bytes(),
+        ] {
             // Length-prefix each part so no two different triples hash the same input.
             mac.update(&(part.len() as u64).to_be_bytes());
             mac.update(part);
@@ -115,7 +118,13 @@ impl HashKey {
     }
 
     /// Constant-time check of a presented secret against a stored hash.
-    pub fn verify(&self, purpose: Purpose, client_id: &str, presented: &Secret, stored: &str) -> bool {
+    pub fn verify(
+        &self,
+        purpose: Purpose,
+        client_id: &str,
+        presented: &Secret,
+        stored: &str,
+    ) -> bool {
         let computed = self.hash(purpose, client_id, presented);
         computed.len() == stored.len() && bool::from(computed.as_bytes().ct_eq(stored.as_bytes()))
     }

@@ -34,13 +34,22 @@ impl D1Store {
         D1Store { db }
     }
 
-    fn statement(&self, sql: &str, args: &[JsValue], op: &str) -> Result<D1PreparedStatement, ApiError> {
+    fn statement(
+        &self,
+        sql: &str,
+        args: &[JsValue],
+        op: &str,
+    ) -> Result<D1PreparedStatement, ApiError> {
         self.db.prepare(sql).bind(args).map_err(d1_error(op))
     }
 
     /// Runs a write and returns how many rows it changed.
     async fn changes(&self, sql: &str, args: &[JsValue], op: &str) -> Result<usize, ApiError> {
-        let result = self.statement(sql, args, op)?.run().await.map_err(d1_error(op))?;
+        let result = self
+            .statement(sql, args, op)?
+            .run()
+            .await
+            .map_err(d1_error(op))?;
         if let Some(e) = result.error() {
             return Err(ApiError::Internal(format!("D1 {op}: {e}")));
         }
@@ -75,7 +84,9 @@ impl ClientStore for D1Store {
             )
             .await?;
         if changed != 1 {
-            return Err(ApiError::Internal(format!("D1 insert changed {changed} rows")));
+            return Err(ApiError::Internal(format!(
+                "D1 insert changed {changed} rows"
+            )));
         }
         Ok(())
     }
@@ -93,7 +104,10 @@ impl ClientStore for D1Store {
             .map_err(d1_error("find"))?;
         let Some(row) = row else { return Ok(None) };
         let metadata = serde_json::from_str(&row.metadata).map_err(|e| {
-            ApiError::Internal(format!("stored metadata of {} unreadable: {e}", row.client_id))
+            ApiError::Internal(format!(
+                "stored metadata of {} unreadable: {e}",
+                row.client_id
+            ))
         })?;
         Ok(Some(StoredClient {
             client_id: row.client_id,
@@ -105,7 +119,11 @@ impl ClientStore for D1Store {
         }))
     }
 
-    async fn replace(&self, client: &StoredClient, expected_token_hash: &str) -> Result<bool, ApiError> {
+    async fn replace(
+        &self,
+        client: &StoredClient,
+        expected_token_hash: &str,
+    ) -> Result<bool, ApiError> {
         let args = [
             JsValue::from_str(&client.client_id),
             metadata_json(client)?,
@@ -130,7 +148,10 @@ impl ClientStore for D1Store {
         let changed = self
             .changes(
                 "DELETE FROM clients WHERE client_id = ?1 AND registration_token_hash = ?2",
-                &[JsValue::from_str(client_id), JsValue::from_str(expected_token_hash)],
+                &[
+                    JsValue::from_str(client_id),
+                    JsValue::from_str(expected_token_hash),
+                ],
                 "delete",
             )
             .await?;

@@ -4,7 +4,8 @@
 mod d1_store;
 
 use crate::config::Config;
-use crate::error::ApiError;
+use crate::error::{ApiError, MAX_BODY_BYTES};
+use futures_util::StreamExt;
 use crate::http::{self, ApiRequest, ApiResponse, Outcome};
 use d1_store::D1Store;
 use worker::{console_log, event, Context, Date, Env, Request, Response, ResponseBuilder};
@@ -18,13 +19,15 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let headers = req.headers();
     let content_type = headers.get("Content-Type")?;
     let authorization = headers.get("Authorization")?;
-    // The whole body is read even when it is too large, so the connection stays usable.
     let body = match method.as_str() {
         "GET" | "HEAD" | "OPTIONS" => Vec::new(),
-        _ => req.bytes().await.unwrap_or_default(),
+        _ => read_body_bounded(&mut req).await,
     };
 
-    let outcome = match (Config::from_vars(|name| env.var(name).ok().map(|v| v.to_string())), env.d1("DB")) {
+    let outcome = match (
+        Config::from_vars(|name| env.var(name).ok().map(|v| v.to_string())),
+        env.d1("DB"),
+    ) {
         (Ok(config), Ok(db)) => {
             let request = ApiRequest {
                 method: &method,
@@ -40,8 +43,27 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         (Err(cause), _) => misconfigured(format!("configuration: {cause}")),
         (_, Err(e)) => misconfigured(format!("D1 binding DB: {e}")),
     };
-    log(&method, &outcome, Date::now().as_millis().saturating_sub(started));
+    log(
+        &method,
+        &outcome,
+        Date::now().as_millis().saturating_sub(started),
+    );
     to_worker_response(outcome.response)
+}
+
+/// Reads the request body, keeping at most one byte more than the limit (enough for the core to
+/// answer 413) and discarding the rest. The body is drained to the end, not abandoned, so a
+/// keep-alive client can send its next request on the same connection.
+async fn read_body_bounded(req: &mut Request) -> Vec<u8> {
+    let Ok(mut stream) = req.stream() else {
+        return Vec::new(); // no body at all
+    };
+    let mut body = Vec::new();
+    while let Some(Ok(chunk)) = stream.next().await {
+        let room = (MAX_BODY_BYTES + 1).saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    }
+    body
 }
 
 fn misconfigured(cause: String) -> Outcome {

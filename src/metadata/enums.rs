@@ -69,7 +69,10 @@ wire_enum! {
 impl AuthMethod {
     /// Whether clients using this method are issued a `client_secret`.
     pub fn uses_secret(self) -> bool {
-        matches!(self, AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost)
+        matches!(
+            self,
+            AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost
+        )
     }
 }
 

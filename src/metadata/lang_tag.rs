@@ -99,8 +99,19 @@ mod tests {
     #[test]
     fn refuses_malformed_tags() {
         for tag in [
-            "", "!!", "f", "fr-", "-fr", "fr--CA", "fr-CA-", "toolonglanguage", "en-a", "x",
-            "fr_CA", "en-US-u", "fr CA",
+            "",
+            "!!",
+            "f",
+            "fr-",
+            "-fr",
+            "fr--CA",
+            "fr-CA-",
+            "toolonglanguage",
+            "en-a",
+            "x",
+            "fr_CA",
+            "en-US-u",
+            "fr CA",
         ] {
             assert!(!is_valid(tag), "{tag:?} should be invalid");
         }

@@ -94,7 +94,10 @@ impl<'a> Members<'a> {
             Some(s) if allowed.contains(&s) => Ok(Some(s.to_string())),
             Some(s) => Err(ApiError::invalid_metadata(
                 name,
-                format!("unsupported value {s:?} (supported: {})", allowed.join(", ")),
+                format!(
+                    "unsupported value {s:?} (supported: {})",
+                    allowed.join(", ")
+                ),
             )),
         }
     }

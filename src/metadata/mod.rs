@@ -24,7 +24,13 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// Members that may carry a language tag, as `client_name#fr` (OIDC Registration §2.1).
-const LOCALIZABLE: &[&str] = &["client_name", "client_uri", "logo_uri", "tos_uri", "policy_uri"];
+const LOCALIZABLE: &[&str] = &[
+    "client_name",
+    "client_uri",
+    "logo_uri",
+    "tos_uri",
+    "policy_uri",
+];
 
 /// Validated client metadata with defaults applied.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -137,7 +143,8 @@ impl ClientMetadata {
         }
         let has_keys = jwks.is_some() || jwks_uri.is_some();
 
-        let token_endpoint_auth_signing_alg = m.one_of("token_endpoint_auth_signing_alg", SIGNING_ALGS)?;
+        let token_endpoint_auth_signing_alg =
+            m.one_of("token_endpoint_auth_signing_alg", SIGNING_ALGS)?;
         if token_endpoint_auth_signing_alg.is_some()
             && token_endpoint_auth_method != AuthMethod::PrivateKeyJwt
         {
@@ -214,7 +221,10 @@ impl ClientMetadata {
 }
 
 fn owned(v: Option<Vec<&str>>) -> Vec<String> {
-    v.unwrap_or_default().into_iter().map(str::to_string).collect()
+    v.unwrap_or_default()
+        .into_iter()
+        .map(str::to_string)
+        .collect()
 }
 
 /// Members we recognise but cannot honour yet: refused clearly rather than silently dropped.
@@ -263,8 +273,9 @@ fn grants_and_response_types(
             let mut out = Vec::with_capacity(list.len());
             for (i, g) in list.iter().enumerate() {
                 let member = format!("grant_types[{i}]");
-                let grant = GrantType::from_wire(g)
-                    .ok_or_else(|| ApiError::invalid_metadata(&member, format!("unsupported value {g:?}")))?;
+                let grant = GrantType::from_wire(g).ok_or_else(|| {
+                    ApiError::invalid_metadata(&member, format!("unsupported value {g:?}"))
+                })?;
                 if !config.grant_types_supported.contains(&grant) {
                     let why = if grant == GrantType::Implicit {
                         "the implicit grant is disabled on this server (RFC 9700)".to_string()
@@ -284,7 +295,8 @@ fn grants_and_response_types(
             let mut out = Vec::with_capacity(list.len());
             for (i, r) in list.iter().enumerate() {
                 let member = format!("response_types[{i}]");
-                let rt = ResponseType::parse(r).map_err(|e| ApiError::invalid_metadata(&member, e))?;
+                let rt =
+                    ResponseType::parse(r).map_err(|e| ApiError::invalid_metadata(&member, e))?;
                 if rt.uses_implicit() && !config.implicit_enabled() {
                     return Err(ApiError::invalid_metadata(
                         &member,
@@ -319,13 +331,19 @@ fn grants_and_response_types(
     });
 
     if grants.is_empty() {
-        return Err(ApiError::invalid_metadata("grant_types", "must not be empty"));
+        return Err(ApiError::invalid_metadata(
+            "grant_types",
+            "must not be empty",
+        ));
     }
     for (i, rt) in response_types.iter().enumerate() {
         if rt.uses_code() && !grants.contains(&GrantType::AuthorizationCode) {
             return Err(ApiError::invalid_metadata(
                 &format!("response_types[{i}]"),
-                format!("{:?} needs grant_types to include authorization_code", rt.as_str()),
+                format!(
+                    "{:?} needs grant_types to include authorization_code",
+                    rt.as_str()
+                ),
             ));
         }
         if rt.uses_implicit() && !grants.contains(&GrantType::Implicit) {
@@ -335,13 +353,17 @@ fn grants_and_response_types(
             ));
         }
     }
-    if grants.contains(&GrantType::AuthorizationCode) && !response_types.iter().any(ResponseType::uses_code) {
+    if grants.contains(&GrantType::AuthorizationCode)
+        && !response_types.iter().any(ResponseType::uses_code)
+    {
         return Err(ApiError::invalid_metadata(
             "grant_types",
             "authorization_code needs a response type containing \"code\" in response_types",
         ));
     }
-    if grants.contains(&GrantType::Implicit) && !response_types.iter().any(ResponseType::uses_implicit) {
+    if grants.contains(&GrantType::Implicit)
+        && !response_types.iter().any(ResponseType::uses_implicit)
+    {
         return Err(ApiError::invalid_metadata(
             "grant_types",
             "implicit needs a response type containing \"token\" or \"id_token\" in response_types",
@@ -362,7 +384,9 @@ fn redirect_uris(
     required: bool,
     implicit: bool,
 ) -> Result<(Vec<String>, ApplicationType), ApiError> {
-    let uris = m.strings("redirect_uris", Code::RedirectUri)?.unwrap_or_default();
+    let uris = m
+        .strings("redirect_uris", Code::RedirectUri)?
+        .unwrap_or_default();
     if required && uris.is_empty() {
         return Err(ApiError::invalid_redirect(
             "redirect_uris",
@@ -412,12 +436,18 @@ fn post_logout_redirect_uris(m: &Members, app: ApplicationType) -> Result<Vec<St
 /// An absolute http(s) URL: informational links shown to users.
 fn check_web_url(member: &str, raw: &str) -> Result<(), ApiError> {
     if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(ApiError::invalid_metadata(member, "control characters and whitespace are not allowed"));
+        return Err(ApiError::invalid_metadata(
+            member,
+            "control characters and whitespace are not allowed",
+        ));
     }
     let url = url::Url::parse(raw)
         .map_err(|e| ApiError::invalid_metadata(member, format!("not an absolute URL ({e})")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(ApiError::invalid_metadata(member, "must be an http or https URL"));
+        return Err(ApiError::invalid_metadata(
+            member,
+            "must be an http or https URL",
+        ));
     }
     Ok(())
 }
@@ -428,23 +458,30 @@ fn check_https_url(member: &str, raw: &str) -> Result<(), ApiError> {
     check_web_url(member, raw)?;
     match redirect_uri::classify(raw.split('#').next().unwrap_or(raw)) {
         Ok(UriKind::Https { .. } | UriKind::HttpLoopback) => Ok(()),
-        _ => Err(ApiError::invalid_metadata(member, "must be an https URL (http only on loopback)")),
+        _ => Err(ApiError::invalid_metadata(
+            member,
+            "must be an https URL (http only on loopback)",
+        )),
     }
 }
 
 fn web_url(m: &Members, member: &str) -> Result<Option<String>, ApiError> {
     let v = m.string(member)?;
-    v.map(|u| check_web_url(member, u).map(|()| u.to_string())).transpose()
+    v.map(|u| check_web_url(member, u).map(|()| u.to_string()))
+        .transpose()
 }
 
 fn https_url(m: &Members, member: &str) -> Result<Option<String>, ApiError> {
     let v = m.string(member)?;
-    v.map(|u| check_https_url(member, u).map(|()| u.to_string())).transpose()
+    v.map(|u| check_https_url(member, u).map(|()| u.to_string()))
+        .transpose()
 }
 
 /// OIDC Registration §2: request_uris may carry a fragment (a hash of the request object).
 fn request_uris(m: &Members) -> Result<Vec<String>, ApiError> {
-    let uris = m.strings("request_uris", Code::Metadata)?.unwrap_or_default();
+    let uris = m
+        .strings("request_uris", Code::Metadata)?
+        .unwrap_or_default();
     for (i, u) in uris.iter().enumerate() {
         check_https_url(&format!("request_uris[{i}]"), u)?;
     }
@@ -464,17 +501,29 @@ fn scope(m: &Members, config: &Config) -> Result<String, ApiError> {
                 "scope values must be separated by single spaces",
             ));
         }
-        if !token.bytes().all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b)) {
-            return Err(ApiError::invalid_metadata("scope", format!("{token:?} is not a valid scope token")));
+        if !token
+            .bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
+        {
+            return Err(ApiError::invalid_metadata(
+                "scope",
+                format!("{token:?} is not a valid scope token"),
+            ));
         }
         if !config.scopes_supported.iter().any(|s| s == token) {
             return Err(ApiError::invalid_metadata(
                 "scope",
-                format!("unsupported value {token:?} (supported: {})", config.scopes_supported.join(" ")),
+                format!(
+                    "unsupported value {token:?} (supported: {})",
+                    config.scopes_supported.join(" ")
+                ),
             ));
         }
         if seen.contains(&token) {
-            return Err(ApiError::invalid_metadata("scope", format!("{token:?} repeated")));
+            return Err(ApiError::invalid_metadata(
+                "scope",
+                format!("{token:?} repeated"),
+            ));
         }
         seen.push(token);
     }
@@ -494,12 +543,18 @@ fn encryption_pair(
     let enc = m.one_of(&enc_member, ENCRYPTION_ENCS)?;
     match (alg, enc) {
         (None, None) => Ok((None, None)),
-        (None, Some(_)) => Err(ApiError::invalid_metadata(&enc_member, format!("needs {alg_member}"))),
+        (None, Some(_)) => Err(ApiError::invalid_metadata(
+            &enc_member,
+            format!("needs {alg_member}"),
+        )),
         (Some(_), _) if !has_keys => Err(ApiError::invalid_metadata(
             &alg_member,
             "encrypting to the client needs its public keys in jwks or jwks_uri",
         )),
-        (Some(alg), enc) => Ok((Some(alg), Some(enc.unwrap_or_else(|| DEFAULT_ENCRYPTION_ENC.to_string())))),
+        (Some(alg), enc) => Ok((
+            Some(alg),
+            Some(enc.unwrap_or_else(|| DEFAULT_ENCRYPTION_ENC.to_string())),
+        )),
     }
 }
 
@@ -534,7 +589,10 @@ fn localized(input: &Map<String, Value>) -> Result<BTreeMap<String, String>, Api
             continue;
         }
         if !lang_tag::is_valid(tag) {
-            return Err(ApiError::invalid_metadata(key, format!("{tag:?} is not a valid BCP 47 language tag")));
+            return Err(ApiError::invalid_metadata(
+                key,
+                format!("{tag:?} is not a valid BCP 47 language tag"),
+            ));
         }
         let s = value
             .as_str()

@@ -9,7 +9,9 @@ use url::{Host, Url};
 /// What a syntactically acceptable redirect URI is, for the per-client-type rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UriKind {
-    Https { loopback: bool },
+    Https {
+        loopback: bool,
+    },
     HttpLoopback,
     HttpOther,
     /// A private-use (custom) scheme such as `com.example.app:/cb` (RFC 8252 §7.1).

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what is needed, then runs every test: formatting and lints, host unit and table tests,
+# the Worker build, and the Miniflare integration and client-library tests against it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+. scripts/env.sh
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (host and wasm32)"
+cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --release --locked -- -D warnings
+
+step "cargo test (host)"
+cargo test --locked
+
+step "build the Worker"
+sh scripts/build.sh
+
+step "Miniflare integration and client-library tests"
+node --test --test-concurrency=1 tests/worker/
