@@ -29,6 +29,15 @@ if ! worker-build --version 2>/dev/null | grep -q "$WORKER_BUILD_VERSION"; then
   CARGO_TARGET_DIR="$shared_target" cargo install worker-build --version "$WORKER_BUILD_VERSION" --locked --force
 fi
 
+# Debian's Chromium for the browser tests (no browser download from the web).
+if ! command -v chromium >/dev/null 2>&1; then
+  step "apt-get install chromium"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get install -y --no-install-recommends chromium fonts-dejavu-core \
+    || { $sudo apt-get update && $sudo apt-get install -y --no-install-recommends chromium fonts-dejavu-core; }
+fi
+
 # npm ci is skipped when node_modules already matches the lock file.
 if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.registrar-lock; then
   step "npm ci"

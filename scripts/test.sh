@@ -23,3 +23,6 @@ sh scripts/build.sh
 
 step "Miniflare integration and client-library tests"
 node --test --test-concurrency=1 tests/worker/
+
+step "browser end-to-end tests (Playwright + Debian Chromium)"
+node --test --test-concurrency=1 tests/browser/
