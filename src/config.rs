@@ -21,8 +21,8 @@ pub struct Config {
     pub grant_types_supported: Vec<GrantType>,
     /// `ROTATE_REGISTRATION_ACCESS_TOKEN`: issue a new token on every successful update.
     pub rotate_registration_token: bool,
-    /// `CORS_ALLOW_ORIGIN`: `*` or one origin.
-    pub cors_allow_origin: String,
+    /// `CORS_ALLOW_ORIGIN`: `*` or a list of origins.
+    pub cors: CorsPolicy,
     /// `AUTHORIZATION_SERVER_METADATA`: the authorization server's own endpoints for discovery.
     pub server_metadata: Map<String, Value>,
     /// `REGISTRAR_HMAC_KEY` (a secret): the key for stored hashes.
@@ -81,12 +81,16 @@ impl Config {
             }
         };
 
-        let cors_allow_origin = get("CORS_ALLOW_ORIGIN").unwrap_or_else(|| "*".to_string());
+        let cors = CorsPolicy::parse(get("CORS_ALLOW_ORIGIN").as_deref().unwrap_or("*"))?;
 
         let server_metadata = match get("AUTHORIZATION_SERVER_METADATA") {
             None => Map::new(),
             Some(json) => match serde_json::from_str(&json) {
-                Ok(Value::Object(map)) => map,
+                // `null` members would reach the discovery document; a response never has one.
+                Ok(Value::Object(mut map)) => {
+                    map.retain(|_, v| !v.is_null());
+                    map
+                }
                 Ok(_) => return Err("AUTHORIZATION_SERVER_METADATA: must be a JSON object".into()),
                 Err(e) => return Err(format!("AUTHORIZATION_SERVER_METADATA: {e}")),
             },
@@ -103,7 +107,7 @@ impl Config {
             scopes_supported,
             grant_types_supported,
             rotate_registration_token,
-            cors_allow_origin,
+            cors,
             server_metadata,
             hash_key,
         })
@@ -119,11 +123,55 @@ impl Config {
     }
 }
 
+/// Which origins may read API responses in a browser. Credentials are never allowed, so `*` is
+/// safe for an API authenticated by bearer tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsPolicy {
+    Any,
+    /// Space-separated origins such as `https://app.example https://admin.example`.
+    Origins(Vec<String>),
+}
+
+impl CorsPolicy {
+    fn parse(value: &str) -> Result<Self, String> {
+        if value == "*" {
+            return Ok(CorsPolicy::Any);
+        }
+        let origins: Vec<String> = value.split_whitespace().map(str::to_string).collect();
+        for o in &origins {
+            let url = Url::parse(o).map_err(|e| format!("CORS_ALLOW_ORIGIN: {o:?}: {e}"))?;
+            if url.origin().ascii_serialization() != *o {
+                return Err(format!(
+                    "CORS_ALLOW_ORIGIN: {o:?} is not an origin (scheme://host[:port], no path or trailing slash)"
+                ));
+            }
+        }
+        Ok(CorsPolicy::Origins(origins))
+    }
+
+    /// The `Access-Control-Allow-Origin` value for a request from `origin`: the origin itself
+    /// when listed; with a single configured origin, that origin (browsers compare it anyway).
+    pub fn allow_origin<'a>(&'a self, origin: Option<&'a str>) -> Option<&'a str> {
+        match self {
+            CorsPolicy::Any => Some("*"),
+            CorsPolicy::Origins(list) => match origin {
+                Some(o) if list.iter().any(|l| l == o) => Some(o),
+                _ if list.len() == 1 => Some(&list[0]),
+                _ => None,
+            },
+        }
+    }
+
+    pub fn varies_by_origin(&self) -> bool {
+        !matches!(self, CorsPolicy::Any)
+    }
+}
+
 /// RFC 8414 §2: an https URL (http allowed on loopback for local use) with no query or fragment.
 /// Registrar serves its endpoints at the root, so the issuer must not have a path either.
 fn check_issuer(issuer: &str) -> Result<(), String> {
     let url = Url::parse(issuer).map_err(|e| format!("ISSUER: {e}"))?;
-    let loopback = crate::metadata::redirect_uri::is_loopback(&url);
+    let loopback = crate::metadata::redirect_uri::is_loopback(issuer);
     if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
         return Err("ISSUER: must be https (http only on loopback)".into());
     }
@@ -157,7 +205,7 @@ mod tests {
         assert!(!c.implicit_enabled());
         assert_eq!(c.default_scope, "openid");
         assert!(c.rotate_registration_token);
-        assert_eq!(c.cors_allow_origin, "*");
+        assert_eq!(c.cors, CorsPolicy::Any);
     }
 
     #[test]
@@ -185,6 +233,25 @@ mod tests {
             let err = Config::from_vars(vars(&[(var, value)])).unwrap_err();
             assert!(err.contains(var), "{var}={value}: {err}");
         }
+    }
+
+    #[test]
+    fn cors_list_echoes_only_listed_origins() {
+        let c = Config::from_vars(vars(&[(
+            "CORS_ALLOW_ORIGIN",
+            "https://a.example http://127.0.0.1:6274",
+        )]))
+        .unwrap();
+        assert_eq!(
+            c.cors.allow_origin(Some("http://127.0.0.1:6274")),
+            Some("http://127.0.0.1:6274")
+        );
+        assert_eq!(c.cors.allow_origin(Some("https://evil.example")), None);
+        assert_eq!(c.cors.allow_origin(None), None);
+        assert!(c.cors.varies_by_origin());
+        let one = Config::from_vars(vars(&[("CORS_ALLOW_ORIGIN", "https://a.example")])).unwrap();
+        assert_eq!(one.cors.allow_origin(None), Some("https://a.example"));
+        assert!(Config::from_vars(vars(&[("CORS_ALLOW_ORIGIN", "https://a.example/")])).is_err());
     }
 
     #[test]

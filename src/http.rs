@@ -21,6 +21,8 @@ pub struct ApiRequest<'a> {
     pub path: &'a str,
     /// `scheme://host[:port]` the request arrived at; the issuer when `ISSUER` is not set.
     pub origin: &'a str,
+    /// The `Origin` request header, for CORS with a list of allowed origins.
+    pub request_origin: Option<&'a str>,
     pub content_type: Option<&'a str>,
     pub authorization: Option<&'a str>,
     pub body: &'a [u8],
@@ -174,7 +176,7 @@ pub async fn handle<S: ClientStore>(
         Ok(reply) => reply.to_response(&route),
         Err(e) => error_response(e),
     };
-    add_common_headers(&mut response, config, &route);
+    add_common_headers(&mut response, config, &route, req.request_origin);
     if method == "HEAD" {
         response.body = None;
     }
@@ -240,7 +242,12 @@ pub fn error_response(e: &ApiError) -> ApiResponse {
     }
 }
 
-fn add_common_headers(response: &mut ApiResponse, config: &Config, route: &Route) {
+fn add_common_headers(
+    response: &mut ApiResponse,
+    config: &Config,
+    route: &Route,
+    request_origin: Option<&str>,
+) {
     let h = &mut response.headers;
     if matches!(route, Route::Discovery) && response.status == 200 {
         h.push(("Cache-Control", "public, max-age=300".into()));
@@ -251,12 +258,11 @@ fn add_common_headers(response: &mut ApiResponse, config: &Config, route: &Route
     }
     h.push(("X-Content-Type-Options", "nosniff".into()));
     if !matches!(route, Route::Unknown) {
-        h.push((
-            "Access-Control-Allow-Origin",
-            config.cors_allow_origin.clone(),
-        ));
-        h.push(("Access-Control-Expose-Headers", "WWW-Authenticate".into()));
-        if config.cors_allow_origin != "*" {
+        if let Some(allowed) = config.cors.allow_origin(request_origin) {
+            h.push(("Access-Control-Allow-Origin", allowed.to_string()));
+            h.push(("Access-Control-Expose-Headers", "WWW-Authenticate".into()));
+        }
+        if config.cors.varies_by_origin() {
             h.push(("Vary", "Origin".into()));
         }
     }

@@ -5,9 +5,9 @@ mod d1_store;
 
 use crate::config::Config;
 use crate::error::{ApiError, MAX_BODY_BYTES};
-use futures_util::StreamExt;
 use crate::http::{self, ApiRequest, ApiResponse, Outcome};
 use d1_store::D1Store;
+use futures_util::StreamExt;
 use worker::{console_log, event, Context, Date, Env, Request, Response, ResponseBuilder};
 
 #[event(fetch)]
@@ -19,10 +19,10 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let headers = req.headers();
     let content_type = headers.get("Content-Type")?;
     let authorization = headers.get("Authorization")?;
-    let body = match method.as_str() {
-        "GET" | "HEAD" | "OPTIONS" => Vec::new(),
-        _ => read_body_bounded(&mut req).await,
-    };
+    let request_origin = headers.get("Origin")?;
+    // Read (and drain) the body whatever the method: answering before the body is consumed can
+    // make workerd reset a keep-alive connection.
+    let body = read_body_bounded(&mut req).await;
 
     let outcome = match (
         Config::from_vars(|name| env.var(name).ok().map(|v| v.to_string())),
@@ -33,6 +33,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
                 method: &method,
                 path: url.path(),
                 origin: &origin,
+                request_origin: request_origin.as_deref(),
                 content_type: content_type.as_deref(),
                 authorization: authorization.as_deref(),
                 body: &body,

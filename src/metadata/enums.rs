@@ -136,6 +136,7 @@ impl ResponseType {
         if implicit {
             vec![
                 "code",
+                "token",
                 "id_token",
                 "id_token token",
                 "code id_token",

@@ -122,7 +122,8 @@ impl ClientMetadata {
         let post_logout_redirect_uris = post_logout_redirect_uris(&m, application_type)?;
 
         let jwks_uri = https_url(&m, "jwks_uri")?;
-        let jwks = m.get("jwks").cloned();
+        // `null` means absent, inside the key set as at the top level.
+        let jwks = m.get("jwks").map(without_nulls);
         if let Some(j) = &jwks {
             jwks::check_public_jwk_set(j).map_err(|e| ApiError::invalid_metadata("jwks", e))?;
         }
@@ -217,6 +218,20 @@ impl ClientMetadata {
             // A struct of strings, arrays and JSON values always serialises to an object.
             _ => unreachable!("ClientMetadata serialises to a JSON object"),
         }
+    }
+}
+
+/// A copy of `value` with every `null` object member removed, at any depth.
+fn without_nulls(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
+        other => other.clone(),
     }
 }
 
@@ -443,7 +458,9 @@ fn check_web_url(member: &str, raw: &str) -> Result<(), ApiError> {
     }
     let url = url::Url::parse(raw)
         .map_err(|e| ApiError::invalid_metadata(member, format!("not an absolute URL ({e})")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+    // The url crate repairs `https:host` into `https://host/`; the raw string is what is stored.
+    let has_authority = raw[url.scheme().len() + 1..].starts_with("//");
+    if !matches!(url.scheme(), "http" | "https") || !has_authority || url.host().is_none() {
         return Err(ApiError::invalid_metadata(
             member,
             "must be an http or https URL",
@@ -455,6 +472,15 @@ fn check_web_url(member: &str, raw: &str) -> Result<(), ApiError> {
 /// A URL the authorization server will fetch or send users to with credentials: https, or
 /// http on loopback for local development.
 fn check_https_url(member: &str, raw: &str) -> Result<(), ApiError> {
+    check_web_url(member, raw)?;
+    if raw.contains('#') {
+        return Err(ApiError::invalid_metadata(member, "fragment not allowed"));
+    }
+    check_https_url_allowing_fragment(member, raw)
+}
+
+/// As [`check_https_url`], but a fragment is allowed (OIDC Registration §2 `request_uris`).
+fn check_https_url_allowing_fragment(member: &str, raw: &str) -> Result<(), ApiError> {
     check_web_url(member, raw)?;
     match redirect_uri::classify(raw.split('#').next().unwrap_or(raw)) {
         Ok(UriKind::Https { .. } | UriKind::HttpLoopback) => Ok(()),
@@ -483,7 +509,7 @@ fn request_uris(m: &Members) -> Result<Vec<String>, ApiError> {
         .strings("request_uris", Code::Metadata)?
         .unwrap_or_default();
     for (i, u) in uris.iter().enumerate() {
-        check_https_url(&format!("request_uris[{i}]"), u)?;
+        check_https_url_allowing_fragment(&format!("request_uris[{i}]"), u)?;
     }
     Ok(owned(Some(uris)))
 }
@@ -592,6 +618,16 @@ fn localized(input: &Map<String, Value>) -> Result<BTreeMap<String, String>, Api
             return Err(ApiError::invalid_metadata(
                 key,
                 format!("{tag:?} is not a valid BCP 47 language tag"),
+            ));
+        }
+        // Language tags compare case-insensitively (RFC 5646 §2.1.1): `#fr` and `#FR` are one.
+        let duplicate = out
+            .keys()
+            .any(|k: &String| k.len() == key.len() && k.eq_ignore_ascii_case(key));
+        if duplicate {
+            return Err(ApiError::invalid_metadata(
+                key,
+                "the same language tag is given twice (tags are case-insensitive)",
             ));
         }
         let s = value

@@ -4,7 +4,7 @@
 //! because the authorization server compares redirect URIs byte for byte.
 
 use super::enums::ApplicationType;
-use url::{Host, Url};
+use url::Url;
 
 /// What a syntactically acceptable redirect URI is, for the per-client-type rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +20,13 @@ pub enum UriKind {
 
 /// Schemes that can run code or read local files in a user agent; never a redirect target.
 const DANGEROUS_SCHEMES: &[&str] = &["javascript", "data", "vbscript", "file", "blob", "about"];
+
+/// Registered schemes of other protocols: not private-use schemes an app can claim
+/// (RFC 8252 §7.1), so not redirect targets either. `urn` covers the retired out-of-band
+/// `urn:ietf:wg:oauth:2.0:oob`.
+const OTHER_PROTOCOL_SCHEMES: &[&str] = &[
+    "ftp", "ws", "wss", "urn", "mailto", "tel", "sms", "ldap", "ssh", "telnet", "news", "nntp",
+];
 
 /// Parses `raw` as an absolute URI without fragment and says what kind it is.
 pub fn classify(raw: &str) -> Result<UriKind, String> {
@@ -37,6 +44,11 @@ pub fn classify(raw: &str) -> Result<UriKind, String> {
     if DANGEROUS_SCHEMES.contains(&scheme) {
         return Err(format!("the {scheme}: scheme is not allowed"));
     }
+    if OTHER_PROTOCOL_SCHEMES.contains(&scheme) {
+        return Err(format!(
+            "the {scheme}: scheme is not a redirect target; use https, http on loopback, or a private-use scheme such as com.example.app:/callback"
+        ));
+    }
     match scheme {
         "http" | "https" => {
             // The url crate repairs `https:/host` into `https://host/`; we store the raw string,
@@ -47,7 +59,7 @@ pub fn classify(raw: &str) -> Result<UriKind, String> {
             if !url.username().is_empty() || url.password().is_some() {
                 return Err("user information is not allowed".into());
             }
-            let loopback = is_loopback(&url);
+            let loopback = is_loopback(raw);
             Ok(match (scheme, loopback) {
                 ("https", _) => UriKind::Https { loopback },
                 (_, true) => UriKind::HttpLoopback,
@@ -58,14 +70,24 @@ pub fn classify(raw: &str) -> Result<UriKind, String> {
     }
 }
 
-/// `127.0.0.1`, `[::1]` or `localhost`: the loopback hosts OAuth for native apps names.
-pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Ipv4(ip)) => ip.octets() == [127, 0, 0, 1],
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
+/// Whether an http(s) URI names `127.0.0.1`, `[::1]` or `localhost`, the loopback hosts of
+/// RFC 8252 §7.3, as written: `http://127.1/` means the same host to a resolver, but the
+/// authorization server compares the registered string, so only these spellings count.
+pub fn is_loopback(raw: &str) -> bool {
+    let Some((_, rest)) = raw.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6
+            .split(']')
+            .next()
+            .map_or("", |h| &authority[..h.len() + 2]),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    ["127.0.0.1", "[::1]", "localhost"]
+        .iter()
+        .any(|l| host.eq_ignore_ascii_case(l))
 }
 
 /// Whether a redirect of this kind is allowed for the client type.
@@ -123,6 +145,12 @@ mod tests {
         assert_eq!(classify("http://[::1]:8080/cb"), Ok(UriKind::HttpLoopback));
         assert_eq!(classify("http://127.0.0.1/cb"), Ok(UriKind::HttpLoopback));
         assert_eq!(classify("http://127.0.0.2/cb"), Ok(UriKind::HttpOther));
+        assert_eq!(classify("http://127.1/cb"), Ok(UriKind::HttpOther));
+        assert_eq!(classify("http://LOCALHOST:3000"), Ok(UriKind::HttpLoopback));
+        assert_eq!(classify("http://[::1]"), Ok(UriKind::HttpLoopback));
+        assert_eq!(classify("http://[::2]:80/"), Ok(UriKind::HttpOther));
+        assert!(classify("urn:ietf:wg:oauth:2.0:oob").is_err());
+        assert!(classify("wss://app.example/cb").is_err());
         assert_eq!(classify("com.example.app:/cb"), Ok(UriKind::PrivateUse));
     }
 

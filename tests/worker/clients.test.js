@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import * as oauth from 'oauth4webapi';
 import { discoverAuthorizationServerMetadata, registerClient } from '@modelcontextprotocol/sdk/client/auth.js';
-import { start, without } from './harness.js';
+import { start, without, assertNoNull } from './harness.js';
 
 let h;
 before(async () => { h = await start(); }, { timeout: 60_000 });
@@ -18,12 +18,13 @@ async function readBack(registration) {
   });
   assert.equal(res.status, 200, await res.clone().text());
   const body = await res.json();
+  assertNoNull(body);
   assert.equal(body.client_id, registration.client_id);
   assert.ok(!('client_secret' in body));
   return body;
 }
 
-describe('openid-client v6', () => {
+describe('openid-client v6', { timeout: 60_000 }, () => {
   it('discovery + dynamicClientRegistration of a web client with a loopback redirect', async () => {
     const issuer = new URL(h.issuer);
     const discovered = await client.discovery(issuer, 'placeholder-client', undefined, undefined, {
@@ -61,7 +62,7 @@ describe('openid-client v6', () => {
   });
 });
 
-describe('oauth4webapi', () => {
+describe('oauth4webapi', { timeout: 60_000 }, () => {
   it('discovery + dynamic client registration', async () => {
     const issuer = new URL(h.issuer);
     for (const algorithm of ['oauth2', 'oidc']) {
@@ -115,7 +116,7 @@ describe('oauth4webapi', () => {
   });
 });
 
-describe('MCP TypeScript SDK', () => {
+describe('MCP TypeScript SDK', { timeout: 60_000 }, () => {
   it('registerClient with discovered metadata registers a public loopback client', async () => {
     const metadata = await discoverAuthorizationServerMetadata(h.issuer);
     assert.ok(metadata, 'no authorization server metadata discovered');
@@ -150,6 +151,7 @@ describe('MCP TypeScript SDK', () => {
     assert.deepEqual(info.grant_types, ['authorization_code', 'refresh_token']);
 
     assert.ok(raw, 'registration response not captured');
+    assertNoNull(raw);
     assert.equal(raw.client_id, info.client_id);
     const back = await readBack(raw);
     assert.deepEqual(back, raw);

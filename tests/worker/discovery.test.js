@@ -13,7 +13,7 @@ after(async () => { await h?.dispose(); });
 
 const words = (s) => s.trim().split(/\s+/);
 
-describe('discovery documents', () => {
+describe('discovery documents', { timeout: 60_000 }, () => {
   for (const path of DOCS) {
     it(`GET ${path}`, async () => {
       const r = await h.request('GET', path);
@@ -90,7 +90,7 @@ describe('discovery documents', () => {
   });
 });
 
-describe('static page', () => {
+describe('static page', { timeout: 60_000 }, () => {
   it('GET / serves the HTML page from static/', async () => {
     const r = await h.fetch('/');
     assert.equal(r.status, 200);
@@ -102,7 +102,7 @@ describe('static page', () => {
   });
 });
 
-describe('configuration overrides ([vars])', () => {
+describe('configuration overrides ([vars])', { timeout: 60_000 }, () => {
   let o;
   before(async () => {
     o = await start({
@@ -124,6 +124,10 @@ describe('configuration overrides ([vars])', () => {
     assert.equal(r.status, 201, r.text);
     assert.deepEqual(r.body.response_types, ['id_token']);
     assert.deepEqual(r.body.grant_types, ['implicit']);
+    // As the contract words it: response_types ["id_token"] with an https redirect (grant_types omitted).
+    const r2 = await o.register({ redirect_uris: ['https://client.example/cb'], response_types: ['id_token'] });
+    assert.equal(r2.status, 201, r2.text);
+    assert.deepEqual(r2.body.response_types, ['id_token']);
     // Grants outside the configured list are now refused.
     const cc = await o.register({ grant_types: ['client_credentials'] });
     assertError(cc, 400, 'invalid_client_metadata', 'grant_types');

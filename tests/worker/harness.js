@@ -345,7 +345,7 @@ export async function start(opts = {}) {
   const cfg = wranglerConfig();
   const { database_id } = d1Config();
   const assetsDir = path.join(ROOT, cfg.assets?.directory ?? 'static');
-  fs.mkdirSync(assetsDir, { recursive: true });
+  if (!fs.existsSync(assetsDir)) throw new Error(`the static assets directory ${assetsDir} (wrangler.toml [assets]) does not exist`);
 
   let lastError;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -356,7 +356,13 @@ export async function start(opts = {}) {
       REGISTRAR_HMAC_KEY: randomBytes(32).toString('hex'),
       ...(opts.vars ?? {}),
     };
+    const logs = [];
     const mf = new Miniflare({
+      // The worker's console output, kept for tests (h.logs); warnings and errors also go to stderr.
+      handleStructuredLogs: ({ level, message }) => {
+        logs.push({ level, message });
+        if (level === 'error' || level === 'warn') process.stderr.write(`[worker ${level}] ${message}\n`);
+      },
       host: '127.0.0.1',
       port,
       modules: true,
@@ -388,7 +394,7 @@ export async function start(opts = {}) {
       await mf.dispose().catch(() => {});
       throw new Error(`Miniflare listens on ${url.href}, expected port ${port}`);
     }
-    const h = makeHandle({ mf, url: `http://127.0.0.1:${port}`, issuer, bindings, persistDir, port, ownsState: !opts.persistDir });
+    const h = makeHandle({ mf, url: `http://127.0.0.1:${port}`, issuer, bindings, persistDir, port, ownsState: !opts.persistDir, logs });
     live.add(h);
     // The worker's DB binding must see the migrated schema (not an empty database).
     try {
@@ -404,7 +410,7 @@ export async function start(opts = {}) {
   throw lastError;
 }
 
-function makeHandle({ mf, url, issuer, bindings, persistDir, port, ownsState }) {
+function makeHandle({ mf, url, issuer, bindings, persistDir, port, ownsState, logs }) {
   let disposed;
   const h = {
     mf,
@@ -413,6 +419,8 @@ function makeHandle({ mf, url, issuer, bindings, persistDir, port, ownsState }) 
     port,
     vars: bindings,
     persistDir,
+    /** Everything the worker logged: [{ level, message }]. */
+    logs,
     /** Raw fetch to a path (or absolute URL) of this worker. */
     fetch(p, init) {
       return fetch(new URL(p, url), init);

@@ -30,7 +30,7 @@ function assertOpaque401(r, client) {
   }
 }
 
-describe('GET /register/{client_id}', () => {
+describe('GET /register/{client_id}', { timeout: 60_000 }, () => {
   it('200 with the registration (same as the 201 body, without client_secret), no-store', async () => {
     const c = await h.registerOk({ ...WEB, client_name: 'Reader', scope: 'openid email' });
     const r = await get(c);
@@ -50,7 +50,7 @@ describe('GET /register/{client_id}', () => {
   });
 });
 
-describe('401 invalid_token, never 404', () => {
+describe('401 invalid_token, never 404', { timeout: 60_000 }, () => {
   let a, b;
   before(async () => {
     a = await h.registerOk({ ...WEB, client_name: 'Alice App' });
@@ -111,7 +111,7 @@ describe('401 invalid_token, never 404', () => {
   });
 });
 
-describe('PUT /register/{client_id}', () => {
+describe('PUT /register/{client_id}', { timeout: 60_000 }, () => {
   it('replaces the registration and rotates the registration access token', async () => {
     const c = await h.registerOk({ ...WEB, client_name: 'Before', logo_uri: 'https://client.example/logo.png' });
     const body = { ...putBody(c), client_name: 'After', redirect_uris: ['https://client.example/new'] };
@@ -240,7 +240,7 @@ describe('PUT /register/{client_id}', () => {
   });
 });
 
-describe('round-trip law: PUT(201 body minus server members) changes nothing', () => {
+describe('round-trip law: PUT(201 body minus server members) changes nothing', { timeout: 60_000 }, () => {
   const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'rt', use: 'sig' };
   const cases = {
@@ -291,7 +291,7 @@ describe('round-trip law: PUT(201 body minus server members) changes nothing', (
   }
 });
 
-describe('DELETE /register/{client_id}', () => {
+describe('DELETE /register/{client_id}', { timeout: 60_000 }, () => {
   it('204 with an empty body; afterwards the token is dead for GET/PUT/DELETE', async () => {
     const c = await h.registerOk({ ...WEB, client_name: 'Doomed' });
     const r = await del(c);
@@ -312,7 +312,7 @@ describe('DELETE /register/{client_id}', () => {
   });
 });
 
-describe('methods and routes', () => {
+describe('methods and routes', { timeout: 60_000 }, () => {
   it('POST /register/{id} → 405 with Allow', async () => {
     const c = await h.registerOk(WEB);
     for (const method of ['POST', 'PATCH']) {

@@ -32,7 +32,7 @@ function paddedBody(size) {
   return body;
 }
 
-describe('POST /register request body', () => {
+describe('POST /register request body', { timeout: 60_000 }, () => {
   it('415 invalid_request when Content-Type is not application/json', async () => {
     const body = JSON.stringify(WEB);
     for (const ct of ['text/plain', 'application/x-www-form-urlencoded', 'application/jsonx', 'text/json']) {
@@ -106,7 +106,7 @@ describe('POST /register request body', () => {
   });
 });
 
-describe('POST /register 201 response', () => {
+describe('POST /register 201 response', { timeout: 60_000 }, () => {
   it('returns the metadata, credentials and management URI with no-store headers', async () => {
     const before = nowSeconds();
     const meta = { redirect_uris: ['https://client.example/cb', 'https://client.example/cb2'], client_name: 'Example App' };
@@ -256,7 +256,7 @@ describe('POST /register 201 response', () => {
   });
 });
 
-describe('application_type inference', () => {
+describe('application_type inference', { timeout: 60_000 }, () => {
   it('native when every redirect URI is a custom scheme or http loopback', async () => {
     const b = await h.registerOk({ redirect_uris: ['com.example.app:/cb', 'http://127.0.0.1:33418/cb'] });
     assert.equal(b.application_type, 'native');
@@ -277,7 +277,7 @@ describe('application_type inference', () => {
   });
 });
 
-describe('localized metadata', () => {
+describe('localized metadata', { timeout: 60_000 }, () => {
   it('keeps and echoes client_name#fr', async () => {
     const b = await h.registerOk({ ...WEB, client_name: 'My App', 'client_name#fr': 'Mon appli', 'client_name#en-US': 'My App (US)' });
     assert.equal(b.client_name, 'My App');
@@ -291,7 +291,7 @@ describe('localized metadata', () => {
   });
 });
 
-describe('POST /register validation errors', () => {
+describe('POST /register validation errors', { timeout: 60_000 }, () => {
   const cases = [
     ['missing redirect_uris with authorization_code', { client_name: 'x' }, 'invalid_redirect_uri', 'redirect_uris'],
     ['empty redirect_uris with authorization_code', { redirect_uris: [] }, 'invalid_redirect_uri', 'redirect_uris'],

@@ -26,7 +26,7 @@ async function dump(h) {
   return out;
 }
 
-describe('persistence across restarts', () => {
+describe('persistence across restarts', { timeout: 60_000 }, () => {
   it('a registration survives disposing Miniflare and starting again on the same state', async () => {
     const state = await createState();
     try {
@@ -70,7 +70,7 @@ describe('persistence across restarts', () => {
   });
 });
 
-describe('D1 contents', () => {
+describe('D1 contents', { timeout: 60_000 }, () => {
   it('the clients table holds neither client secrets nor registration access tokens', async () => {
     const h = await launch();
     const secrets = [];
@@ -115,6 +115,34 @@ describe('D1 contents', () => {
     assert.equal((await h.request('DELETE', h.clientPath(c.client_id), { token: c.registration_access_token })).status, 204);
     const afterDel = await dump(h);
     assert.ok(!afterDel.clients.some((r) => r.client_id === c.client_id), 'the row is still there after DELETE');
+    await h.dispose();
+  });
+});
+
+describe('logs', { timeout: 60_000 }, () => {
+  it('the worker never logs a client secret or a registration access token', async () => {
+    const h = await launch();
+    const secrets = [];
+    const c = await h.registerOk({ redirect_uris: ['https://client.example/cb'], client_name: 'Logged' });
+    secrets.push(c.client_secret, c.registration_access_token);
+    const path = h.clientPath(c.client_id);
+    assert.equal((await h.request('GET', path, { token: c.registration_access_token })).status, 200);
+    const put = await h.request('PUT', path, { token: c.registration_access_token, json: without(c, ...SERVER_MEMBERS) });
+    assert.equal(put.status, 200, put.text);
+    secrets.push(put.body.registration_access_token);
+    // Failures too: a wrong token and a wrong secret.
+    assert.equal((await h.request('GET', path, { token: c.registration_access_token })).status, 401);
+    const wrongSecret = 'x'.repeat(43);
+    secrets.push(wrongSecret);
+    assert.equal((await h.request('PUT', path, {
+      token: put.body.registration_access_token,
+      json: { ...without(c, ...SERVER_MEMBERS), client_secret: wrongSecret },
+    })).status, 400);
+    assert.equal((await h.request('DELETE', path, { token: put.body.registration_access_token })).status, 204);
+    await new Promise((r) => setTimeout(r, 200)); // let the log stream catch up
+    const text = h.logs.map((l) => l.message).join('\n');
+    for (const s of secrets) assert.ok(!text.includes(s), `the worker logged a secret: ${s.slice(0, 6)}…`);
+    assert.ok(!text.includes(h.vars.REGISTRAR_HMAC_KEY), 'the worker logged REGISTRAR_HMAC_KEY');
     await h.dispose();
   });
 });
