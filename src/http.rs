@@ -250,7 +250,13 @@ fn add_common_headers(
 ) {
     let h = &mut response.headers;
     if matches!(route, Route::Discovery) && response.status == 200 {
-        h.push(("Cache-Control", "public, max-age=300".into()));
+        // An issuer taken from the request's origin differs per Host: not for shared caches.
+        let cache = if config.issuer.is_some() {
+            "public, max-age=300"
+        } else {
+            "no-cache"
+        };
+        h.push(("Cache-Control", cache.into()));
     } else {
         // Client information carries credentials (RFC 7591 §3.2.1); errors must not be cached.
         h.push(("Cache-Control", "no-store".into()));

@@ -138,3 +138,22 @@ describe('configuration overrides ([vars])', { timeout: 60_000 }, () => {
     assert.equal(b.scope, 'openid email');
   });
 });
+
+describe('ISSUER unset (as in the local wrangler.toml)', { timeout: 60_000 }, () => {
+  let u;
+  before(async () => { u = await start({ vars: { ISSUER: '' } }); }, { timeout: 60_000 });
+  after(async () => { await u?.dispose(); });
+
+  it('the issuer is the origin the request arrived at, and discovery is not shared-cacheable', async () => {
+    for (const p of DOCS) {
+      const r = await u.request('GET', p);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.issuer, u.url.replace(/\/$/, ''));
+      assert.equal(r.body.registration_endpoint, `${r.body.issuer}/register`);
+      assert.equal(r.headers.get('cache-control'), 'no-cache');
+    }
+    const reg = await u.register({ redirect_uris: ['https://client.example/cb'] });
+    assert.equal(reg.status, 201, reg.text);
+    assert.ok(reg.body.registration_client_uri.startsWith(`${u.url.replace(/\/$/, '')}/register/`));
+  });
+});

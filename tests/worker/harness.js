@@ -283,7 +283,8 @@ function freePort() {
 /** The [vars] of wrangler.toml with ISSUER (and the URLs in AUTHORIZATION_SERVER_METADATA) moved to `issuer`. */
 export function defaultVars(issuer) {
   const vars = { ...(wranglerConfig().vars ?? {}) };
-  const configured = vars.ISSUER;
+  // wrangler.toml leaves ISSUER unset for local use; its example endpoints are on the dev origin.
+  const configured = vars.ISSUER ?? 'http://127.0.0.1:8787';
   vars.ISSUER = issuer;
   if (typeof vars.AUTHORIZATION_SERVER_METADATA === 'string') {
     const meta = JSON.parse(vars.AUTHORIZATION_SERVER_METADATA);
