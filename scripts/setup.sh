@@ -47,7 +47,13 @@ fi
 
 # The local key for stored hashes. Never committed (.gitignore); production uses
 # `wrangler secret put REGISTRAR_HMAC_KEY`.
+random_hex() { node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))'; }
 if ! grep -qs '^REGISTRAR_HMAC_KEY=' .dev.vars; then
   step "generate REGISTRAR_HMAC_KEY in .dev.vars"
-  printf 'REGISTRAR_HMAC_KEY=%s\n' "$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')" >> .dev.vars
+  printf 'REGISTRAR_HMAC_KEY=%s\n' "$(random_hex)" >> .dev.vars
+fi
+# The local admin API token (scripts/dev.sh prints it); production: wrangler secret put ADMIN_TOKEN.
+if ! grep -qs '^ADMIN_TOKEN=' .dev.vars; then
+  step "generate ADMIN_TOKEN in .dev.vars"
+  printf 'ADMIN_TOKEN=%s\n' "$(random_hex)" >> .dev.vars
 fi

@@ -2,7 +2,8 @@
 //! Parsing is pure: the Worker layer hands in a lookup function.
 
 use crate::metadata::enums::GrantType;
-use crate::token::HashKey;
+use crate::policy::Policy;
+use crate::token::{HashKey, Secret};
 use serde_json::{Map, Value};
 use url::Url;
 
@@ -27,7 +28,29 @@ pub struct Config {
     pub server_metadata: Map<String, Value>,
     /// `REGISTRAR_HMAC_KEY` (a secret): the key for stored hashes.
     pub hash_key: HashKey,
+    /// `REGISTRATION_MODE`: who may call `POST /register`.
+    pub registration_mode: RegistrationMode,
+    /// `REGISTRATION_POLICY`: what each caller class may register.
+    pub policy: Policy,
+    /// `ADMIN_TOKEN` (a secret): the admin API's bearer token; without it the admin API is off.
+    pub admin_token: Option<Secret>,
+    /// `RATE_LIMIT_PERIOD_SECONDS`: the `Retry-After` of a 429, the period of `[[ratelimits]]`.
+    pub rate_limit_period: u32,
 }
+
+/// `REGISTRATION_MODE` (docs/protected-registration.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationMode {
+    /// Anyone may register; an initial access token, if sent, must be valid.
+    Open,
+    /// An initial access token (or the admin token) is required.
+    Token,
+    /// `POST /register` answers 403 except to the admin; discovery omits the endpoint.
+    Disabled,
+}
+
+/// Shortest `ADMIN_TOKEN` accepted.
+pub const MIN_ADMIN_TOKEN_CHARS: usize = 32;
 
 fn words(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_string).collect()
@@ -101,6 +124,39 @@ impl Config {
         let hash_key =
             HashKey::new(key.as_bytes()).map_err(|e| format!("REGISTRAR_HMAC_KEY: {e}"))?;
 
+        let registration_mode = match get("REGISTRATION_MODE").as_deref() {
+            None | Some("open") => RegistrationMode::Open,
+            Some("token") => RegistrationMode::Token,
+            Some("disabled") => RegistrationMode::Disabled,
+            Some(other) => {
+                return Err(format!(
+                    "REGISTRATION_MODE: expected open, token or disabled, got {other:?}"
+                ))
+            }
+        };
+        let policy = match get("REGISTRATION_POLICY") {
+            // Unset: no restriction beyond the RFC rules and the settings above, so that
+            // open registration keeps behaving as it always has. The documented production
+            // policy (docs/protected-registration.md) restricts anonymous callers.
+            None => Policy::default(),
+            Some(json) => Policy::parse(&json, &scopes_supported)?,
+        };
+        let admin_token = match get("ADMIN_TOKEN") {
+            None => None,
+            Some(t) if t.chars().count() < MIN_ADMIN_TOKEN_CHARS => {
+                return Err(format!(
+                    "ADMIN_TOKEN: must be at least {MIN_ADMIN_TOKEN_CHARS} characters"
+                ))
+            }
+            Some(t) => Some(Secret::from_presented(&t)),
+        };
+        let rate_limit_period = match get("RATE_LIMIT_PERIOD_SECONDS") {
+            None => 60,
+            Some(p) => p.parse().map_err(|_| {
+                format!("RATE_LIMIT_PERIOD_SECONDS: expected a number of seconds, got {p:?}")
+            })?,
+        };
+
         Ok(Config {
             issuer,
             default_scope,
@@ -110,6 +166,10 @@ impl Config {
             cors,
             server_metadata,
             hash_key,
+            registration_mode,
+            policy,
+            admin_token,
+            rate_limit_period,
         })
     }
 
@@ -229,6 +289,14 @@ mod tests {
             ("AUTHORIZATION_SERVER_METADATA", "[1]"),
             ("DEFAULT_SCOPE", "admin"),
             ("REGISTRAR_HMAC_KEY", "short"),
+            ("REGISTRATION_MODE", "closed"),
+            ("ADMIN_TOKEN", "short"),
+            (
+                "REGISTRATION_POLICY",
+                r#"{"anonymous": {"scopes": ["admin"]}}"#,
+            ),
+            ("REGISTRATION_POLICY", r#"{"anonymus": {}}"#),
+            ("RATE_LIMIT_PERIOD_SECONDS", "a minute"),
         ] {
             let err = Config::from_vars(vars(&[(var, value)])).unwrap_err();
             assert!(err.contains(var), "{var}={value}: {err}");

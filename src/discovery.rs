@@ -2,9 +2,11 @@
 //! the values Registrar itself enforces laid over them (so discovery never promises more than
 //! registration accepts).
 
-use crate::config::Config;
+use crate::config::{Config, RegistrationMode};
+use crate::metadata::algorithms::{
+    ENCRYPTION_ALGS, ENCRYPTION_ENCS, REQUEST_OBJECT_SIGNING_ALGS, SIGNING_ALGS,
+};
 use crate::metadata::enums::{AuthMethod, ResponseType};
-use crate::policy::{ENCRYPTION_ALGS, ENCRYPTION_ENCS, REQUEST_OBJECT_SIGNING_ALGS, SIGNING_ALGS};
 use serde_json::{json, Map, Value};
 
 pub fn document(config: &Config, issuer: &str) -> Map<String, Value> {
@@ -36,6 +38,10 @@ pub fn document(config: &Config, issuer: &str) -> Map<String, Value> {
     });
     if let Value::Object(ours) = ours {
         doc.extend(ours);
+    }
+    // RFC 8414 §2: no registration endpoint to advertise while registration is disabled.
+    if config.registration_mode == RegistrationMode::Disabled {
+        doc.remove("registration_endpoint");
     }
     doc
 }

@@ -20,14 +20,21 @@ pub enum ApiError {
     /// 401 `invalid_token` (RFC 7592 §2 and RFC 6750 §3.1). Deliberately carries no detail:
     /// a wrong token, an unknown client and a deleted client must look the same.
     InvalidToken,
-    /// 404 for paths Registrar does not serve.
-    NotFound,
+    /// 401 `invalid_token` for an initial access token or the admin token; the text says which.
+    InvalidBearer(&'static str),
+    /// 403 `access_denied`: authenticated, but not allowed (registration disabled, a suspended
+    /// client updating itself, a class at its client quota).
+    AccessDenied(String),
+    /// 404 for paths Registrar does not serve, or an admin lookup of an unknown object.
+    NotFound(&'static str),
     /// 405 with the methods the route does allow.
     MethodNotAllowed(&'static str),
     /// 413: the body is larger than [`MAX_BODY_BYTES`].
     PayloadTooLarge,
     /// 415: the body is not `application/json`.
     UnsupportedMediaType,
+    /// 429 with `Retry-After` (seconds).
+    TooManyRequests(u32),
     /// 500: a fault on our side. The text is logged, never sent.
     Internal(String),
 }
@@ -47,11 +54,13 @@ impl ApiError {
             | ApiError::InvalidRedirectUri(_)
             | ApiError::InvalidClientMetadata(_)
             | ApiError::InvalidSoftwareStatement(_) => 400,
-            ApiError::InvalidToken => 401,
-            ApiError::NotFound => 404,
+            ApiError::InvalidToken | ApiError::InvalidBearer(_) => 401,
+            ApiError::AccessDenied(_) => 403,
+            ApiError::NotFound(_) => 404,
             ApiError::MethodNotAllowed(_) => 405,
             ApiError::PayloadTooLarge => 413,
             ApiError::UnsupportedMediaType => 415,
+            ApiError::TooManyRequests(_) => 429,
             ApiError::Internal(_) => 500,
         }
     }
@@ -66,8 +75,10 @@ impl ApiError {
             ApiError::InvalidRedirectUri(_) => "invalid_redirect_uri",
             ApiError::InvalidClientMetadata(_) => "invalid_client_metadata",
             ApiError::InvalidSoftwareStatement(_) => "invalid_software_statement",
-            ApiError::InvalidToken => "invalid_token",
-            ApiError::NotFound => "not_found",
+            ApiError::InvalidToken | ApiError::InvalidBearer(_) => "invalid_token",
+            ApiError::AccessDenied(_) => "access_denied",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::TooManyRequests(_) => "too_many_requests",
             ApiError::Internal(_) => "server_error",
         }
     }
@@ -78,12 +89,16 @@ impl ApiError {
             ApiError::InvalidRequest(d)
             | ApiError::InvalidRedirectUri(d)
             | ApiError::InvalidClientMetadata(d)
-            | ApiError::InvalidSoftwareStatement(d) => d.clone(),
+            | ApiError::InvalidSoftwareStatement(d)
+            | ApiError::AccessDenied(d) => d.clone(),
             ApiError::InvalidToken => {
                 "the registration access token is missing, wrong, or the client no longer exists"
                     .into()
             }
-            ApiError::NotFound => "no such endpoint".into(),
+            ApiError::NotFound(what) | ApiError::InvalidBearer(what) => (*what).into(),
+            ApiError::TooManyRequests(secs) => {
+                format!("too many registrations; retry after {secs} seconds")
+            }
             ApiError::MethodNotAllowed(allow) => format!("method not allowed; allowed: {allow}"),
             ApiError::PayloadTooLarge => {
                 format!("request body larger than {MAX_BODY_BYTES} bytes")
@@ -100,11 +115,12 @@ impl ApiError {
     /// Headers the error adds to the response (beyond the common ones).
     pub fn headers(&self) -> Vec<(&'static str, String)> {
         match self {
-            ApiError::InvalidToken => vec![(
+            ApiError::InvalidToken | ApiError::InvalidBearer(_) => vec![(
                 "WWW-Authenticate",
                 r#"Bearer error="invalid_token""#.to_string(),
             )],
             ApiError::MethodNotAllowed(allow) => vec![("Allow", (*allow).to_string())],
+            ApiError::TooManyRequests(secs) => vec![("Retry-After", secs.to_string())],
             _ => Vec::new(),
         }
     }

@@ -6,10 +6,11 @@
 //! - [`token`]: client ids, secrets, keyed hashes, constant-time checks;
 //! - [`service`]: register / read / update / delete over a [`store::ClientStore`];
 //! - [`http`]: routes, status codes, headers, CORS; [`discovery`]: RFC 8414 / OIDC metadata;
-//! - [`error`]: the one error type and its wire form; [`config`], [`policy`]: what is allowed.
+//! - [`error`]: the one error type and its wire form; [`config`]: what the operator allows.
 //!
 //! `glue` (wasm32 only) adapts `worker::Request`, D1 and the response types.
 
+pub mod admin;
 pub mod config;
 pub mod discovery;
 pub mod error;

@@ -1,40 +1,296 @@
-//! Fixed policy: the algorithm values Registrar accepts and advertises in discovery.
-//! Operator-set policy (scopes, grant types, ...) lives in [`crate::config::Config`].
+//! Who may register what: the declarative registration policy (`REGISTRATION_POLICY`, described in
+//! docs/protected-registration.md), applied after the RFC metadata rules.
 
-/// JWS algorithms for signed ID tokens, userinfo responses and request objects (RFC 7518 §3.1).
-/// `none` is refused for ID tokens and userinfo; HMAC algorithms need a plain client secret.
-pub const SIGNING_ALGS: &[&str] = &[
-    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
-];
+use crate::error::ApiError;
+use crate::metadata::enums::{AuthMethod, GrantType};
+use crate::metadata::ClientMetadata;
+use serde::Deserialize;
+use std::collections::BTreeMap;
 
-/// Request objects may also be unsigned (OIDC Core §6.1).
-pub const REQUEST_OBJECT_SIGNING_ALGS: &[&str] = &[
-    "none", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
-    "EdDSA",
-];
+/// The policy of one caller class. Absent members do not restrict.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassPolicy {
+    pub grant_types: Option<Vec<GrantType>>,
+    pub token_endpoint_auth_methods: Option<Vec<AuthMethod>>,
+    pub scopes: Option<Vec<String>>,
+    pub default_scope: Option<String>,
+    pub redirect_uri_hosts: Option<Vec<String>>,
+    pub max_clients: Option<u64>,
+}
 
-/// JWE key management algorithms (RFC 7518 §4.1), asymmetric only.
-pub const ENCRYPTION_ALGS: &[&str] = &[
-    "RSA-OAEP",
-    "RSA-OAEP-256",
-    "ECDH-ES",
-    "ECDH-ES+A128KW",
-    "ECDH-ES+A192KW",
-    "ECDH-ES+A256KW",
-];
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    #[serde(default)]
+    pub reserved_scopes: Vec<String>,
+    #[serde(default)]
+    pub restricted_scopes: Vec<String>,
+    pub anonymous: Option<ClassPolicy>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, ClassPolicy>,
+    pub admin: Option<ClassPolicy>,
+}
 
-/// JWE content encryption algorithms (RFC 7518 §5.1).
-pub const ENCRYPTION_ENCS: &[&str] = &[
-    "A128CBC-HS256",
-    "A192CBC-HS384",
-    "A256CBC-HS512",
-    "A128GCM",
-    "A192GCM",
-    "A256GCM",
-];
+/// Who is registering, as stored with the client (`policy_class`): `anonymous`, `admin`, or
+/// `profile:<name>` for an initial access token (`profile:default` when it names none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallerClass {
+    Anonymous,
+    Profile(String),
+    Admin,
+}
 
-/// OIDC Registration §2: the `*_encrypted_response_enc` default when only the alg is given.
-pub const DEFAULT_ENCRYPTION_ENC: &str = "A128CBC-HS256";
+pub const DEFAULT_PROFILE: &str = "default";
 
-/// OIDC Registration §2: the default `id_token_signed_response_alg`.
-pub const DEFAULT_ID_TOKEN_SIGNING_ALG: &str = "RS256";
+impl CallerClass {
+    pub fn as_stored(&self) -> String {
+        match self {
+            CallerClass::Anonymous => "anonymous".into(),
+            CallerClass::Admin => "admin".into(),
+            CallerClass::Profile(p) => format!("profile:{p}"),
+        }
+    }
+
+    pub fn from_stored(s: &str) -> CallerClass {
+        match s {
+            "admin" => CallerClass::Admin,
+            "anonymous" => CallerClass::Anonymous,
+            other => CallerClass::Profile(
+                other
+                    .strip_prefix("profile:")
+                    .unwrap_or(DEFAULT_PROFILE)
+                    .to_string(),
+            ),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            CallerClass::Anonymous => "anonymous registration".into(),
+            CallerClass::Admin => "admin registration".into(),
+            CallerClass::Profile(p) => format!("initial access token profile {p:?}"),
+        }
+    }
+}
+
+impl Policy {
+    /// Parses and checks `REGISTRATION_POLICY` against the supported scopes.
+    pub fn parse(json: &str, scopes_supported: &[String]) -> Result<Policy, String> {
+        let policy: Policy =
+            serde_json::from_str(json).map_err(|e| format!("REGISTRATION_POLICY: {e}"))?;
+        let known = |s: &String| scopes_supported.contains(s);
+        for s in policy
+            .reserved_scopes
+            .iter()
+            .chain(&policy.restricted_scopes)
+        {
+            if !known(s) {
+                return Err(format!(
+                    "REGISTRATION_POLICY: scope {s:?} is not in SCOPES_SUPPORTED"
+                ));
+            }
+        }
+        let classes = policy
+            .anonymous
+            .iter()
+            .map(|c| ("anonymous".to_string(), c))
+            .chain(policy.admin.iter().map(|c| ("admin".to_string(), c)))
+            .chain(
+                policy
+                    .profiles
+                    .iter()
+                    .map(|(n, c)| (format!("profiles.{n}"), c)),
+            );
+        for (name, class) in classes {
+            let scopes = class.scopes.iter().flatten().chain(&class.default_scope);
+            for s in scopes.flat_map(|s| s.split(' ')) {
+                if !scopes_supported.iter().any(|k| k == s) {
+                    return Err(format!(
+                        "REGISTRATION_POLICY: {name}: scope {s:?} is not in SCOPES_SUPPORTED"
+                    ));
+                }
+            }
+            for host in class.redirect_uri_hosts.iter().flatten() {
+                let bare = host.strip_prefix("*.").unwrap_or(host);
+                if bare.is_empty() || bare.contains(['*', '/', ':']) {
+                    return Err(format!(
+                        "REGISTRATION_POLICY: {name}: {host:?} is not a host or *.domain"
+                    ));
+                }
+            }
+        }
+        for name in policy.profiles.keys() {
+            if !is_profile_name(name) {
+                return Err(format!(
+                    "REGISTRATION_POLICY: profile name {name:?}: use letters, digits, - and _"
+                ));
+            }
+        }
+        Ok(policy)
+    }
+
+    pub fn has_profile(&self, name: &str) -> bool {
+        self.profiles.contains_key(name)
+    }
+
+    /// The class policy; a class that is not configured does not restrict.
+    pub fn class(&self, class: &CallerClass) -> ClassPolicy {
+        let found = match class {
+            CallerClass::Anonymous => self.anonymous.as_ref(),
+            CallerClass::Admin => self.admin.as_ref(),
+            CallerClass::Profile(p) => self.profiles.get(p),
+        };
+        found.cloned().unwrap_or_default()
+    }
+
+    /// Narrows or refuses validated metadata for the caller's class. `scope_requested` says
+    /// whether the client asked for a scope (else the class default applies).
+    pub fn apply(
+        &self,
+        class: &CallerClass,
+        metadata: &mut ClientMetadata,
+        scope_requested: bool,
+        global_default_scope: &str,
+    ) -> Result<(), ApiError> {
+        let rules = self.class(class);
+        let who = class.describe();
+
+        if let Some(allowed) = &rules.grant_types {
+            if let Some((i, g)) = metadata
+                .grant_types
+                .iter()
+                .enumerate()
+                .find(|(_, g)| !allowed.contains(g))
+            {
+                return Err(ApiError::invalid_metadata(
+                    &format!("grant_types[{i}]"),
+                    format!("{g} is not allowed for {who}"),
+                ));
+            }
+        }
+        if let Some(allowed) = &rules.token_endpoint_auth_methods {
+            let method = metadata.token_endpoint_auth_method;
+            if !allowed.contains(&method) {
+                return Err(ApiError::invalid_metadata(
+                    "token_endpoint_auth_method",
+                    format!("{method} is not allowed for {who}"),
+                ));
+            }
+        }
+        if let Some(hosts) = &rules.redirect_uri_hosts {
+            for (i, uri) in metadata.redirect_uris.iter().enumerate() {
+                if let Some(host) = http_host(uri) {
+                    if !hosts.iter().any(|pattern| host_matches(pattern, &host)) {
+                        return Err(ApiError::invalid_redirect(
+                            &format!("redirect_uris[{i}]"),
+                            format!("host {host:?} is not allowed for {who}"),
+                        ));
+                    }
+                }
+            }
+        }
+
+        if !scope_requested {
+            if let Some(default) = &rules.default_scope {
+                metadata.scope = default.clone();
+            }
+        }
+        let may_have_restricted = |s: &str| match &rules.scopes {
+            Some(list) => list.iter().any(|x| x == s),
+            None => *class == CallerClass::Admin,
+        };
+        let mut granted: Vec<&str> = Vec::new();
+        for s in metadata.scope.split(' ') {
+            if self.reserved_scopes.iter().any(|r| r == s) {
+                continue; // never granted by registration
+            }
+            if self.restricted_scopes.iter().any(|r| r == s) {
+                if may_have_restricted(s) {
+                    granted.push(s);
+                }
+                continue;
+            }
+            if let Some(list) = &rules.scopes {
+                if !list.iter().any(|x| x == s) {
+                    return Err(ApiError::invalid_metadata(
+                        "scope",
+                        format!("{s:?} is not allowed for {who}"),
+                    ));
+                }
+            }
+            granted.push(s);
+        }
+        if granted.is_empty() {
+            let fallback = rules
+                .default_scope
+                .as_deref()
+                .unwrap_or(global_default_scope);
+            granted = fallback
+                .split(' ')
+                .filter(|s| !self.reserved_scopes.iter().any(|r| r == s))
+                .collect();
+            if granted.is_empty() {
+                return Err(ApiError::invalid_metadata(
+                    "scope",
+                    format!("none of the requested scopes may be granted to {who}"),
+                ));
+            }
+        }
+        metadata.scope = granted.join(" ");
+        Ok(())
+    }
+}
+
+pub fn is_profile_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The host of an http(s) URI, lower-cased; `None` for private-use schemes.
+fn http_host(uri: &str) -> Option<String> {
+    let url = url::Url::parse(uri).ok()?;
+    matches!(url.scheme(), "http" | "https")
+        .then(|| url.host_str().map(|h| h.to_ascii_lowercase()))
+        .flatten()
+}
+
+/// `app.example.com` matches itself; `*.example.com` matches exactly one more label.
+fn host_matches(pattern: &str, host: &str) -> bool {
+    let pattern = pattern.to_ascii_lowercase();
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => host
+            .strip_suffix(suffix)
+            .and_then(|h| h.strip_suffix('.'))
+            .is_some_and(|label| !label.is_empty() && !label.contains('.')),
+        None => pattern == host,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_hosts_match_one_label() {
+        assert!(host_matches("*.example.com", "app.example.com"));
+        assert!(!host_matches("*.example.com", "example.com"));
+        assert!(!host_matches("*.example.com", "a.b.example.com"));
+        assert!(!host_matches("*.example.com", "evilexample.com"));
+        assert!(host_matches("App.Example.com", "app.example.com"));
+    }
+
+    #[test]
+    fn stored_class_round_trips() {
+        for c in [
+            CallerClass::Anonymous,
+            CallerClass::Admin,
+            CallerClass::Profile("partner".into()),
+        ] {
+            assert_eq!(CallerClass::from_stored(&c.as_stored()), c);
+        }
+    }
+}

@@ -2,12 +2,13 @@
 //! Inputs are plain values (body bytes, presented token, time); outputs are JSON members or an
 //! [`ApiError`]; HTTP concerns stay in [`crate::http`].
 
-use crate::config::Config;
+use crate::config::{Config, RegistrationMode};
 use crate::error::ApiError;
 use crate::metadata::ClientMetadata;
-use crate::store::{ClientStore, StoredClient};
+use crate::policy::{CallerClass, DEFAULT_PROFILE};
+use crate::store::{AuditEvent, ClientStatus, ClientStore, StoredClient};
 use crate::token::{self, Purpose, Secret};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 /// Members of a client information response that an update request must not carry
 /// (RFC 7592 §2.2).
@@ -25,6 +26,36 @@ pub struct Registrar<'a, S> {
     pub issuer: String,
     /// Unix seconds.
     pub now: i64,
+    /// Who sent the request, for the audit log.
+    pub origin: RequestOrigin,
+}
+
+/// Where a request came from, as the audit log records it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestOrigin {
+    /// `CF-Ray`, or a random id.
+    pub request_id: String,
+    /// HMAC of `CF-Connecting-IP`.
+    pub ip_hash: Option<String>,
+}
+
+pub const INVALID_IAT: &str = "the initial access token is wrong, expired, used up or revoked";
+
+/// Who is calling `POST /register`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Registrant {
+    pub class: CallerClass,
+    /// `anonymous`, `admin` or `iat:<id>` (the audit actor and `registered_by`).
+    pub actor: String,
+}
+
+/// Which rate limit a registration counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitBucket {
+    /// Callers without a token, keyed by client IP.
+    RegisterByIp,
+    /// Callers with an initial access token, keyed by the token.
+    RegisterByToken,
 }
 
 /// Parses a request body that must be a JSON object.
@@ -48,10 +79,134 @@ impl<S: ClientStore> Registrar<'_, S> {
         format!("{}/register/{client_id}", self.issuer)
     }
 
-    /// RFC 7591 §3.1: validate, issue credentials, store, and answer with everything registered.
-    pub async fn register(&self, body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    pub fn event(&self, event: &'static str, client_id: Option<&str>, actor: &str) -> AuditEvent {
+        AuditEvent {
+            at: self.now,
+            event,
+            client_id: client_id.map(str::to_string),
+            actor: actor.to_string(),
+            request_id: self.origin.request_id.clone(),
+            ip_hash: self.origin.ip_hash.clone(),
+            detail: None,
+        }
+    }
+
+    /// Whether `bearer` is the admin token (compared in constant time through the keyed hash).
+    pub fn is_admin(&self, bearer: Option<&str>) -> bool {
+        match (&self.config.admin_token, bearer) {
+            (Some(admin), Some(presented)) => {
+                let key = &self.config.hash_key;
+                let expected = key.hash(Purpose::AdminToken, "", admin);
+                key.verify(
+                    Purpose::AdminToken,
+                    "",
+                    &Secret::from_presented(presented),
+                    &expected,
+                )
+            }
+            _ => false,
+        }
+    }
+
+    /// The rate limit a registration with this bearer counts against, and its key; `None` for
+    /// the admin. Keys are hashes: neither an IP nor a token is handed to the limiter.
+    pub fn registration_limit(&self, bearer: Option<&str>) -> Option<(LimitBucket, String)> {
+        match bearer {
+            _ if self.is_admin(bearer) => None,
+            Some(t) => {
+                let key = self.config.hash_key.hash(
+                    Purpose::InitialAccessToken,
+                    "",
+                    &Secret::from_presented(t),
+                );
+                Some((LimitBucket::RegisterByToken, key))
+            }
+            None => Some((
+                LimitBucket::RegisterByIp,
+                self.origin
+                    .ip_hash
+                    .clone()
+                    .unwrap_or_else(|| "unknown".into()),
+            )),
+        }
+    }
+
+    /// Decides who is registering, by mode and bearer token (docs/protected-registration.md).
+    pub async fn registrant(&self, bearer: Option<&str>) -> Result<Registrant, ApiError> {
+        if self.is_admin(bearer) {
+            return Ok(Registrant {
+                class: CallerClass::Admin,
+                actor: "admin".into(),
+            });
+        }
+        if self.config.registration_mode == RegistrationMode::Disabled {
+            return Err(ApiError::AccessDenied(
+                "registration is disabled on this server".into(),
+            ));
+        }
+        let Some(presented) = bearer else {
+            return match self.config.registration_mode {
+                RegistrationMode::Open => Ok(Registrant {
+                    class: CallerClass::Anonymous,
+                    actor: "anonymous".into(),
+                }),
+                _ => Err(ApiError::InvalidBearer(
+                    "an initial access token is required to register on this server",
+                )),
+            };
+        };
+        let hash = self.config.hash_key.hash(
+            Purpose::InitialAccessToken,
+            "",
+            &Secret::from_presented(presented),
+        );
+        match self.store.find_iat_by_hash(&hash).await? {
+            Some(t) if t.usable_at(self.now) => Ok(Registrant {
+                class: CallerClass::Profile(
+                    t.profile.clone().unwrap_or_else(|| DEFAULT_PROFILE.into()),
+                ),
+                actor: format!("iat:{}", t.id),
+            }),
+            _ => Err(ApiError::InvalidBearer(INVALID_IAT)),
+        }
+    }
+
+    /// RFC 7591 §3.1 for a caller: refusals are written to the audit log.
+    pub async fn register(
+        &self,
+        bearer: Option<&str>,
+        body: &[u8],
+    ) -> Result<Map<String, Value>, ApiError> {
+        let mut actor = "anonymous".to_string();
+        let result = match self.registrant(bearer).await {
+            Ok(who) => {
+                actor = who.actor.clone();
+                self.register_as(&who, body).await
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = &result {
+            if !matches!(e, ApiError::Internal(_)) {
+                let mut event = self.event("registration_refused", None, &actor);
+                event.detail =
+                    Some(json!({ "error": e.code(), "error_description": e.description() }));
+                // The refusal stands even if it cannot be logged; the log failure is not the
+                // caller's fault, so it is not reported to them.
+                let _ = self.store.append_audit(&[event]).await;
+            }
+        }
+        result
+    }
+
+    /// RFC 7591 §3.1: validate, apply the caller's policy, issue credentials, store, and answer
+    /// with everything registered.
+    async fn register_as(
+        &self,
+        who: &Registrant,
+        body: &[u8],
+    ) -> Result<Map<String, Value>, ApiError> {
         let request = parse_object(body)?;
-        let metadata = ClientMetadata::from_request(&request, self.config)?;
+        let metadata = self.validate(&request, &who.class)?;
         let client_id = token::new_client_id()?;
         let secret = if metadata.token_endpoint_auth_method.uses_secret() {
             Some(Secret::generate()?)
@@ -73,9 +228,34 @@ impl<S: ClientStore> Registrar<'_, S> {
             metadata,
             client_id_issued_at: self.now,
             updated_at: self.now,
+            status: ClientStatus::Active,
+            registered_by: who.actor.clone(),
+            policy_class: who.class.as_stored(),
         };
-        self.store.insert(&client).await?;
+        let mut events = vec![self.event("client_registered", Some(&client.client_id), &who.actor)];
+        if who.actor.starts_with("iat:") {
+            events.push(self.event("iat_used", Some(&client.client_id), &who.actor));
+        }
+        let max_clients = self.config.policy.class(&who.class).max_clients;
+        self.store.insert(&client, max_clients, &events).await?;
         Ok(self.information(&client, secret.as_ref(), &access_token))
+    }
+
+    /// The RFC rules, then the policy of the caller's class.
+    fn validate(
+        &self,
+        request: &Map<String, Value>,
+        class: &CallerClass,
+    ) -> Result<ClientMetadata, ApiError> {
+        let mut metadata = ClientMetadata::from_request(request, self.config)?;
+        let scope_requested = request.get("scope").is_some_and(|v| !v.is_null());
+        self.config.policy.apply(
+            class,
+            &mut metadata,
+            scope_requested,
+            &self.config.default_scope,
+        )?;
+        Ok(metadata)
     }
 
     /// RFC 7592 §2.1.
@@ -85,6 +265,10 @@ impl<S: ClientStore> Registrar<'_, S> {
         token: Option<&str>,
     ) -> Result<Map<String, Value>, ApiError> {
         let (client, token) = self.authenticate(client_id, token).await?;
+        // A read changes nothing, so its event is written on its own after the answer is known.
+        self.store
+            .append_audit(&[self.event("client_read", Some(client_id), "client")])
+            .await?;
         Ok(self.information(&client, None, &token))
     }
 
@@ -99,6 +283,11 @@ impl<S: ClientStore> Registrar<'_, S> {
         body: Result<&[u8], ApiError>,
     ) -> Result<Map<String, Value>, ApiError> {
         let (current, presented) = self.authenticate(client_id, token).await?;
+        if current.status == ClientStatus::Suspended {
+            return Err(ApiError::AccessDenied(
+                "this client is suspended; its registration cannot be changed".into(),
+            ));
+        }
         let request = parse_object(body?)?;
         let key = &self.config.hash_key;
 
@@ -145,7 +334,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             }
         };
 
-        let metadata = ClientMetadata::from_request(&request, self.config)?;
+        let metadata = self.validate(&request, &CallerClass::from_stored(&current.policy_class))?;
 
         // A client that moves to a secret-based method without having a secret gets a new one;
         // one that keeps a secret keeps it; one that leaves secret-based methods loses it.
@@ -179,10 +368,12 @@ impl<S: ClientStore> Registrar<'_, S> {
             ),
             client_id_issued_at: current.client_id_issued_at,
             updated_at: self.now,
+            ..current.clone()
         };
+        let events = [self.event("client_updated", Some(client_id), "client")];
         if !self
             .store
-            .replace(&updated, &current.registration_token_hash)
+            .replace(&updated, &current.registration_token_hash, &events)
             .await?
         {
             // Another update rotated the token, or a delete removed the client, meanwhile.
@@ -198,7 +389,8 @@ impl<S: ClientStore> Registrar<'_, S> {
             .config
             .hash_key
             .hash(Purpose::RegistrationAccessToken, client_id, &token);
-        if self.store.delete(client_id, &hash).await? {
+        let events = [self.event("client_deleted", Some(client_id), "client")];
+        if self.store.delete(client_id, Some(&hash), &events).await? {
             Ok(())
         } else {
             Err(ApiError::InvalidToken)

@@ -70,6 +70,10 @@ impl fmt::Debug for Secret {
 pub enum Purpose {
     ClientSecret,
     RegistrationAccessToken,
+    InitialAccessToken,
+    AdminToken,
+    /// Client IP addresses in the audit log.
+    ClientIp,
 }
 
 impl Purpose {
@@ -77,6 +81,9 @@ impl Purpose {
         match self {
             Purpose::ClientSecret => b"client_secret",
             Purpose::RegistrationAccessToken => b"registration_access_token",
+            Purpose::InitialAccessToken => b"initial_access_token",
+            Purpose::AdminToken => b"admin_token",
+            Purpose::ClientIp => b"client_ip",
         }
     }
 }

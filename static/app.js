@@ -87,6 +87,8 @@ const AUTH_INFO = {
 
 const TOKEN_REFUSED = 'The server refused the registration access token: either the token is wrong '
   + '(it changes every time the client is saved) or the client no longer exists.';
+const IAT_REFUSED = 'The server refused to register the client without a valid initial access token: '
+  + 'it requires one, or the one entered is wrong, expired or used up. Enter the token you were given.';
 
 const state = {
   disco: null,
@@ -144,6 +146,8 @@ function hideNotice() {
 
 function setBusy(button, busy, label) {
   state.busy = busy;
+  if (busy) document.body.dataset.busy = 'true';
+  else delete document.body.dataset.busy;
   if (busy) {
     button.dataset.label = button.textContent;
     button.textContent = label;
@@ -191,7 +195,7 @@ async function api(method, path, { json, token } = {}) {
   if (text) {
     try { body = JSON.parse(text); } catch { body = undefined; }
   }
-  return { status: res.status, body, text };
+  return { status: res.status, body, text, retryAfter: res.headers.get('retry-after') };
 }
 
 function clientPath(id = state.clientId) {
@@ -202,6 +206,10 @@ function describeFailure(res) {
   if (res.status === 0) return `The server could not be reached (${res.message}).`;
   if (res.status === 401) return TOKEN_REFUSED;
   if (res.status === 413) return 'The request is too large for the server (over 64 KiB).';
+  if (res.status === 429) {
+    const s = Number.parseInt(res.retryAfter, 10);
+    return `Too many requests: the server asks to wait${Number.isFinite(s) ? ` ${s} seconds` : ''} before trying again.`;
+  }
   const b = res.body;
   if (b && typeof b.error === 'string') {
     return typeof b.error_description === 'string' ? `${b.error}: ${b.error_description}` : b.error;
@@ -225,6 +233,7 @@ async function loadDiscovery() {
   }
   state.disco = res.body;
   buildOptions(res.body);
+  $('registration-closed').hidden = typeof res.body.registration_endpoint === 'string';
   if (typeof res.body.issuer === 'string') {
     setText($('server-issuer'), res.body.issuer);
     $('server-line').hidden = false;
@@ -611,6 +620,10 @@ function validateLocal(doc, where) {
   if (!doc.client_name) {
     out.push({ path: 'client_name', message: 'client_name: enter a name for the client', target: where.client_name });
   }
+  const iat = $('f-initial_access_token');
+  if (state.mode === 'new' && iat.value.trim() !== '' && !/^[\x21-\x7e]+$/.test(iat.value.trim())) {
+    out.push({ path: 'initial_access_token', message: 'initial access token: it has no spaces or special characters; check what you pasted', target: iat });
+  }
   const grants = doc.grant_types || ['authorization_code'];
   if ((grants.includes('authorization_code') || grants.includes('implicit')) && !doc.redirect_uris) {
     out.push({
@@ -992,7 +1005,11 @@ function showErrors(items, code, title) {
 
 function showApiError(res, where, title) {
   if (res.status === 401) {
-    showErrors([{ message: TOKEN_REFUSED }], 'invalid_token', title);
+    if (state.mode === 'new') {
+      showErrors([{ message: IAT_REFUSED, target: $('f-initial_access_token') }], 'invalid_token', title);
+    } else {
+      showErrors([{ message: TOKEN_REFUSED }], 'invalid_token', title);
+    }
     return;
   }
   const b = res.body;
@@ -1022,6 +1039,7 @@ function selectTab(tab, focus) {
   }
   if (tab.id === 'tab-json') updateJson();
   if (focus) tab.focus();
+  else tab.scrollIntoView({ block: 'nearest', inline: 'nearest' });
 }
 
 function onTabKey(e) {
@@ -1065,7 +1083,7 @@ function formatTime(seconds) {
   return `${d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}`;
 }
 
-function renderResult(kind, { tokenNew = false, secretNew = false } = {}) {
+function renderResult(kind, { tokenNew = false, secretNew = false, changed = [] } = {}) {
   const reg = state.registration;
   setText($('result-title'), { created: 'Client registered', updated: 'Client updated', loaded: 'Client loaded' }[kind]);
   const warn = $('result-warning');
@@ -1075,18 +1093,21 @@ function renderResult(kind, { tokenNew = false, secretNew = false } = {}) {
     setText($('result-warning-text'), 'The server stores only hashes of the client secret and the registration access token and can never show them again. '
       + 'You need the token to change or delete this client. Download the JSON file and keep it somewhere safe.');
     warn.hidden = false;
-    info.hidden = true;
+    info.hidden = !changed.length;
   } else if (kind === 'updated') {
     setText($('result-warning-title'), 'A new registration access token was issued: the previous one no longer works.');
     setText($('result-warning-text'), (secretNew ? 'A new client secret was issued too. ' : '')
       + 'Download the new JSON file and replace your old one; the server cannot show this token again.');
     warn.hidden = false;
-    info.hidden = true;
+    info.hidden = !changed.length;
   } else {
     warn.hidden = true;
     setText($('result-info-text'), 'Saving changes issues a new registration access token; the one you used stops working. '
       + 'Download the new file after saving.');
     info.hidden = false;
+  }
+  if (changed.length && kind !== 'loaded') {
+    setText($('result-info-text'), `The server registered less or otherwise than asked (the form now shows what it registered): ${changed.join('; ')}.`);
   }
 
   $('cred-client_id').value = reg.client_id || '';
@@ -1227,6 +1248,7 @@ async function startNew() {
   hideNotice();
   forgetClient();
   clearErrors();
+  $('f-initial_access_token').value = '';
   fill(newDefaults());
   state.formDirty = false;
   state.jsonDirty = false;
@@ -1253,6 +1275,7 @@ function renderEditorHead() {
   setText($('editor-title'), edit ? (name || 'Client without a name') : 'New client');
   setText($('editor-sub'), edit ? state.clientId : '');
   $('delete').hidden = !edit;
+  $('w-initial_access_token').hidden = edit;
   setText($('cancel'), edit ? 'Close' : 'Cancel');
   setText($('save'), edit ? 'Save changes' : 'Save');
   setText($('json-request-hint'), edit
@@ -1260,8 +1283,27 @@ function renderEditorHead() {
     : 'What Save sends (POST /register), updated as you fill the form. You may edit it and apply it to the form.');
 }
 
-/** After a successful POST, PUT or GET. kind: created | updated | loaded */
-function onClient(body, kind) {
+/** JSON with object members in a fixed order, to compare values. */
+function canonical(v) {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
+/** Members the server registered differently from what was sent (RFC 7591 §3.2.1: it may narrow). */
+function changedMembers(sent, body) {
+  const out = [];
+  if (!sent) return out;
+  for (const [k, v] of Object.entries(sent)) {
+    if (SKIP.has(k)) continue;
+    if (!(k in body)) out.push(`${k} was not registered`);
+    else if (canonical(body[k]) !== canonical(v)) out.push(`${k}: asked ${JSON.stringify(v)}, registered ${JSON.stringify(body[k])}`);
+  }
+  return out;
+}
+
+/** After a successful POST, PUT or GET. kind: created | updated | loaded; sent: the request document. */
+function onClient(body, kind, sent) {
   const prevSecret = state.secret;
   state.mode = 'edit';
   state.clientId = body.client_id;
@@ -1277,6 +1319,7 @@ function onClient(body, kind) {
   renderResult(kind, {
     tokenNew: kind === 'updated',
     secretNew: kind === 'updated' && typeof body.client_secret === 'string' && body.client_secret !== prevSecret,
+    changed: changedMembers(sent, body),
   });
   showView('editor');
   $('result').scrollIntoView({ block: 'start' });
@@ -1300,12 +1343,14 @@ async function save(e) {
   const button = $('save');
   setBusy(button, true, 'Saving…');
   const editing = state.mode === 'edit';
+  const iat = $('f-initial_access_token').value.trim();
   const res = editing
     ? await api('PUT', clientPath(), { json: doc, token: state.token })
-    : await api('POST', '/register', { json: doc });
+    : await api('POST', '/register', { json: doc, token: iat || undefined });
   setBusy(button, false);
   if ((res.status === 201 || res.status === 200) && res.body && typeof res.body.client_id === 'string') {
-    onClient(res.body, editing ? 'updated' : 'created');
+    $('f-initial_access_token').value = '';
+    onClient(res.body, editing ? 'updated' : 'created', doc);
   } else {
     showApiError(res, where, editing ? 'The changes were not saved' : 'The client was not registered');
   }

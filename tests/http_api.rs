@@ -5,7 +5,7 @@ mod common;
 
 use common::{block_on, config, config_with};
 use registrar::config::Config;
-use registrar::http::{handle, ApiRequest, ApiResponse};
+use registrar::http::{handle, ApiRequest, ApiResponse, NoLimits};
 use registrar::store::memory::MemoryStore;
 use serde_json::{json, Map, Value};
 
@@ -52,12 +52,15 @@ fn send(
         method,
         path,
         origin: ORIGIN,
+        query: "",
         request_origin: None,
+        client_ip: None,
+        request_id: None,
         content_type,
         authorization,
         body,
     };
-    let response = block_on(handle(&req, cfg, store, NOW)).response;
+    let response = block_on(handle(&req, cfg, store, &NoLimits, NOW)).response;
     if let Some(b) = &response.body {
         let mut found = Vec::new();
         nulls(b, "$", &mut found);
@@ -911,12 +914,15 @@ fn discovery_issuer_is_the_configured_issuer_not_the_request_origin() {
         method: "GET",
         path: DISCOVERY[0],
         origin: "https://registrar-internal.workers.dev",
+        query: "",
         request_origin: None,
+        client_ip: None,
+        request_id: None,
         content_type: None,
         authorization: None,
         body: b"",
     };
-    let r = block_on(handle(&req, &cfg, &store, NOW)).response;
+    let r = block_on(handle(&req, &cfg, &store, &NoLimits, NOW)).response;
     let d = r.body.unwrap();
     assert_eq!(d["issuer"], "https://auth.example.com");
     assert_eq!(

@@ -6,7 +6,7 @@ mod common;
 use common::{block_on, config, config_with};
 use registrar::config::Config;
 use registrar::error::ApiError;
-use registrar::service::{Registrar, SERVER_ONLY_MEMBERS};
+use registrar::service::{Registrar, RequestOrigin, SERVER_ONLY_MEMBERS};
 use registrar::store::memory::MemoryStore;
 use registrar::token::{HashKey, Secret};
 use serde_json::{json, Map, Value};
@@ -24,6 +24,10 @@ fn registrar<'a>(
         store,
         issuer: ISSUER.to_string(),
         now,
+        origin: RequestOrigin {
+            request_id: "test-request".into(),
+            ip_hash: Some("ip-hash".into()),
+        },
     }
 }
 
@@ -37,7 +41,7 @@ fn web() -> Value {
 
 #[track_caller]
 fn register(r: &Registrar<'_, MemoryStore>, body: Value) -> Map<String, Value> {
-    block_on(r.register(&bytes(&body))).unwrap_or_else(|e| panic!("register {body}: {e}"))
+    block_on(r.register(None, &bytes(&body))).unwrap_or_else(|e| panic!("register {body}: {e}"))
 }
 
 fn s<'m>(m: &'m Map<String, Value>, k: &str) -> &'m str {
@@ -193,14 +197,16 @@ fn register_with_invalid_metadata_stores_nothing() {
     let cfg = config();
     let store = MemoryStore::new();
     let r = registrar(&cfg, &store, T0);
-    let err = block_on(r.register(&bytes(
-        &json!({"redirect_uris": ["https://client.example/cb#x"]}),
-    )))
+    let err = block_on(r.register(
+        None,
+        &bytes(&json!({"redirect_uris": ["https://client.example/cb#x"]})),
+    ))
     .unwrap_err();
     assert_eq!(err.code(), "invalid_redirect_uri");
-    let err = block_on(r.register(&bytes(
-        &json!({"redirect_uris": ["https://client.example/cb"], "scope": "admin"}),
-    )))
+    let err = block_on(r.register(
+        None,
+        &bytes(&json!({"redirect_uris": ["https://client.example/cb"], "scope": "admin"})),
+    ))
     .unwrap_err();
     assert_eq!(err.code(), "invalid_client_metadata");
     assert!(store.dump().is_empty());
@@ -212,7 +218,7 @@ fn register_with_malformed_body_is_invalid_request() {
     let store = MemoryStore::new();
     let r = registrar(&cfg, &store, T0);
     for body in [&b""[..], b"  ", b"{", b"[]", b"\"x\"", b"null", b"42"] {
-        let err = block_on(r.register(body)).unwrap_err();
+        let err = block_on(r.register(None, body)).unwrap_err();
         assert!(
             matches!(err, ApiError::InvalidRequest(_)),
             "{:?}: {err:?}",

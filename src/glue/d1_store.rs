@@ -1,32 +1,179 @@
-//! [`ClientStore`] on Cloudflare D1: one statement (one round trip) per operation; updates and
-//! deletes are compare-and-set on the registration token hash.
+//! [`ClientStore`] on Cloudflare D1. One statement or one batch (a transaction) per operation.
+//! Updates and deletes are compare-and-set; audit events go in the same batch as their change,
+//! guarded by `changes() = 1` so a change that did not happen records nothing. Quotas and
+//! initial access token uses are enforced by the schema (migrations/0002), inside the batch.
 
 use crate::error::ApiError;
-use crate::store::{ClientStore, StoredClient};
+use crate::store::{
+    AdminChange, After, AuditEvent, AuditFilter, AuditRecord, ClientFilter, ClientStatus,
+    ClientStore, InitialAccessToken, StoredClient,
+};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement};
+use worker::{D1Database, D1PreparedStatement, D1Result};
 
 pub struct D1Store {
     db: D1Database,
 }
 
+const CLIENT_COLUMNS: &str = "client_id, metadata, client_secret_hash, registration_token_hash, \
+     client_id_issued_at, updated_at, status, registered_by, policy_class";
+
 #[derive(Deserialize)]
-struct Row {
+struct ClientRow {
     client_id: String,
     metadata: String,
     client_secret_hash: Option<String>,
     registration_token_hash: String,
     client_id_issued_at: i64,
     updated_at: i64,
+    status: String,
+    registered_by: String,
+    policy_class: String,
 }
 
-fn d1_error(op: &str) -> impl Fn(worker::Error) -> ApiError + '_ {
+impl ClientRow {
+    fn into_client(self) -> Result<StoredClient, ApiError> {
+        let metadata = serde_json::from_str(&self.metadata).map_err(|e| {
+            ApiError::Internal(format!(
+                "stored metadata of {} unreadable: {e}",
+                self.client_id
+            ))
+        })?;
+        Ok(StoredClient {
+            metadata,
+            status: ClientStatus::parse(&self.status).unwrap_or(ClientStatus::Suspended),
+            client_id: self.client_id,
+            client_secret_hash: self.client_secret_hash,
+            registration_token_hash: self.registration_token_hash,
+            client_id_issued_at: self.client_id_issued_at,
+            updated_at: self.updated_at,
+            registered_by: self.registered_by,
+            policy_class: self.policy_class,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct IatRow {
+    id: String,
+    token_hash: String,
+    label: String,
+    profile: Option<String>,
+    created_at: i64,
+    expires_at: i64,
+    max_uses: i64,
+    uses: i64,
+    revoked_at: Option<i64>,
+}
+
+impl From<IatRow> for InitialAccessToken {
+    fn from(r: IatRow) -> Self {
+        InitialAccessToken {
+            id: r.id,
+            token_hash: r.token_hash,
+            label: r.label,
+            profile: r.profile,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            max_uses: r.max_uses,
+            uses: r.uses,
+            revoked_at: r.revoked_at,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct AuditRow {
+    id: i64,
+    at: i64,
+    event: String,
+    client_id: Option<String>,
+    actor: String,
+    request_id: String,
+    ip_hash: Option<String>,
+    detail: Option<String>,
+}
+
+fn text(s: &str) -> JsValue {
+    JsValue::from_str(s)
+}
+
+fn opt_text(s: Option<&str>) -> JsValue {
+    s.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+/// D1 numbers are JavaScript numbers: exact up to 2^53, far beyond any time or count here.
+fn int(n: i64) -> JsValue {
+    JsValue::from_f64(n as f64)
+}
+
+fn d1_error(op: &'static str) -> impl Fn(worker::Error) -> ApiError {
     move |e| ApiError::Internal(format!("D1 {op}: {e}"))
 }
 
-fn text_or_null(s: Option<&str>) -> JsValue {
-    s.map_or(JsValue::NULL, JsValue::from_str)
+/// Limits the schema enforces surface as constraint errors naming the rule.
+fn batch_error(op: &'static str) -> impl Fn(worker::Error) -> ApiError {
+    move |e| {
+        let text = e.to_string();
+        if text.contains("client_quota") {
+            ApiError::AccessDenied(
+                "the maximum number of clients for this caller class is reached".into(),
+            )
+        } else if text.contains("iat_uses") || text.contains("iat_invalid") {
+            ApiError::InvalidBearer(crate::service::INVALID_IAT)
+        } else {
+            ApiError::Internal(format!("D1 {op}: {text}"))
+        }
+    }
+}
+
+fn changes(result: &D1Result, op: &str) -> Result<usize, ApiError> {
+    if let Some(e) = result.error() {
+        return Err(ApiError::Internal(format!("D1 {op}: {e}")));
+    }
+    let meta = result
+        .meta()
+        .map_err(|e| ApiError::Internal(format!("D1 {op}: {e}")))?;
+    Ok(meta.and_then(|m| m.changes).unwrap_or(0))
+}
+
+fn metadata_json(client: &StoredClient) -> Result<JsValue, ApiError> {
+    serde_json::to_string(&client.metadata)
+        .map(|s| JsValue::from_str(&s))
+        .map_err(|e| ApiError::Internal(format!("serialise metadata: {e}")))
+}
+
+/// A dynamic `WHERE` clause with numbered parameters.
+#[derive(Default)]
+struct Conditions {
+    clauses: Vec<String>,
+    args: Vec<JsValue>,
+}
+
+impl Conditions {
+    /// Adds a clause in which every `?` stands for the next parameter, bound to `value`
+    /// (so the clause must hold no other `?`: write `char(63)` for a literal one).
+    fn add(&mut self, clause: &str, value: JsValue) {
+        let n = self.args.len() + 1;
+        self.clauses.push(clause.replace('?', &format!("?{n}")));
+        self.args.push(value);
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+}
+
+/// Escapes `%`, `_` and `\` for `LIKE ... ESCAPE '\'`.
+fn like_literal(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 impl D1Store {
@@ -38,123 +185,383 @@ impl D1Store {
         &self,
         sql: &str,
         args: &[JsValue],
-        op: &str,
+        op: &'static str,
     ) -> Result<D1PreparedStatement, ApiError> {
         self.db.prepare(sql).bind(args).map_err(d1_error(op))
     }
 
-    /// Runs a write and returns how many rows it changed.
-    async fn changes(&self, sql: &str, args: &[JsValue], op: &str) -> Result<usize, ApiError> {
+    /// Audit inserts; `guarded` ones are written only if the statement before changed a row.
+    fn audit_statements(
+        &self,
+        events: &[AuditEvent],
+        guarded: bool,
+    ) -> Result<Vec<D1PreparedStatement>, ApiError> {
+        let sql = if guarded {
+            "INSERT INTO audit_events (at, event, client_id, actor, request_id, ip_hash, detail) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() = 1"
+        } else {
+            "INSERT INTO audit_events (at, event, client_id, actor, request_id, ip_hash, detail) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        };
+        events
+            .iter()
+            .map(|e| {
+                let detail = e.detail.as_ref().map(|d| d.to_string());
+                self.statement(
+                    sql,
+                    &[
+                        int(e.at),
+                        text(e.event),
+                        opt_text(e.client_id.as_deref()),
+                        text(&e.actor),
+                        text(&e.request_id),
+                        opt_text(e.ip_hash.as_deref()),
+                        opt_text(detail.as_deref()),
+                    ],
+                    "audit",
+                )
+            })
+            .collect()
+    }
+
+    /// Runs `change` and its guarded events as one batch; returns whether `change` changed a row.
+    async fn change_with_events(
+        &self,
+        change: D1PreparedStatement,
+        events: &[AuditEvent],
+        op: &'static str,
+    ) -> Result<bool, ApiError> {
+        let mut batch = vec![change];
+        batch.extend(self.audit_statements(events, true)?);
+        let results = self.db.batch(batch).await.map_err(batch_error(op))?;
+        let first = results
+            .first()
+            .ok_or_else(|| ApiError::Internal(format!("D1 {op}: empty batch result")))?;
+        Ok(changes(first, op)? == 1)
+    }
+
+    async fn all<T: for<'de> Deserialize<'de>>(
+        &self,
+        sql: &str,
+        args: &[JsValue],
+        op: &'static str,
+    ) -> Result<Vec<T>, ApiError> {
         let result = self
             .statement(sql, args, op)?
-            .run()
+            .all()
             .await
             .map_err(d1_error(op))?;
-        if let Some(e) = result.error() {
-            return Err(ApiError::Internal(format!("D1 {op}: {e}")));
-        }
-        let meta = result.meta().map_err(d1_error(op))?;
-        Ok(meta.and_then(|m| m.changes).unwrap_or(0))
+        result.results().map_err(d1_error(op))
     }
 }
 
-fn metadata_json(client: &StoredClient) -> Result<JsValue, ApiError> {
-    serde_json::to_string(&client.metadata)
-        .map(|s| JsValue::from_str(&s))
-        .map_err(|e| ApiError::Internal(format!("serialise metadata: {e}")))
-}
-
 impl ClientStore for D1Store {
-    async fn insert(&self, client: &StoredClient) -> Result<(), ApiError> {
-        let args = [
-            JsValue::from_str(&client.client_id),
-            metadata_json(client)?,
-            text_or_null(client.client_secret_hash.as_deref()),
-            JsValue::from_str(&client.registration_token_hash),
-            JsValue::from_f64(client.client_id_issued_at as f64),
-            JsValue::from_f64(client.updated_at as f64),
-        ];
-        let changed = self
-            .changes(
-                "INSERT INTO clients (client_id, metadata, client_secret_hash, \
-                 registration_token_hash, client_id_issued_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                &args,
+    async fn insert(
+        &self,
+        client: &StoredClient,
+        max_clients: Option<u64>,
+        events: &[AuditEvent],
+    ) -> Result<(), ApiError> {
+        let mut batch = Vec::new();
+        if let Some(max) = max_clients {
+            // The quota row follows the configured maximum; first use counts existing clients.
+            batch.push(self.statement(
+                "INSERT INTO client_quota (class, n, max) \
+                 VALUES (?1, (SELECT COUNT(*) FROM clients WHERE policy_class = ?1), ?2) \
+                 ON CONFLICT (class) DO UPDATE SET max = excluded.max",
+                &[text(&client.policy_class), int(max as i64)],
                 "insert",
-            )
-            .await?;
-        if changed != 1 {
-            return Err(ApiError::Internal(format!(
-                "D1 insert changed {changed} rows"
-            )));
+            )?);
         }
+        batch.push(self.statement(
+            &format!("INSERT INTO clients ({CLIENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+            &[
+                text(&client.client_id),
+                metadata_json(client)?,
+                opt_text(client.client_secret_hash.as_deref()),
+                text(&client.registration_token_hash),
+                int(client.client_id_issued_at),
+                int(client.updated_at),
+                text(client.status.as_str()),
+                text(&client.registered_by),
+                text(&client.policy_class),
+            ],
+            "insert",
+        )?);
+        batch.extend(self.audit_statements(events, false)?);
+        self.db.batch(batch).await.map_err(batch_error("insert"))?;
         Ok(())
     }
 
     async fn find(&self, client_id: &str) -> Result<Option<StoredClient>, ApiError> {
-        let row: Option<Row> = self
+        let row: Option<ClientRow> = self
             .statement(
-                "SELECT client_id, metadata, client_secret_hash, registration_token_hash, \
-                 client_id_issued_at, updated_at FROM clients WHERE client_id = ?1",
-                &[JsValue::from_str(client_id)],
+                &format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE client_id = ?1"),
+                &[text(client_id)],
                 "find",
             )?
             .first(None)
             .await
             .map_err(d1_error("find"))?;
-        let Some(row) = row else { return Ok(None) };
-        let metadata = serde_json::from_str(&row.metadata).map_err(|e| {
-            ApiError::Internal(format!(
-                "stored metadata of {} unreadable: {e}",
-                row.client_id
-            ))
-        })?;
-        Ok(Some(StoredClient {
-            client_id: row.client_id,
-            metadata,
-            client_secret_hash: row.client_secret_hash,
-            registration_token_hash: row.registration_token_hash,
-            client_id_issued_at: row.client_id_issued_at,
-            updated_at: row.updated_at,
-        }))
+        row.map(ClientRow::into_client).transpose()
     }
 
     async fn replace(
         &self,
         client: &StoredClient,
         expected_token_hash: &str,
+        events: &[AuditEvent],
     ) -> Result<bool, ApiError> {
-        let args = [
-            JsValue::from_str(&client.client_id),
-            metadata_json(client)?,
-            text_or_null(client.client_secret_hash.as_deref()),
-            JsValue::from_str(&client.registration_token_hash),
-            JsValue::from_f64(client.updated_at as f64),
-            JsValue::from_str(expected_token_hash),
-        ];
-        let changed = self
-            .changes(
-                "UPDATE clients SET metadata = ?2, client_secret_hash = ?3, \
-                 registration_token_hash = ?4, updated_at = ?5 \
-                 WHERE client_id = ?1 AND registration_token_hash = ?6",
-                &args,
-                "replace",
-            )
-            .await?;
-        Ok(changed == 1)
+        let update = self.statement(
+            "UPDATE clients SET metadata = ?2, client_secret_hash = ?3, \
+             registration_token_hash = ?4, updated_at = ?5 \
+             WHERE client_id = ?1 AND registration_token_hash = ?6",
+            &[
+                text(&client.client_id),
+                metadata_json(client)?,
+                opt_text(client.client_secret_hash.as_deref()),
+                text(&client.registration_token_hash),
+                int(client.updated_at),
+                text(expected_token_hash),
+            ],
+            "replace",
+        )?;
+        self.change_with_events(update, events, "replace").await
     }
 
-    async fn delete(&self, client_id: &str, expected_token_hash: &str) -> Result<bool, ApiError> {
-        let changed = self
-            .changes(
+    async fn delete(
+        &self,
+        client_id: &str,
+        expected_token_hash: Option<&str>,
+        events: &[AuditEvent],
+    ) -> Result<bool, ApiError> {
+        let delete = match expected_token_hash {
+            Some(hash) => self.statement(
                 "DELETE FROM clients WHERE client_id = ?1 AND registration_token_hash = ?2",
-                &[
-                    JsValue::from_str(client_id),
-                    JsValue::from_str(expected_token_hash),
-                ],
+                &[text(client_id), text(hash)],
                 "delete",
-            )
-            .await?;
-        Ok(changed == 1)
+            )?,
+            None => self.statement(
+                "DELETE FROM clients WHERE client_id = ?1",
+                &[text(client_id)],
+                "delete",
+            )?,
+        };
+        self.change_with_events(delete, events, "delete").await
+    }
+
+    async fn admin_change(
+        &self,
+        client_id: &str,
+        change: &AdminChange,
+        now: i64,
+        events: &[AuditEvent],
+    ) -> Result<bool, ApiError> {
+        let (column, value) = match change {
+            AdminChange::Status(s) => ("status", s.as_str()),
+            AdminChange::SecretHash(h) => ("client_secret_hash", h.as_str()),
+            AdminChange::TokenHash(h) => ("registration_token_hash", h.as_str()),
+        };
+        let update = self.statement(
+            &format!("UPDATE clients SET {column} = ?2, updated_at = ?3 WHERE client_id = ?1"),
+            &[text(client_id), text(value), int(now)],
+            "admin_change",
+        )?;
+        self.change_with_events(update, events, "admin_change")
+            .await
+    }
+
+    async fn list_clients(
+        &self,
+        f: &ClientFilter,
+        after: &After,
+        limit: usize,
+    ) -> Result<Vec<StoredClient>, ApiError> {
+        let mut w = Conditions::default();
+        if let Some(q) = &f.q {
+            w.add(
+                "instr(lower(json_extract(metadata, '$.client_name')), lower(?)) > 0",
+                text(q),
+            );
+        }
+        if let Some(p) = &f.client_id_prefix {
+            w.add(
+                "client_id LIKE ? ESCAPE '\\'",
+                text(&format!("{}%", like_literal(p))),
+            );
+        }
+        if let Some(h) = &f.redirect_host {
+            // The host sits between "://" and the first of "/", ":", "?" or the end.
+            let host = like_literal(&h.to_ascii_lowercase());
+            w.add(
+                "EXISTS (SELECT 1 FROM json_each(clients.metadata, '$.redirect_uris') r \
+                 WHERE lower(r.value) LIKE '%://' || ? || '/%' ESCAPE '\\' \
+                 OR lower(r.value) LIKE '%://' || ? || ':%' ESCAPE '\\' \
+                 OR lower(r.value) LIKE '%://' || ? || char(63) || '%' ESCAPE '\\' \
+                 OR lower(r.value) LIKE '%://' || ? ESCAPE '\\')",
+                text(&host),
+            );
+        }
+        if let Some(s) = &f.software_id {
+            w.add("json_extract(metadata, '$.software_id') = ?", text(s));
+        }
+        if let Some(s) = f.status {
+            w.add("status = ?", text(s.as_str()));
+        }
+        if let Some(t) = f.created_after {
+            w.add("client_id_issued_at > ?", int(t));
+        }
+        if let Some(t) = f.created_before {
+            w.add("client_id_issued_at < ?", int(t));
+        }
+        if let Some((t, id)) = after {
+            let n = w.args.len() + 1;
+            w.clauses.push(format!(
+                "(client_id_issued_at < ?{n} OR (client_id_issued_at = ?{n} AND client_id < ?{}))",
+                n + 1
+            ));
+            w.args.push(int(*t));
+            w.args.push(text(id));
+        }
+        let sql = format!(
+            "SELECT {CLIENT_COLUMNS} FROM clients{} \
+             ORDER BY client_id_issued_at DESC, client_id DESC LIMIT {limit}",
+            w.sql()
+        );
+        let rows: Vec<ClientRow> = self.all(&sql, &w.args, "list_clients").await?;
+        rows.into_iter().map(ClientRow::into_client).collect()
+    }
+
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), ApiError> {
+        let statements = self.audit_statements(events, false)?;
+        if !statements.is_empty() {
+            self.db
+                .batch(statements)
+                .await
+                .map_err(d1_error("append_audit"))?;
+        }
+        Ok(())
+    }
+
+    async fn list_audit(
+        &self,
+        f: &AuditFilter,
+        before_id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<AuditRecord>, ApiError> {
+        let mut w = Conditions::default();
+        if let Some(id) = before_id {
+            w.add("id < ?", int(id));
+        }
+        if let Some(c) = &f.client_id {
+            w.add("client_id = ?", text(c));
+        }
+        if let Some(e) = &f.event {
+            w.add("event = ?", text(e));
+        }
+        if let Some(a) = &f.actor {
+            w.add("actor = ?", text(a));
+        }
+        if let Some(t) = f.since {
+            w.add("at >= ?", int(t));
+        }
+        if let Some(t) = f.until {
+            w.add("at <= ?", int(t));
+        }
+        let sql = format!(
+            "SELECT id, at, event, client_id, actor, request_id, ip_hash, detail \
+             FROM audit_events{} ORDER BY id DESC LIMIT {limit}",
+            w.sql()
+        );
+        let rows: Vec<AuditRow> = self.all(&sql, &w.args, "list_audit").await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditRecord {
+                id: r.id,
+                at: r.at,
+                event: r.event,
+                client_id: r.client_id,
+                actor: r.actor,
+                request_id: r.request_id,
+                ip_hash: r.ip_hash,
+                detail: r.detail.and_then(|d| serde_json::from_str(&d).ok()),
+            })
+            .collect())
+    }
+
+    async fn insert_iat(
+        &self,
+        t: &InitialAccessToken,
+        events: &[AuditEvent],
+    ) -> Result<(), ApiError> {
+        let mut batch = vec![self.statement(
+            "INSERT INTO initial_access_tokens \
+             (id, token_hash, label, profile, created_at, expires_at, max_uses, uses) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)",
+            &[
+                text(&t.id),
+                text(&t.token_hash),
+                text(&t.label),
+                opt_text(t.profile.as_deref()),
+                int(t.created_at),
+                int(t.expires_at),
+                int(t.max_uses),
+            ],
+            "insert_iat",
+        )?];
+        batch.extend(self.audit_statements(events, false)?);
+        self.db.batch(batch).await.map_err(d1_error("insert_iat"))?;
+        Ok(())
+    }
+
+    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, ApiError> {
+        let row: Option<IatRow> = self
+            .statement(
+                "SELECT id, token_hash, label, profile, created_at, expires_at, max_uses, uses, \
+                 revoked_at FROM initial_access_tokens WHERE token_hash = ?1",
+                &[text(hash)],
+                "find_iat",
+            )?
+            .first(None)
+            .await
+            .map_err(d1_error("find_iat"))?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn list_iats(
+        &self,
+        after: &After,
+        limit: usize,
+    ) -> Result<Vec<InitialAccessToken>, ApiError> {
+        let (clause, args) = match after {
+            Some((t, id)) => (
+                " WHERE created_at < ?1 OR (created_at = ?1 AND id < ?2)",
+                vec![int(*t), text(id)],
+            ),
+            None => ("", Vec::new()),
+        };
+        let sql = format!(
+            "SELECT id, token_hash, label, profile, created_at, expires_at, max_uses, uses, \
+             revoked_at FROM initial_access_tokens{clause} \
+             ORDER BY created_at DESC, id DESC LIMIT {limit}"
+        );
+        let rows: Vec<IatRow> = self.all(&sql, &args, "list_iats").await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn revoke_iat(
+        &self,
+        id: &str,
+        now: i64,
+        events: &[AuditEvent],
+    ) -> Result<bool, ApiError> {
+        // max_uses = uses makes the schema's CHECK refuse any use still in flight.
+        let update = self.statement(
+            "UPDATE initial_access_tokens SET revoked_at = ?2, max_uses = uses \
+             WHERE id = ?1 AND revoked_at IS NULL",
+            &[text(id), int(now)],
+            "revoke_iat",
+        )?;
+        self.change_with_events(update, events, "revoke_iat").await
     }
 }

@@ -5,10 +5,41 @@ mod d1_store;
 
 use crate::config::Config;
 use crate::error::{ApiError, MAX_BODY_BYTES};
-use crate::http::{self, ApiRequest, ApiResponse, Outcome};
+use crate::http::{self, ApiRequest, ApiResponse, Outcome, RateLimiter};
+use crate::service::LimitBucket;
 use d1_store::D1Store;
 use futures_util::StreamExt;
 use worker::{console_log, event, Context, Date, Env, Request, Response, ResponseBuilder};
+
+/// The Workers Rate Limiting bindings (`[[ratelimits]]` in wrangler.toml); a missing binding
+/// does not limit.
+struct BindingLimits {
+    by_ip: Option<worker::RateLimiter>,
+    by_token: Option<worker::RateLimiter>,
+}
+
+impl BindingLimits {
+    fn from_env(env: &Env) -> Self {
+        BindingLimits {
+            by_ip: env.get_binding("REGISTER_IP_LIMITER").ok(),
+            by_token: env.get_binding("REGISTER_TOKEN_LIMITER").ok(),
+        }
+    }
+}
+
+impl RateLimiter for BindingLimits {
+    async fn allow(&self, bucket: LimitBucket, key: &str) -> bool {
+        let limiter = match bucket {
+            LimitBucket::RegisterByIp => &self.by_ip,
+            LimitBucket::RegisterByToken => &self.by_token,
+        };
+        match limiter {
+            // A limiter that fails open: an outage of the limiter must not stop registration.
+            Some(l) => l.limit(key.to_string()).await.map_or(true, |o| o.success),
+            None => true,
+        }
+    }
+}
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
@@ -20,6 +51,8 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let content_type = headers.get("Content-Type")?;
     let authorization = headers.get("Authorization")?;
     let request_origin = headers.get("Origin")?;
+    let client_ip = headers.get("CF-Connecting-IP")?;
+    let request_id = headers.get("CF-Ray")?;
     // Read (and drain) the body whatever the method: answering before the body is consumed can
     // make workerd reset a keep-alive connection.
     let body = read_body_bounded(&mut req).await;
@@ -33,13 +66,17 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
                 method: &method,
                 path: url.path(),
                 origin: &origin,
+                query: url.query().unwrap_or(""),
                 request_origin: request_origin.as_deref(),
+                client_ip: client_ip.as_deref(),
+                request_id: request_id.as_deref(),
                 content_type: content_type.as_deref(),
                 authorization: authorization.as_deref(),
                 body: &body,
             };
             let now = (started / 1000) as i64;
-            http::handle(&request, &config, &D1Store::new(db), now).await
+            let limits = BindingLimits::from_env(&env);
+            http::handle(&request, &config, &D1Store::new(db), &limits, now).await
         }
         (Err(cause), _) => misconfigured(format!("configuration: {cause}")),
         (_, Err(e)) => misconfigured(format!("D1 binding DB: {e}")),

@@ -4,6 +4,7 @@
 //! means absent) and turned once into a strict [`ClientMetadata`] with defaults applied. The
 //! strict value serialises to exactly the members echoed in responses and kept in storage.
 
+pub mod algorithms;
 pub mod enums;
 pub mod jwks;
 pub mod lang_tag;
@@ -12,7 +13,7 @@ pub mod redirect_uri;
 
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::policy::{
+use crate::metadata::algorithms::{
     DEFAULT_ENCRYPTION_ENC, DEFAULT_ID_TOKEN_SIGNING_ALG, ENCRYPTION_ALGS, ENCRYPTION_ENCS,
     REQUEST_OBJECT_SIGNING_ALGS, SIGNING_ALGS,
 };

@@ -1,13 +1,24 @@
-//! An in-memory store for host tests, with the same compare-and-set semantics as D1.
+//! An in-memory store for host tests, with the same semantics as the D1 schema: compare-and-set
+//! updates, per-class quotas, initial access token use counts, events written with their change.
 
-use super::{ClientStore, StoredClient};
+use super::{
+    AdminChange, After, AuditEvent, AuditFilter, AuditRecord, ClientFilter, ClientStore,
+    InitialAccessToken, StoredClient,
+};
 use crate::error::ApiError;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
 #[derive(Debug, Default)]
+struct State {
+    clients: HashMap<String, StoredClient>,
+    iats: HashMap<String, InitialAccessToken>,
+    audit: Vec<AuditRecord>,
+}
+
+#[derive(Debug, Default)]
 pub struct MemoryStore {
-    clients: RefCell<HashMap<String, StoredClient>>,
+    state: RefCell<State>,
 }
 
 impl MemoryStore {
@@ -15,46 +26,262 @@ impl MemoryStore {
         Self::default()
     }
 
-    /// Everything stored, for tests that look for leaked secrets.
+    /// Every stored client, for tests that look for leaked secrets.
     pub fn dump(&self) -> Vec<StoredClient> {
-        self.clients.borrow().values().cloned().collect()
+        self.state.borrow().clients.values().cloned().collect()
+    }
+
+    /// The whole audit log, oldest first.
+    pub fn audit_log(&self) -> Vec<AuditRecord> {
+        self.state.borrow().audit.clone()
     }
 }
 
+impl State {
+    fn record(&mut self, events: &[AuditEvent]) {
+        for e in events {
+            let id = self.audit.len() as i64 + 1;
+            self.audit.push(AuditRecord {
+                id,
+                at: e.at,
+                event: e.event.to_string(),
+                client_id: e.client_id.clone(),
+                actor: e.actor.clone(),
+                request_id: e.request_id.clone(),
+                ip_hash: e.ip_hash.clone(),
+                detail: e.detail.clone(),
+            });
+        }
+    }
+}
+
+fn newest_after<'a, T>(
+    items: impl Iterator<Item = &'a T>,
+    key: impl Fn(&T) -> (i64, String),
+    after: &After,
+    limit: usize,
+) -> Vec<T>
+where
+    T: Clone + 'a,
+{
+    let mut all: Vec<&T> = items
+        .filter(|t| after.as_ref().is_none_or(|a| key(t) < *a))
+        .collect();
+    all.sort_by_key(|t| std::cmp::Reverse(key(t)));
+    all.into_iter().take(limit).cloned().collect()
+}
+
+fn matches(c: &StoredClient, f: &ClientFilter) -> bool {
+    let name_ok = f.q.as_ref().is_none_or(|q| {
+        c.metadata
+            .client_name
+            .as_ref()
+            .is_some_and(|n| n.to_lowercase().contains(&q.to_lowercase()))
+    });
+    let host_ok = f.redirect_host.as_ref().is_none_or(|h| {
+        c.metadata.redirect_uris.iter().any(|u| {
+            url::Url::parse(u)
+                .ok()
+                .and_then(|u| u.host_str().map(|x| x.eq_ignore_ascii_case(h)))
+                .unwrap_or(false)
+        })
+    });
+    name_ok
+        && host_ok
+        && f.client_id_prefix
+            .as_ref()
+            .is_none_or(|p| c.client_id.starts_with(p.as_str()))
+        && f.software_id
+            .as_ref()
+            .is_none_or(|s| c.metadata.software_id.as_ref() == Some(s))
+        && f.status.is_none_or(|s| c.status == s)
+        && f.created_after.is_none_or(|t| c.client_id_issued_at > t)
+        && f.created_before.is_none_or(|t| c.client_id_issued_at < t)
+}
+
 impl ClientStore for MemoryStore {
-    async fn insert(&self, client: &StoredClient) -> Result<(), ApiError> {
-        let mut clients = self.clients.borrow_mut();
-        if clients.contains_key(&client.client_id) {
+    async fn insert(
+        &self,
+        client: &StoredClient,
+        max_clients: Option<u64>,
+        events: &[AuditEvent],
+    ) -> Result<(), ApiError> {
+        let mut s = self.state.borrow_mut();
+        if s.clients.contains_key(&client.client_id) {
             return Err(ApiError::Internal("client_id collision".into()));
         }
-        clients.insert(client.client_id.clone(), client.clone());
+        if let Some(max) = max_clients {
+            let held = s
+                .clients
+                .values()
+                .filter(|c| c.policy_class == client.policy_class)
+                .count() as u64;
+            if held >= max {
+                return Err(ApiError::AccessDenied(
+                    "the maximum number of clients for this caller class is reached".into(),
+                ));
+            }
+        }
+        if let Some(id) = client.registered_by.strip_prefix("iat:") {
+            let now = client.client_id_issued_at;
+            match s.iats.get_mut(id) {
+                Some(t) if t.usable_at(now) => t.uses += 1,
+                _ => return Err(ApiError::InvalidBearer(crate::service::INVALID_IAT)),
+            }
+        }
+        s.clients.insert(client.client_id.clone(), client.clone());
+        s.record(events);
         Ok(())
     }
 
     async fn find(&self, client_id: &str) -> Result<Option<StoredClient>, ApiError> {
-        Ok(self.clients.borrow().get(client_id).cloned())
+        Ok(self.state.borrow().clients.get(client_id).cloned())
     }
 
     async fn replace(
         &self,
         client: &StoredClient,
         expected_token_hash: &str,
+        events: &[AuditEvent],
     ) -> Result<bool, ApiError> {
-        let mut clients = self.clients.borrow_mut();
-        match clients.get_mut(&client.client_id) {
+        let mut s = self.state.borrow_mut();
+        match s.clients.get_mut(&client.client_id) {
             Some(current) if current.registration_token_hash == expected_token_hash => {
                 *current = client.clone();
+                s.record(events);
                 Ok(true)
             }
             _ => Ok(false),
         }
     }
 
-    async fn delete(&self, client_id: &str, expected_token_hash: &str) -> Result<bool, ApiError> {
-        let mut clients = self.clients.borrow_mut();
-        match clients.get(client_id) {
-            Some(current) if current.registration_token_hash == expected_token_hash => {
-                clients.remove(client_id);
+    async fn delete(
+        &self,
+        client_id: &str,
+        expected_token_hash: Option<&str>,
+        events: &[AuditEvent],
+    ) -> Result<bool, ApiError> {
+        let mut s = self.state.borrow_mut();
+        let allowed = s
+            .clients
+            .get(client_id)
+            .is_some_and(|c| expected_token_hash.is_none_or(|h| c.registration_token_hash == h));
+        if allowed {
+            s.clients.remove(client_id);
+            s.record(events);
+        }
+        Ok(allowed)
+    }
+
+    async fn admin_change(
+        &self,
+        client_id: &str,
+        change: &AdminChange,
+        now: i64,
+        events: &[AuditEvent],
+    ) -> Result<bool, ApiError> {
+        let mut s = self.state.borrow_mut();
+        let Some(c) = s.clients.get_mut(client_id) else {
+            return Ok(false);
+        };
+        match change {
+            AdminChange::Status(status) => c.status = *status,
+            AdminChange::SecretHash(h) => c.client_secret_hash = Some(h.clone()),
+            AdminChange::TokenHash(h) => c.registration_token_hash = h.clone(),
+        }
+        c.updated_at = now;
+        s.record(events);
+        Ok(true)
+    }
+
+    async fn list_clients(
+        &self,
+        filter: &ClientFilter,
+        after: &After,
+        limit: usize,
+    ) -> Result<Vec<StoredClient>, ApiError> {
+        let s = self.state.borrow();
+        Ok(newest_after(
+            s.clients.values().filter(|c| matches(c, filter)),
+            |c| (c.client_id_issued_at, c.client_id.clone()),
+            after,
+            limit,
+        ))
+    }
+
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), ApiError> {
+        self.state.borrow_mut().record(events);
+        Ok(())
+    }
+
+    async fn list_audit(
+        &self,
+        f: &AuditFilter,
+        before_id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<AuditRecord>, ApiError> {
+        let s = self.state.borrow();
+        Ok(s.audit
+            .iter()
+            .rev()
+            .filter(|e| before_id.is_none_or(|b| e.id < b))
+            .filter(|e| f.client_id.is_none() || e.client_id == f.client_id)
+            .filter(|e| f.event.as_ref().is_none_or(|x| &e.event == x))
+            .filter(|e| f.actor.as_ref().is_none_or(|x| &e.actor == x))
+            .filter(|e| f.since.is_none_or(|t| e.at >= t))
+            .filter(|e| f.until.is_none_or(|t| e.at <= t))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn insert_iat(
+        &self,
+        token: &InitialAccessToken,
+        events: &[AuditEvent],
+    ) -> Result<(), ApiError> {
+        let mut s = self.state.borrow_mut();
+        s.iats.insert(token.id.clone(), token.clone());
+        s.record(events);
+        Ok(())
+    }
+
+    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, ApiError> {
+        Ok(self
+            .state
+            .borrow()
+            .iats
+            .values()
+            .find(|t| t.token_hash == hash)
+            .cloned())
+    }
+
+    async fn list_iats(
+        &self,
+        after: &After,
+        limit: usize,
+    ) -> Result<Vec<InitialAccessToken>, ApiError> {
+        let s = self.state.borrow();
+        Ok(newest_after(
+            s.iats.values(),
+            |t| (t.created_at, t.id.clone()),
+            after,
+            limit,
+        ))
+    }
+
+    async fn revoke_iat(
+        &self,
+        id: &str,
+        now: i64,
+        events: &[AuditEvent],
+    ) -> Result<bool, ApiError> {
+        let mut s = self.state.borrow_mut();
+        match s.iats.get_mut(id) {
+            Some(t) if t.revoked_at.is_none() => {
+                t.revoked_at = Some(now);
+                t.max_uses = t.uses;
+                s.record(events);
                 Ok(true)
             }
             _ => Ok(false),

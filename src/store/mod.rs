@@ -1,10 +1,35 @@
-//! Storage of client registrations behind one trait, so the service logic does not know the
-//! backend. D1 (strongly consistent) is the source of truth; see `glue::d1_store`.
+//! Storage behind one trait, so the service logic does not know the backend. D1 (strongly
+//! consistent) is the source of truth; see `glue::d1_store`. Every write that records an audit
+//! event takes the events with it, and a backend writes both atomically or neither.
 
 pub mod memory;
 
 use crate::error::ApiError;
 use crate::metadata::ClientMetadata;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientStatus {
+    Active,
+    Suspended,
+}
+
+impl ClientStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientStatus::Active => "active",
+            ClientStatus::Suspended => "suspended",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(ClientStatus::Active),
+            "suspended" => Some(ClientStatus::Suspended),
+            _ => None,
+        }
+    }
+}
 
 /// One registered client as stored: metadata plus keyed hashes, never the secrets themselves.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,24 +43,169 @@ pub struct StoredClient {
     /// Unix seconds.
     pub client_id_issued_at: i64,
     pub updated_at: i64,
+    pub status: ClientStatus,
+    /// `anonymous`, `admin` or `iat:<id>`. A client inserted with `iat:<id>` uses that token
+    /// once; the insert fails with [`ApiError::InvalidBearer`] if the token cannot be used.
+    pub registered_by: String,
+    /// The policy class (`policy::CallerClass::as_stored`).
+    pub policy_class: String,
 }
+
+/// An audit log entry. Never holds a secret or token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEvent {
+    pub at: i64,
+    pub event: &'static str,
+    pub client_id: Option<String>,
+    pub actor: String,
+    pub request_id: String,
+    pub ip_hash: Option<String>,
+    pub detail: Option<Value>,
+}
+
+/// An audit entry as read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: i64,
+    pub event: String,
+    pub client_id: Option<String>,
+    pub actor: String,
+    pub request_id: String,
+    pub ip_hash: Option<String>,
+    pub detail: Option<Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditFilter {
+    pub client_id: Option<String>,
+    pub event: Option<String>,
+    pub actor: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+}
+
+/// An initial access token as stored (the value itself never is).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InitialAccessToken {
+    pub id: String,
+    pub token_hash: String,
+    pub label: String,
+    pub profile: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub max_uses: i64,
+    pub uses: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl InitialAccessToken {
+    pub fn usable_at(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && self.expires_at > now && self.uses < self.max_uses
+    }
+}
+
+/// Admin search over clients; every member narrows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClientFilter {
+    /// Case-insensitive substring of `client_name`.
+    pub q: Option<String>,
+    pub client_id_prefix: Option<String>,
+    /// Exact host of one of the redirect URIs.
+    pub redirect_host: Option<String>,
+    pub software_id: Option<String>,
+    pub status: Option<ClientStatus>,
+    pub created_after: Option<i64>,
+    pub created_before: Option<i64>,
+}
+
+/// A change an admin makes to one client.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AdminChange {
+    Status(ClientStatus),
+    SecretHash(String),
+    TokenHash(String),
+}
+
+/// Keyset position: the `(sort time, id)` of the last item of the previous page.
+pub type After = Option<(i64, String)>;
 
 /// Worker futures are not `Send`, so neither are these; callers are generic over the store.
 #[allow(async_fn_in_trait)]
 pub trait ClientStore {
-    /// Saves a new client. Returns only once the write is durable.
-    async fn insert(&self, client: &StoredClient) -> Result<(), ApiError>;
+    /// Saves a new client with its events, counting it against `max_clients` of its policy
+    /// class (`None`: no limit). Over the quota → [`ApiError::AccessDenied`]; registered through
+    /// an initial access token that is expired, revoked or used up → [`ApiError::InvalidBearer`].
+    /// Returns only once the write is durable.
+    async fn insert(
+        &self,
+        client: &StoredClient,
+        max_clients: Option<u64>,
+        events: &[AuditEvent],
+    ) -> Result<(), ApiError>;
 
     async fn find(&self, client_id: &str) -> Result<Option<StoredClient>, ApiError>;
 
     /// Replaces the client only if its stored registration token hash is still
-    /// `expected_token_hash` (compare-and-set). `Ok(false)` when it was not.
+    /// `expected_token_hash` (compare-and-set). `Ok(false)` when it was not; then no event.
     async fn replace(
         &self,
         client: &StoredClient,
         expected_token_hash: &str,
+        events: &[AuditEvent],
     ) -> Result<bool, ApiError>;
 
-    /// Deletes the client only if its registration token hash is `expected_token_hash`.
-    async fn delete(&self, client_id: &str, expected_token_hash: &str) -> Result<bool, ApiError>;
+    /// Deletes the client, only if its token hash is `expected_token_hash` when one is given.
+    async fn delete(
+        &self,
+        client_id: &str,
+        expected_token_hash: Option<&str>,
+        events: &[AuditEvent],
+    ) -> Result<bool, ApiError>;
+
+    /// Applies an admin change; `Ok(false)` if the client does not exist.
+    async fn admin_change(
+        &self,
+        client_id: &str,
+        change: &AdminChange,
+        now: i64,
+        events: &[AuditEvent],
+    ) -> Result<bool, ApiError>;
+
+    /// Newest first, strictly after `after`.
+    async fn list_clients(
+        &self,
+        filter: &ClientFilter,
+        after: &After,
+        limit: usize,
+    ) -> Result<Vec<StoredClient>, ApiError>;
+
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), ApiError>;
+
+    /// Newest first, with ids below `before_id`.
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        before_id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<AuditRecord>, ApiError>;
+
+    async fn insert_iat(
+        &self,
+        token: &InitialAccessToken,
+        events: &[AuditEvent],
+    ) -> Result<(), ApiError>;
+
+    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, ApiError>;
+
+    /// Newest first, strictly after `after`.
+    async fn list_iats(
+        &self,
+        after: &After,
+        limit: usize,
+    ) -> Result<Vec<InitialAccessToken>, ApiError>;
+
+    /// Revokes the token; `Ok(false)` if it does not exist or was already revoked.
+    async fn revoke_iat(&self, id: &str, now: i64, events: &[AuditEvent])
+        -> Result<bool, ApiError>;
 }

@@ -4,7 +4,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {
-  setup, openDashboard, assertClean, newClient, tab, setRedirectUris, saveAndWait,
+  setup, openDashboard, assertClean, newClient, tab, setRedirectUris, saveAndWait, settled,
 } from './helpers.js';
 
 let env;
@@ -148,6 +148,7 @@ describe('Keyboard', () => {
       page.waitForResponse((r) => r.request().method() === 'POST'),
       page.keyboard.press('Enter'),
     ]);
+    await settled(page);
     assert.equal(response.status(), 201);
     const body = await response.json();
     assert.equal(body.client_name, 'Keyboard app');

@@ -97,12 +97,18 @@ export async function setRedirectUris(page, uris) {
   }
 }
 
+/** Waits until the page has handled the API response it was waiting for (it marks body[data-busy] meanwhile). */
+export async function settled(page) {
+  await page.waitForSelector('body:not([data-busy])', { state: 'attached' });
+}
+
 /** Clicks Save and resolves to { request, response, status, body } of the API call it made. */
 export async function saveAndWait(page, method = 'POST') {
   const [response] = await Promise.all([
     page.waitForResponse((r) => r.request().method() === method && new URL(r.url()).pathname.startsWith('/register')),
     page.getByRole('button', { name: /^Save/ }).click(),
   ]);
+  await settled(page);
   const status = response.status();
   const text = await response.text();
   return { request: response.request(), response, status, body: text ? JSON.parse(text) : undefined };

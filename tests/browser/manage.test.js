@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   setup, openDashboard, assertClean, newClient, tab, setRedirectUris, saveAndWait, shownCredentials,
-  shownRegistrationJson, without,
+  shownRegistrationJson, without, settled,
 } from './helpers.js';
 
 let env;
@@ -36,7 +36,7 @@ const RICH = {
   software_id: 'rich-sw',
   software_version: '2.1',
   scope: 'openid email offline_access',
-  grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+  grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
   response_types: ['code'],
   token_endpoint_auth_method: 'client_secret_post',
   jwks_uri: 'https://rich.example/jwks.json',
@@ -66,6 +66,7 @@ async function loadByToken(page, clientId, token) {
     page.waitForResponse((r) => r.request().method() === 'GET' && r.url().includes('/register/')),
     card.getByRole('button', { name: 'Load client' }).click(),
   ]);
+  await settled(page);
   return res;
 }
 
@@ -85,7 +86,7 @@ describe('Manage an existing client', () => {
     assert.equal(await page.getByLabel('Value (translation 1)').inputValue(), 'Appli riche');
     await tab(page, 'Access').click();
     assert.equal(await page.getByRole('checkbox', { name: 'offline_access' }).isChecked(), true);
-    assert.equal(await page.getByRole('checkbox', { name: /client_credentials/ }).isChecked(), true);
+    assert.equal(await page.getByRole('checkbox', { name: /device_code/ }).isChecked(), true);
     await tab(page, 'Credentials').click();
     assert.equal(await page.getByRole('radio', { name: /client_secret_post/ }).isChecked(), true);
     assert.equal(await page.getByLabel('JWKS URI').inputValue(), 'https://rich.example/jwks.json');
@@ -180,6 +181,7 @@ describe('Manage an existing client', () => {
       page.waitForResponse((r) => r.request().method() === 'GET' && r.url().includes('/register/')),
       page.getByLabel(/Open a downloaded registration file/).setInputFiles(filePath),
     ]);
+    await settled(page);
     assert.equal(res.status(), 200);
     assert.equal(res.request().headers().authorization, `Bearer ${reg.registration_access_token}`);
     await page.getByRole('heading', { name: 'Client loaded' }).waitFor();
@@ -272,6 +274,7 @@ describe('Manage an existing client', () => {
       page.waitForResponse((r) => r.request().method() === 'DELETE'),
       dialog.getByRole('button', { name: 'Delete client' }).click(),
     ]);
+    await settled(page);
     assert.equal(res.status(), 204);
     assert.equal(res.request().headers().authorization, `Bearer ${reg.registration_access_token}`);
     await page.getByRole('status').filter({ hasText: 'was deleted' }).waitFor();

@@ -2,12 +2,31 @@
 //! content type, body limit, status codes and headers. The Worker layer only converts a
 //! `worker::Request` into [`ApiRequest`] and an [`ApiResponse`] back.
 
+mod admin;
+
 use crate::config::Config;
 use crate::discovery;
 use crate::error::{ApiError, MAX_BODY_BYTES};
-use crate::service::Registrar;
+use crate::service::{LimitBucket, Registrar, RequestOrigin};
 use crate::store::ClientStore;
+use crate::token::{self, Purpose, Secret};
 use serde_json::Value;
+
+/// A rate limiter (the Workers Rate Limiting binding in production).
+#[allow(async_fn_in_trait)]
+pub trait RateLimiter {
+    /// Counts one request under `key` and says whether it is within the limit.
+    async fn allow(&self, bucket: LimitBucket, key: &str) -> bool;
+}
+
+/// No limits: for tests, and when no limiter binding is configured.
+pub struct NoLimits;
+
+impl RateLimiter for NoLimits {
+    async fn allow(&self, _: LimitBucket, _: &str) -> bool {
+        true
+    }
+}
 
 pub const REGISTER_PATH: &str = "/register";
 const DISCOVERY_PATHS: &[&str] = &[
@@ -21,8 +40,14 @@ pub struct ApiRequest<'a> {
     pub path: &'a str,
     /// `scheme://host[:port]` the request arrived at; the issuer when `ISSUER` is not set.
     pub origin: &'a str,
+    /// The query string, without `?` (admin list filters).
+    pub query: &'a str,
     /// The `Origin` request header, for CORS with a list of allowed origins.
     pub request_origin: Option<&'a str>,
+    /// `CF-Connecting-IP`: rate limits and (hashed) the audit log.
+    pub client_ip: Option<&'a str>,
+    /// `CF-Ray`, the request id in the audit log; a random one when absent.
+    pub request_id: Option<&'a str>,
     pub content_type: Option<&'a str>,
     pub authorization: Option<&'a str>,
     pub body: &'a [u8],
@@ -60,6 +85,7 @@ enum Route<'a> {
     Register,
     Client(&'a str),
     Discovery,
+    Admin(admin::AdminRoute<'a>),
     Unknown,
 }
 
@@ -67,6 +93,9 @@ impl Route<'_> {
     fn parse(path: &str) -> Route<'_> {
         if path == REGISTER_PATH {
             return Route::Register;
+        }
+        if let Some(rest) = path.strip_prefix("/admin/") {
+            return admin::AdminRoute::parse(rest).map_or(Route::Unknown, Route::Admin);
         }
         if DISCOVERY_PATHS.contains(&path) {
             return Route::Discovery;
@@ -82,6 +111,7 @@ impl Route<'_> {
             Route::Register => "POST, OPTIONS",
             Route::Client(_) => "GET, PUT, DELETE, OPTIONS",
             Route::Discovery => "GET, HEAD, OPTIONS",
+            Route::Admin(a) => a.allow(),
             Route::Unknown => "",
         }
     }
@@ -103,7 +133,7 @@ fn is_json(content_type: Option<&str>) -> bool {
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
 }
 
-fn check_json_body(req: &ApiRequest) -> Result<(), ApiError> {
+pub(crate) fn check_json_body(req: &ApiRequest) -> Result<(), ApiError> {
     if req.body.len() > MAX_BODY_BYTES {
         return Err(ApiError::PayloadTooLarge);
     }
@@ -114,33 +144,52 @@ fn check_json_body(req: &ApiRequest) -> Result<(), ApiError> {
 }
 
 /// Serves one API request. Never panics on client input; every error has a JSON body.
-pub async fn handle<S: ClientStore>(
+pub async fn handle<S: ClientStore, L: RateLimiter>(
     req: &ApiRequest<'_>,
     config: &Config,
     store: &S,
+    limits: &L,
     now: i64,
 ) -> Outcome {
     let route = Route::parse(req.path);
     let issuer = config.issuer_for(req.origin);
+    let request_id = match req.request_id {
+        Some(id) => id.to_string(),
+        None => token::new_client_id().unwrap_or_default(),
+    };
+    let ip_hash = req.client_ip.map(|ip| {
+        let h = config
+            .hash_key
+            .hash(Purpose::ClientIp, "", &Secret::from_presented(ip));
+        h[..16].to_string()
+    });
     let registrar = Registrar {
         config,
         store,
         issuer: issuer.clone(),
         now,
+        origin: RequestOrigin {
+            request_id,
+            ip_hash,
+        },
     };
     let token = bearer(req.authorization);
     let method = req.method;
 
     let (label, client_id, result): (&'static str, Option<&str>, Result<Reply, ApiError>) =
         match (&route, method) {
-            (Route::Unknown, _) => ("unknown", None, Err(ApiError::NotFound)),
+            (Route::Unknown, _) => ("unknown", None, Err(ApiError::NotFound("no such endpoint"))),
+            (Route::Admin(admin_route), _) => {
+                let (label, id, r) = admin::handle(&registrar, admin_route, req, token).await;
+                (label, id, r.map(Reply::Json))
+            }
             (_, "OPTIONS") => ("OPTIONS (preflight)", None, Ok(Reply::Preflight)),
             (Route::Register, "POST") => {
                 let r = match check_json_body(req) {
-                    Ok(()) => registrar.register(req.body).await.map(Reply::Created),
+                    Ok(()) => register(&registrar, limits, token, req.body).await,
                     Err(e) => Err(e),
                 };
-                ("POST /register", None, r)
+                ("POST /register", None, r.map(Reply::Created))
             }
             (Route::Client(id), "GET") => (
                 "GET /register/{client_id}",
@@ -191,12 +240,31 @@ pub async fn handle<S: ClientStore>(
     }
 }
 
+/// Rate limit first (no storage work for a caller over the limit), then register.
+async fn register<S: ClientStore, L: RateLimiter>(
+    registrar: &Registrar<'_, S>,
+    limits: &L,
+    token: Option<&str>,
+    body: &[u8],
+) -> Result<serde_json::Map<String, Value>, ApiError> {
+    if let Some((bucket, key)) = registrar.registration_limit(token) {
+        if !limits.allow(bucket, &key).await {
+            return Err(ApiError::TooManyRequests(
+                registrar.config.rate_limit_period,
+            ));
+        }
+    }
+    registrar.register(token, body).await
+}
+
 enum Reply {
     Created(serde_json::Map<String, Value>),
     Client(serde_json::Map<String, Value>),
     Deleted,
     Discovery(serde_json::Map<String, Value>),
     Preflight,
+    /// An admin answer: status and optional body.
+    Json(admin::AdminReply),
 }
 
 impl Reply {
@@ -214,6 +282,14 @@ impl Reply {
                 status: 204,
                 headers: Vec::new(),
                 body: None,
+            },
+            Reply::Json((status, body)) => ApiResponse {
+                status: *status,
+                headers: match body {
+                    Some(_) => vec![("Content-Type", "application/json".into())],
+                    None => Vec::new(),
+                },
+                body: body.clone(),
             },
             Reply::Preflight => ApiResponse {
                 status: 204,
@@ -263,7 +339,8 @@ fn add_common_headers(
         h.push(("Pragma", "no-cache".into()));
     }
     h.push(("X-Content-Type-Options", "nosniff".into()));
-    if !matches!(route, Route::Unknown) {
+    // Admin routes are for operators' tools, not for browsers on other origins.
+    if !matches!(route, Route::Unknown | Route::Admin(_)) {
         if let Some(allowed) = config.cors.allow_origin(request_origin) {
             h.push(("Access-Control-Allow-Origin", allowed.to_string()));
             h.push(("Access-Control-Expose-Headers", "WWW-Authenticate".into()));

@@ -1,0 +1,377 @@
+//! The admin operations (docs/protected-registration.md): client search and lifecycle, initial
+//! access tokens, the audit log. Authorisation (the admin token) is checked in [`crate::http`].
+
+use crate::error::ApiError;
+use crate::policy::is_profile_name;
+use crate::service::{parse_object, Registrar};
+use crate::store::{
+    AdminChange, After, AuditFilter, AuditRecord, ClientFilter, ClientStatus, ClientStore,
+    InitialAccessToken, StoredClient,
+};
+use crate::token::{self, Purpose, Secret};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+
+pub const DEFAULT_PAGE: usize = 20;
+pub const MAX_PAGE: usize = 100;
+const DEFAULT_IAT_LIFETIME: i64 = 86_400;
+const MAX_IAT_LIFETIME: i64 = 31_536_000;
+const MAX_IAT_USES: i64 = 100_000;
+const ADMIN: &str = "admin";
+
+/// Query parameters of an admin request.
+pub struct Query(HashMap<String, String>);
+
+impl Query {
+    pub fn parse(query: &str) -> Query {
+        Query(
+            url::form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect(),
+        )
+    }
+
+    fn text(&self, name: &str) -> Option<String> {
+        self.0.get(name).filter(|v| !v.is_empty()).cloned()
+    }
+
+    fn int(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        self.text(name)
+            .map(|v| {
+                v.parse().map_err(|_| {
+                    ApiError::InvalidRequest(format!("{name}: expected an integer, got {v:?}"))
+                })
+            })
+            .transpose()
+    }
+
+    fn limit(&self) -> Result<usize, ApiError> {
+        match self.int("limit")? {
+            None => Ok(DEFAULT_PAGE),
+            Some(n) if (1..=MAX_PAGE as i64).contains(&n) => Ok(n as usize),
+            Some(_) => Err(ApiError::InvalidRequest(format!(
+                "limit: between 1 and {MAX_PAGE}"
+            ))),
+        }
+    }
+
+    /// A keyset cursor: base64url of `<time>.<id>`.
+    fn after(&self) -> Result<After, ApiError> {
+        let Some(c) = self.text("cursor") else {
+            return Ok(None);
+        };
+        let bad = || ApiError::InvalidRequest("cursor: not a cursor from this API".into());
+        let raw = URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
+        let text = String::from_utf8(raw).map_err(|_| bad())?;
+        let (t, id) = text.split_once('.').ok_or_else(bad)?;
+        Ok(Some((t.parse().map_err(|_| bad())?, id.to_string())))
+    }
+}
+
+fn cursor(time: i64, id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{time}.{id}"))
+}
+
+/// A page of `items`, with `next_cursor` when there may be more.
+fn page<T>(
+    name: &str,
+    mut items: Vec<T>,
+    limit: usize,
+    to_json: impl Fn(&T) -> Value,
+    next: impl Fn(&T) -> String,
+) -> Map<String, Value> {
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let mut body = Map::new();
+    body.insert(name.into(), items.iter().map(to_json).collect());
+    if more {
+        if let Some(last) = items.last() {
+            body.insert("next_cursor".into(), next(last).into());
+        }
+    }
+    body
+}
+
+/// What the admin API shows of a client: never a secret, hash or token.
+pub fn client_summary(c: &StoredClient) -> Value {
+    json!({
+        "client_id": c.client_id,
+        "status": c.status.as_str(),
+        "registered_by": c.registered_by,
+        "policy_class": c.policy_class,
+        "client_id_issued_at": c.client_id_issued_at,
+        "updated_at": c.updated_at,
+        "metadata": c.metadata.to_json(),
+    })
+}
+
+fn iat_json(t: &InitialAccessToken, now: i64) -> Value {
+    let state = if t.revoked_at.is_some() {
+        "revoked"
+    } else if t.expires_at <= now {
+        "expired"
+    } else if t.uses >= t.max_uses {
+        "exhausted"
+    } else {
+        "active"
+    };
+    let mut v = json!({
+        "id": t.id,
+        "label": t.label,
+        "created_at": t.created_at,
+        "expires_at": t.expires_at,
+        "max_uses": t.max_uses,
+        "uses": t.uses,
+        "state": state,
+    });
+    if let Some(p) = &t.profile {
+        v["profile"] = p.as_str().into();
+    }
+    if let Some(r) = t.revoked_at {
+        v["revoked_at"] = r.into();
+    }
+    v
+}
+
+fn audit_json(e: &AuditRecord) -> Value {
+    let mut v = json!({
+        "id": e.id,
+        "at": e.at,
+        "event": e.event,
+        "actor": e.actor,
+        "request_id": e.request_id,
+    });
+    if let Some(c) = &e.client_id {
+        v["client_id"] = c.as_str().into();
+    }
+    if let Some(h) = &e.ip_hash {
+        v["ip_hash"] = h.as_str().into();
+    }
+    if let Some(d) = &e.detail {
+        v["detail"] = d.clone();
+    }
+    v
+}
+
+impl<S: ClientStore> Registrar<'_, S> {
+    pub async fn admin_list_clients(&self, q: &Query) -> Result<Map<String, Value>, ApiError> {
+        let status =
+            match q.text("status") {
+                None => None,
+                Some(s) => Some(ClientStatus::parse(&s).ok_or_else(|| {
+                    ApiError::InvalidRequest("status: active or suspended".into())
+                })?),
+            };
+        let filter = ClientFilter {
+            q: q.text("q"),
+            client_id_prefix: q.text("client_id_prefix"),
+            redirect_host: q.text("redirect_host"),
+            software_id: q.text("software_id"),
+            status,
+            created_after: q.int("created_after")?,
+            created_before: q.int("created_before")?,
+        };
+        let limit = q.limit()?;
+        let items = self
+            .store
+            .list_clients(&filter, &q.after()?, limit + 1)
+            .await?;
+        Ok(page("clients", items, limit, client_summary, |c| {
+            cursor(c.client_id_issued_at, &c.client_id)
+        }))
+    }
+
+    async fn existing(&self, client_id: &str) -> Result<StoredClient, ApiError> {
+        self.store
+            .find(client_id)
+            .await?
+            .ok_or(ApiError::NotFound("no client with this client_id"))
+    }
+
+    pub async fn admin_get_client(&self, client_id: &str) -> Result<Value, ApiError> {
+        Ok(client_summary(&self.existing(client_id).await?))
+    }
+
+    async fn change(
+        &self,
+        client_id: &str,
+        change: AdminChange,
+        event: &'static str,
+    ) -> Result<(), ApiError> {
+        let events = [self.event(event, Some(client_id), ADMIN)];
+        if self
+            .store
+            .admin_change(client_id, &change, self.now, &events)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(ApiError::NotFound("no client with this client_id"))
+        }
+    }
+
+    pub async fn admin_set_status(
+        &self,
+        client_id: &str,
+        status: ClientStatus,
+    ) -> Result<Value, ApiError> {
+        let event = match status {
+            ClientStatus::Suspended => "client_suspended",
+            ClientStatus::Active => "client_reactivated",
+        };
+        self.change(client_id, AdminChange::Status(status), event)
+            .await?;
+        self.admin_get_client(client_id).await
+    }
+
+    pub async fn admin_delete_client(&self, client_id: &str) -> Result<(), ApiError> {
+        let events = [self.event("client_deleted", Some(client_id), ADMIN)];
+        if self.store.delete(client_id, None, &events).await? {
+            Ok(())
+        } else {
+            Err(ApiError::NotFound("no client with this client_id"))
+        }
+    }
+
+    /// A new client secret, returned once; the old one stops working.
+    pub async fn admin_rotate_secret(&self, client_id: &str) -> Result<Value, ApiError> {
+        let client = self.existing(client_id).await?;
+        if !client.metadata.token_endpoint_auth_method.uses_secret() {
+            return Err(ApiError::InvalidRequest(format!(
+                "this client authenticates with {}, which uses no client secret",
+                client.metadata.token_endpoint_auth_method
+            )));
+        }
+        let secret = Secret::generate()?;
+        let hash = self
+            .config
+            .hash_key
+            .hash(Purpose::ClientSecret, client_id, &secret);
+        self.change(
+            client_id,
+            AdminChange::SecretHash(hash),
+            "client_secret_rotated",
+        )
+        .await?;
+        Ok(json!({
+            "client_id": client_id,
+            "client_secret": secret.expose(),
+            "client_secret_expires_at": 0,
+        }))
+    }
+
+    /// A new registration access token (lost-token recovery), returned once.
+    pub async fn admin_reissue_token(&self, client_id: &str) -> Result<Value, ApiError> {
+        let token = Secret::generate()?;
+        let hash = self
+            .config
+            .hash_key
+            .hash(Purpose::RegistrationAccessToken, client_id, &token);
+        self.change(
+            client_id,
+            AdminChange::TokenHash(hash),
+            "registration_token_reissued",
+        )
+        .await?;
+        Ok(json!({
+            "client_id": client_id,
+            "registration_access_token": token.expose(),
+            "registration_client_uri": self.registration_client_uri(client_id),
+        }))
+    }
+
+    pub async fn admin_mint_iat(&self, body: &[u8]) -> Result<Value, ApiError> {
+        let req = parse_object(body)?;
+        let label = match req.get("label") {
+            Some(Value::String(l)) if !l.trim().is_empty() && l.chars().count() <= 200 => l.clone(),
+            _ => {
+                return Err(ApiError::InvalidRequest(
+                    "label: a non-empty string of at most 200 characters".into(),
+                ))
+            }
+        };
+        let number = |name: &str, default: i64, max: i64| match req.get(name) {
+            None | Some(Value::Null) => Ok(default),
+            Some(v) => v.as_i64().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+                ApiError::InvalidRequest(format!("{name}: an integer from 1 to {max}"))
+            }),
+        };
+        let expires_in = number("expires_in", DEFAULT_IAT_LIFETIME, MAX_IAT_LIFETIME)?;
+        let max_uses = number("max_uses", 1, MAX_IAT_USES)?;
+        let profile = match req.get("profile") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(p)) if is_profile_name(p) && self.config.policy.has_profile(p) => {
+                Some(p.clone())
+            }
+            Some(_) => {
+                return Err(ApiError::InvalidRequest(
+                    "profile: must name a profile of REGISTRATION_POLICY".into(),
+                ))
+            }
+        };
+        let id = token::new_client_id()?;
+        let value = Secret::generate()?;
+        let iat = InitialAccessToken {
+            token_hash: self
+                .config
+                .hash_key
+                .hash(Purpose::InitialAccessToken, "", &value),
+            id: id.clone(),
+            label,
+            profile,
+            created_at: self.now,
+            expires_at: self.now + expires_in,
+            max_uses,
+            uses: 0,
+            revoked_at: None,
+        };
+        let mut event = self.event("iat_minted", None, ADMIN);
+        event.detail = Some(json!({ "iat_id": id }));
+        self.store.insert_iat(&iat, &[event]).await?;
+        let mut out = iat_json(&iat, self.now);
+        out["token"] = value.expose().into();
+        Ok(out)
+    }
+
+    pub async fn admin_list_iats(&self, q: &Query) -> Result<Map<String, Value>, ApiError> {
+        let limit = q.limit()?;
+        let items = self.store.list_iats(&q.after()?, limit + 1).await?;
+        Ok(page(
+            "initial_access_tokens",
+            items,
+            limit,
+            |t| iat_json(t, self.now),
+            |t| cursor(t.created_at, &t.id),
+        ))
+    }
+
+    pub async fn admin_revoke_iat(&self, id: &str) -> Result<(), ApiError> {
+        let mut event = self.event("iat_revoked", None, ADMIN);
+        event.detail = Some(json!({ "iat_id": id }));
+        if self.store.revoke_iat(id, self.now, &[event]).await? {
+            Ok(())
+        } else {
+            Err(ApiError::NotFound(
+                "no active initial access token with this id",
+            ))
+        }
+    }
+
+    pub async fn admin_audit(&self, q: &Query) -> Result<Map<String, Value>, ApiError> {
+        let filter = AuditFilter {
+            client_id: q.text("client_id"),
+            event: q.text("event"),
+            actor: q.text("actor"),
+            since: q.int("since")?,
+            until: q.int("until")?,
+        };
+        let limit = q.limit()?;
+        let before = q.after()?.map(|(id, _)| id);
+        let items = self.store.list_audit(&filter, before, limit + 1).await?;
+        Ok(page("events", items, limit, audit_json, |e| {
+            cursor(e.id, "")
+        }))
+    }
+}
