@@ -21,7 +21,15 @@ export function launchBrowser() {
 
 /** Starts the worker and the browser. Returns { h, browser, close() }. */
 export async function setup(opts = {}) {
-  const [h, browser] = await Promise.all([start(opts), launchBrowser()]);
+  const [started, launched] = await Promise.allSettled([start(opts), launchBrowser()]);
+  if (started.status === 'rejected' || launched.status === 'rejected') {
+    // Never leave a browser (or workerd) running: it would keep the test process alive.
+    if (launched.status === 'fulfilled') await launched.value.close().catch(() => {});
+    if (started.status === 'fulfilled') await started.value.dispose().catch(() => {});
+    throw started.status === 'rejected' ? started.reason : launched.reason;
+  }
+  const h = started.value;
+  const browser = launched.value;
   return {
     h,
     browser,

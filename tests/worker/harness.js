@@ -21,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
+import { experimental_readRawConfig } from 'wrangler';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUILD_DIR = path.join(ROOT, 'build');
@@ -30,155 +31,10 @@ const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
 const START_TIMEOUT_MS = 30_000;
 const MIGRATE_TIMEOUT_MS = 60_000;
 
-// ---------------------------------------------------------------------------------------------
-// wrangler.toml (a deliberately small TOML reader: strings, multi-line strings, string arrays,
-// booleans, integers, [tables] and [[arrays of tables]] — everything wrangler.toml uses here).
-// ---------------------------------------------------------------------------------------------
-
-function parseToml(src) {
-  const root = {};
-  let table = root;
-  let i = 0;
-  const n = src.length;
-  const fail = (msg) => {
-    const line = src.slice(0, i).split('\n').length;
-    throw new Error(`harness: cannot parse wrangler.toml line ${line}: ${msg}`);
-  };
-  const skipWs = () => { while (i < n && (src[i] === ' ' || src[i] === '\t')) i++; };
-  const skipComment = () => { if (src[i] === '#') while (i < n && src[i] !== '\n') i++; };
-  const endOfLine = () => {
-    skipWs(); skipComment();
-    if (i < n && src[i] === '\r') i++;
-    if (i < n && src[i] !== '\n') fail(`unexpected ${JSON.stringify(src[i])}`);
-    i++;
-  };
-  const basicEscape = () => {
-    const c = src[i++];
-    const map = { b: '\b', t: '\t', n: '\n', f: '\f', r: '\r', '"': '"', '\\': '\\' };
-    if (c in map) return map[c];
-    if (c === 'u' || c === 'U') {
-      const len = c === 'u' ? 4 : 8;
-      const cp = parseInt(src.slice(i, i + len), 16);
-      i += len;
-      return String.fromCodePoint(cp);
-    }
-    return fail(`bad escape \\${c}`);
-  };
-  const parseValue = () => {
-    skipWs();
-    if (src.startsWith("'''", i)) {
-      i += 3;
-      if (src[i] === '\r') i++;
-      if (src[i] === '\n') i++;
-      const end = src.indexOf("'''", i);
-      if (end < 0) fail('unterminated multi-line literal string');
-      const v = src.slice(i, end);
-      i = end + 3;
-      return v;
-    }
-    if (src.startsWith('"""', i)) {
-      i += 3;
-      if (src[i] === '\r') i++;
-      if (src[i] === '\n') i++;
-      let v = '';
-      while (!src.startsWith('"""', i)) {
-        if (i >= n) fail('unterminated multi-line string');
-        if (src[i] === '\\') {
-          i++;
-          if (src[i] === '\n' || src[i] === '\r' || src[i] === ' ' || src[i] === '\t') {
-            while (i < n && /\s/.test(src[i])) i++;
-          } else v += basicEscape();
-        } else v += src[i++];
-      }
-      i += 3;
-      return v;
-    }
-    if (src[i] === "'") {
-      const end = src.indexOf("'", i + 1);
-      const v = src.slice(i + 1, end);
-      if (end < 0 || v.includes('\n')) fail('unterminated literal string');
-      i = end + 1;
-      return v;
-    }
-    if (src[i] === '"') {
-      i++;
-      let v = '';
-      while (src[i] !== '"') {
-        if (i >= n || src[i] === '\n') fail('unterminated string');
-        if (src[i] === '\\') { i++; v += basicEscape(); } else v += src[i++];
-      }
-      i++;
-      return v;
-    }
-    if (src[i] === '[') {
-      i++;
-      const arr = [];
-      for (;;) {
-        while (i < n && /\s/.test(src[i])) i++;
-        skipComment();
-        while (i < n && /\s/.test(src[i])) i++;
-        if (src[i] === ']') { i++; return arr; }
-        arr.push(parseValue());
-        while (i < n && /\s/.test(src[i])) i++;
-        skipComment();
-        while (i < n && /\s/.test(src[i])) i++;
-        if (src[i] === ',') i++;
-        else if (src[i] !== ']') fail('expected , or ] in array');
-      }
-    }
-    const m = /^(true|false|[+-]?\d[\d_]*)/.exec(src.slice(i));
-    if (!m) fail('unsupported value');
-    i += m[0].length;
-    if (m[0] === 'true') return true;
-    if (m[0] === 'false') return false;
-    return Number(m[0].replace(/_/g, ''));
-  };
-  const parseKey = () => {
-    skipWs();
-    const m = /^([A-Za-z0-9_-]+|"[^"\n]*")/.exec(src.slice(i));
-    if (!m) fail('expected a key');
-    i += m[0].length;
-    return m[0].startsWith('"') ? m[0].slice(1, -1) : m[0];
-  };
-  const dotted = (s) => s.split('.').map((p) => p.trim());
-  while (i < n) {
-    while (i < n && /\s/.test(src[i])) i++;
-    if (i >= n) break;
-    if (src[i] === '#') { skipComment(); continue; }
-    if (src.startsWith('[[', i)) {
-      const end = src.indexOf(']]', i);
-      const keys = dotted(src.slice(i + 2, end));
-      i = end + 2;
-      let t = root;
-      for (const k of keys.slice(0, -1)) t = t[k] ??= {};
-      const last = keys.at(-1);
-      (t[last] ??= []).push((table = {}));
-      endOfLine();
-      continue;
-    }
-    if (src[i] === '[') {
-      const end = src.indexOf(']', i);
-      const keys = dotted(src.slice(i + 1, end));
-      i = end + 1;
-      table = root;
-      for (const k of keys) table = table[k] ??= {};
-      endOfLine();
-      continue;
-    }
-    const key = parseKey();
-    skipWs();
-    if (src[i] !== '=') fail('expected =');
-    i++;
-    table[key] = parseValue();
-    endOfLine();
-  }
-  return root;
-}
-
+// wrangler.toml, read by wrangler's own parser so the tests see exactly what wrangler dev sees.
 let configCache;
-/** The parsed wrangler.toml of the project. */
 export function wranglerConfig() {
-  configCache ??= parseToml(fs.readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8'));
+  configCache ??= experimental_readRawConfig({ config: path.join(ROOT, 'wrangler.toml') }).rawConfig;
   return configCache;
 }
 
@@ -339,6 +195,7 @@ export function assertBuilt() {
  * @param {Record<string,string>} [opts.vars] overrides of the [vars] (and REGISTRAR_HMAC_KEY)
  * @param {string} [opts.persistDir] a dir from createState(); default: a fresh one
  * @param {number} [opts.port] listen on this port (default: a free one)
+ * @param {Record<string,{limit:number,period:number}>} [opts.ratelimits] overrides of [[ratelimits]]
  */
 export async function start(opts = {}) {
   assertBuilt();
@@ -376,6 +233,8 @@ export async function start(opts = {}) {
       bindings,
       d1Databases: { DB: database_id },
       d1Persist: d1PersistPath(persistDir),
+      // wrangler.toml's [[ratelimits]], each overridable with opts.ratelimits[NAME] = { limit, period }.
+      ratelimits: Object.fromEntries((cfg.ratelimits ?? []).map((r) => [r.name, { simple: opts.ratelimits?.[r.name] ?? r.simple }])),
       assets: {
         directory: assetsDir,
         binding: cfg.assets?.binding ?? 'ASSETS',
