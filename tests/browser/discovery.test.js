@@ -75,9 +75,10 @@ describe('Options come from discovery', () => {
     await grant('authorization_code').uncheck();
     assert.deepEqual(await values(page, '#response-choices input:checked'), ['id_token']);
     // Dropping implicit too leaves none; taking authorization_code back brings "code".
+    await grant('urn:ietf:params:oauth:grant-type:device_code').check();
     await grant('implicit').uncheck();
     assert.deepEqual(await values(page, '#response-choices input:checked'), []);
-    assert.match(await page.locator('#redirect-req').innerText(), /optional/);
+    assert.match(await page.locator('#redirect-req').innerText(), /optional/, 'device code alone needs no redirect URI');
     await grant('authorization_code').check();
     assert.deepEqual(await values(page, '#response-choices input:checked'), ['code']);
     assert.match(await page.locator('#redirect-req').innerText(), /required/);

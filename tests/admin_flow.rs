@@ -1,0 +1,310 @@
+//! Protected registration and the admin operations over the in-memory store: modes, initial
+//! access tokens, quotas, suspension, recovery, and the audit log written with each change.
+
+mod common;
+
+use common::{block_on, config_with};
+use registrar::admin::Query;
+use registrar::config::Config;
+use registrar::error::ApiError;
+use registrar::service::{Registrar, RequestOrigin};
+use registrar::store::memory::MemoryStore;
+use registrar::store::{ClientStatus, ClientStore};
+use serde_json::{json, Map, Value};
+
+const ADMIN: &str = "admin-token-admin-token-admin-token-0123";
+const NOW: i64 = 1_800_000_000;
+
+fn config(extra: &[(&str, &str)]) -> Config {
+    let mut vars = vec![("ADMIN_TOKEN", ADMIN)];
+    vars.extend_from_slice(extra);
+    config_with(&vars)
+}
+
+fn registrar<'a>(cfg: &'a Config, store: &'a MemoryStore, now: i64) -> Registrar<'a, MemoryStore> {
+    Registrar {
+        config: cfg,
+        store,
+        issuer: "https://registrar.example".into(),
+        now,
+        origin: RequestOrigin {
+            request_id: "req-1".into(),
+            ip_hash: Some("iphash".into()),
+        },
+    }
+}
+
+fn body(v: Value) -> Vec<u8> {
+    serde_json::to_vec(&v).unwrap()
+}
+
+fn web() -> Vec<u8> {
+    body(json!({"redirect_uris": ["https://app.example/cb"], "client_name": "App"}))
+}
+
+fn s(m: &Map<String, Value>, k: &str) -> String {
+    m[k].as_str()
+        .unwrap_or_else(|| panic!("{k} missing"))
+        .to_string()
+}
+
+fn mint(r: &Registrar<MemoryStore>, spec: Value) -> Value {
+    block_on(r.admin_mint_iat(&body(spec))).expect("mint")
+}
+
+#[test]
+fn token_mode_requires_a_valid_initial_access_token() {
+    let cfg = config(&[("REGISTRATION_MODE", "token")]);
+    let store = MemoryStore::new();
+    let r = registrar(&cfg, &store, NOW);
+    assert_eq!(
+        block_on(r.register(None, &web())).unwrap_err().code(),
+        "invalid_token"
+    );
+    assert_eq!(
+        block_on(r.register(Some("not-a-token"), &web()))
+            .unwrap_err()
+            .status(),
+        401
+    );
+    let iat = mint(&r, json!({"label": "ci", "max_uses": 2}));
+    let token = iat["token"].as_str().unwrap();
+    block_on(r.register(Some(token), &web())).expect("first use");
+    block_on(r.register(Some(token), &web())).expect("second use");
+    let third = block_on(r.register(Some(token), &web())).unwrap_err();
+    assert!(matches!(third, ApiError::InvalidBearer(_)), "{third:?}");
+}
+
+#[test]
+fn disabled_mode_refuses_all_but_the_admin() {
+    let cfg = config(&[("REGISTRATION_MODE", "disabled")]);
+    let store = MemoryStore::new();
+    let r = registrar(&cfg, &store, NOW);
+    let err = block_on(r.register(None, &web())).unwrap_err();
+    assert_eq!((err.status(), err.code()), (403, "access_denied"));
+    let reg = block_on(r.register(Some(ADMIN), &web())).expect("admin registers");
+    let summary = block_on(r.admin_get_client(&s(&reg, "client_id"))).unwrap();
+    assert_eq!(summary["policy_class"], "admin");
+    assert_eq!(summary["registered_by"], "admin");
+}
+
+#[test]
+fn expired_and_revoked_tokens_are_refused() {
+    let cfg = config(&[]);
+    let store = MemoryStore::new();
+    let r = registrar(&cfg, &store, NOW);
+    let short = mint(
+        &r,
+        json!({"label": "short", "expires_in": 60, "max_uses": 5}),
+    );
+    let later = registrar(&cfg, &store, NOW + 61);
+    assert_eq!(
+        block_on(later.register(short["token"].as_str(), &web()))
+            .unwrap_err()
+            .code(),
+        "invalid_token"
+    );
+    let revoked = mint(&r, json!({"label": "r", "max_uses": 5}));
+    block_on(r.admin_revoke_iat(revoked["id"].as_str().unwrap())).unwrap();
+    assert_eq!(
+        block_on(r.register(revoked["token"].as_str(), &web()))
+            .unwrap_err()
+            .code(),
+        "invalid_token"
+    );
+    let listed = block_on(r.admin_list_iats(&Query::parse(""))).unwrap();
+    let states: Vec<&str> = listed["initial_access_tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["state"].as_str().unwrap())
+        .collect();
+    assert!(states.contains(&"revoked"), "{states:?}");
+    let listed = Value::Object(listed).to_string();
+    assert!(!listed.contains(revoked["token"].as_str().unwrap()));
+}
+
+#[test]
+fn tokens_of_one_kind_never_work_as_another() {
+    let cfg = config(&[]);
+    let store = MemoryStore::new();
+    let r = registrar(&cfg, &store, NOW);
+    let iat = mint(&r, json!({"label": "x", "max_uses": 5}));
+    let reg = block_on(r.register(iat["token"].as_str(), &web())).unwrap();
+    let id = s(&reg, "client_id");
+    // The initial access token is not this client's registration access token...
+    assert_eq!(
+        block_on(r.read(&id, iat["token"].as_str())).unwrap_err(),
+        ApiError::InvalidToken
+    );
+    // ...and the registration access token is not an initial access token.
+    let rat = s(&reg, "registration_access_token");
+    assert_eq!(
+        block_on(r.register(Some(&rat), &web())).unwrap_err().code(),
+        "invalid_token"
+    );
+}
+
+#[test]
+fn class_quota_counts_the_clients_a_class_holds() {
+    let cfg = config(&[(
+        "REGISTRATION_POLICY",
+        r#"{"anonymous": {"max_clients": 2}}"#,
+    )]);
+    let store = MemoryStore::new();
+    let r = registrar(&cfg, &store, NOW);
+    let first = block_on(r.register(None, &web())).unwrap();
+    block_on(r.register(None, &web())).unwrap();
+    let err = block_on(r.register(None, &web())).unwrap_err();
+    assert_eq!((err.status(), err.code()), (403, "access_denied"));
+    // Deleting one frees a place.
+    block_on(r.delete(
+        &s(&first, "client_id"),
+        Some(&s(&first, "registration_access_token")),
+    ))
+    .unwrap();
+    block_on(r.register(None, &web())).expect("a place was freed");
+}
+
+#[test]
+fn suspended_client_cannot_update_itself_but_can_read() {
+    let cfg = config(&[]);
+    let store = MemoryStore::new();
+    let r = registrar(&cfg, &store, NOW);
+    let reg = block_on(r.register(None, &web())).unwrap();
+    let (id, rat) = (s(&reg, "client_id"), s(&reg, "registration_access_token"));
+    let summary = block_on(r.admin_set_status(&id, ClientStatus::Suspended)).unwrap();
+    assert_eq!(summary["status"], "suspended");
+    let update = body(json!({"client_id": id, "redirect_uris": ["https://app.example/cb"]}));
+    let err = block_on(r.update(&id, Some(&rat), Ok(&update))).unwrap_err();
+    assert_eq!((err.status(), err.code()), (403, "access_denied"));
+    block_on(r.read(&id, Some(&rat))).expect("reads still work");
+    block_on(r.admin_set_status(&id, ClientStatus::Active)).unwrap();
+    block_on(r.update(&id, Some(&rat), Ok(&update))).expect("active again");
+}
+
+#[test]
+fn reissued_token_replaces_the_lost_one() {
+    let cfg = config(&[]);
+    let store = MemoryStore::new();
+    let r = registrar(&cfg, &store, NOW);
+    let reg = block_on(r.register(None, &web())).unwrap();
+    let id = s(&reg, "client_id");
+    let fresh = block_on(r.admin_reissue_token(&id)).unwrap();
+    let new_token = fresh["registration_access_token"].as_str().unwrap();
+    assert_eq!(
+        block_on(r.read(&id, Some(&s(&reg, "registration_access_token")))).unwrap_err(),
+        ApiError::InvalidToken
+    );
+    block_on(r.read(&id, Some(new_token))).expect("new token works");
+}
+
+#[test]
+fn rotated_secret_is_new_and_public_clients_have_none_to_rotate() {
+    let cfg = config(&[]);
+    let store = MemoryStore::new();
+    let r = registrar(&cfg, &store, NOW);
+    let reg = block_on(r.register(None, &web())).unwrap();
+    let id = s(&reg, "client_id");
+    let rotated = block_on(r.admin_rotate_secret(&id)).unwrap();
+    assert_ne!(rotated["client_secret"], reg["client_secret"]);
+    let public = block_on(r.register(
+        None,
+        &body(
+            json!({"redirect_uris": ["http://127.0.0.1/cb"], "token_endpoint_auth_method": "none"}),
+        ),
+    ))
+    .unwrap();
+    let err = block_on(r.admin_rotate_secret(&s(&public, "client_id"))).unwrap_err();
+    assert_eq!(err.code(), "invalid_request");
+    assert_eq!(
+        block_on(r.admin_rotate_secret("AAAAAAAAAAAAAAAAAAAAAA"))
+            .unwrap_err()
+            .status(),
+        404
+    );
+}
+
+#[test]
+fn every_change_writes_its_event_and_refusals_are_logged() {
+    let cfg = config(&[]);
+    let store = MemoryStore::new();
+    let r = registrar(&cfg, &store, NOW);
+    let reg = block_on(r.register(None, &web())).unwrap();
+    let (id, rat) = (s(&reg, "client_id"), s(&reg, "registration_access_token"));
+    block_on(r.read(&id, Some(&rat))).unwrap();
+    // A refused update (wrong token) records no client_updated event.
+    let update = body(json!({"client_id": id, "redirect_uris": ["https://app.example/cb"]}));
+    block_on(r.update(&id, Some("wrong"), Ok(&update))).unwrap_err();
+    block_on(r.register(
+        None,
+        &body(json!({"redirect_uris": ["https://x.example/#f"]})),
+    ))
+    .unwrap_err();
+    block_on(r.delete(&id, Some(&rat))).unwrap();
+
+    let log = store.audit_log();
+    let events: Vec<&str> = log.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(
+        events,
+        [
+            "client_registered",
+            "client_read",
+            "registration_refused",
+            "client_deleted"
+        ]
+    );
+    assert!(log
+        .iter()
+        .all(|e| e.request_id == "req-1" && e.ip_hash.as_deref() == Some("iphash")));
+    assert_eq!(
+        log[2].detail.as_ref().unwrap()["error"],
+        "invalid_redirect_uri"
+    );
+    let dump = format!("{log:?}");
+    for secret in [s(&reg, "client_secret"), rat] {
+        assert!(!dump.contains(&secret), "a credential is in the audit log");
+    }
+
+    let page = block_on(r.admin_audit(&Query::parse("event=client_read"))).unwrap();
+    assert_eq!(page["events"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn client_list_pages_by_keyset_newest_first() {
+    let cfg = config(&[]);
+    let store = MemoryStore::new();
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let r = registrar(&cfg, &store, NOW + i);
+        ids.push(s(&block_on(r.register(None, &web())).unwrap(), "client_id"));
+    }
+    let r = registrar(&cfg, &store, NOW + 10);
+    let mut seen = Vec::new();
+    let mut query = "limit=2".to_string();
+    loop {
+        let page = block_on(r.admin_list_clients(&Query::parse(&query))).unwrap();
+        for c in page["clients"].as_array().unwrap() {
+            seen.push(c["client_id"].as_str().unwrap().to_string());
+            assert!(c.get("client_secret").is_none());
+        }
+        match page.get("next_cursor") {
+            Some(cursor) => query = format!("limit=2&cursor={}", cursor.as_str().unwrap()),
+            None => break,
+        }
+    }
+    ids.reverse();
+    assert_eq!(seen, ids);
+    let bad = block_on(r.admin_list_clients(&Query::parse("cursor=!!"))).unwrap_err();
+    assert_eq!(bad.code(), "invalid_request");
+    let found = block_on(store.list_clients(
+        &registrar::store::ClientFilter {
+            client_id_prefix: Some(ids[0][..6].to_string()),
+            ..Default::default()
+        },
+        &None,
+        10,
+    ))
+    .unwrap();
+    assert!(found.iter().any(|c| c.client_id == ids[0]));
+}

@@ -1,0 +1,178 @@
+//! The registration policy engine (docs/protected-registration.md) as named table rows: each row
+//! validates a request for a caller class and checks what is granted or which error names what.
+
+mod common;
+
+use common::config_with;
+use registrar::config::Config;
+use registrar::error::ApiError;
+use registrar::metadata::ClientMetadata;
+use registrar::policy::{CallerClass, Policy};
+use serde_json::{json, Value};
+
+const POLICY: &str = r#"{
+  "reserved_scopes": ["phone"],
+  "restricted_scopes": ["offline_access"],
+  "anonymous": {
+    "grant_types": ["authorization_code", "refresh_token"],
+    "token_endpoint_auth_methods": ["none", "client_secret_basic"],
+    "scopes": ["openid", "profile", "email"],
+    "default_scope": "openid profile",
+    "redirect_uri_hosts": ["app.example.com", "*.tenant.example", "127.0.0.1"]
+  },
+  "profiles": {
+    "partner": { "scopes": ["openid", "email", "offline_access"], "max_clients": 5 }
+  }
+}"#;
+
+fn config() -> Config {
+    config_with(&[("REGISTRATION_POLICY", POLICY)])
+}
+
+fn anonymous() -> CallerClass {
+    CallerClass::Anonymous
+}
+
+fn partner() -> CallerClass {
+    CallerClass::Profile("partner".into())
+}
+
+/// Validates like the service does: RFC rules, then the class policy.
+fn validate(class: CallerClass, body: Value) -> Result<ClientMetadata, ApiError> {
+    let cfg = config();
+    let map = body.as_object().expect("object").clone();
+    let mut md = ClientMetadata::from_request(&map, &cfg)?;
+    let scope_requested = map.get("scope").is_some_and(|v| !v.is_null());
+    cfg.policy
+        .apply(&class, &mut md, scope_requested, &cfg.default_scope)?;
+    Ok(md)
+}
+
+fn web(extra: Value) -> Value {
+    let mut body = json!({"redirect_uris": ["https://app.example.com/cb"]});
+    body.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    body
+}
+
+macro_rules! granted {
+    ($($name:ident: $class:expr, $body:expr => scope $scope:expr;)+) => {$(
+        #[test]
+        fn $name() {
+            let md = validate($class, $body).unwrap_or_else(|e| panic!("refused: {e}"));
+            assert_eq!(md.scope, $scope);
+        }
+    )+};
+}
+
+macro_rules! refused {
+    ($($name:ident: $class:expr, $body:expr => $code:literal naming $member:literal;)+) => {$(
+        #[test]
+        fn $name() {
+            let err = validate($class, $body).expect_err("should be refused");
+            assert_eq!(err.code(), $code, "{}", err.description());
+            assert!(
+                err.description().starts_with($member),
+                "{:?} should name {:?}",
+                err.description(),
+                $member
+            );
+        }
+    )+};
+}
+
+granted! {
+    allowed_scopes_are_granted_as_asked:
+        anonymous(), web(json!({"scope": "openid email"})) => scope "openid email";
+    restricted_scope_is_dropped_for_a_class_that_does_not_list_it:
+        anonymous(), web(json!({"scope": "openid offline_access"})) => scope "openid";
+    restricted_scope_is_kept_for_a_profile_that_lists_it:
+        partner(), web(json!({"scope": "openid offline_access"})) => scope "openid offline_access";
+    reserved_scope_is_dropped_for_everyone:
+        partner(), web(json!({"scope": "openid phone"})) => scope "openid";
+    reserved_scope_is_dropped_even_for_the_admin:
+        CallerClass::Admin, web(json!({"scope": "phone email"})) => scope "email";
+    admin_without_a_scope_list_may_have_restricted_scopes:
+        CallerClass::Admin, web(json!({"scope": "offline_access"})) => scope "offline_access";
+    class_default_scope_applies_when_none_is_asked:
+        anonymous(), web(json!({})) => scope "openid profile";
+    global_default_scope_applies_for_a_class_without_one:
+        partner(), web(json!({})) => scope "openid";
+    a_request_narrowed_to_nothing_gets_the_class_default:
+        anonymous(), web(json!({"scope": "offline_access"})) => scope "openid profile";
+    wildcard_host_allows_one_label:
+        anonymous(), json!({"redirect_uris": ["https://a.tenant.example/cb"]}) => scope "openid profile";
+    private_use_redirects_are_not_host_restricted:
+        anonymous(), json!({"redirect_uris": ["com.example.app:/cb"], "token_endpoint_auth_method": "none"}) => scope "openid profile";
+    unconfigured_profile_does_not_restrict:
+        CallerClass::Profile("default".into()), web(json!({"grant_types": ["authorization_code", "client_credentials"], "scope": "address"})) => scope "address";
+}
+
+refused! {
+    grant_type_outside_the_class_list_is_invalid_client_metadata:
+        anonymous(), web(json!({"grant_types": ["authorization_code", "client_credentials"]}))
+        => "invalid_client_metadata" naming "grant_types[1]";
+    auth_method_outside_the_class_list_is_invalid_client_metadata:
+        anonymous(), web(json!({"token_endpoint_auth_method": "client_secret_post"}))
+        => "invalid_client_metadata" naming "token_endpoint_auth_method";
+    scope_outside_the_class_list_is_invalid_client_metadata:
+        anonymous(), web(json!({"scope": "openid address"}))
+        => "invalid_client_metadata" naming "scope";
+    redirect_host_outside_the_class_list_is_invalid_redirect_uri:
+        anonymous(), json!({"redirect_uris": ["https://app.example.com/cb", "https://evil.example/cb"]})
+        => "invalid_redirect_uri" naming "redirect_uris[1]";
+    wildcard_host_does_not_match_the_bare_domain:
+        anonymous(), json!({"redirect_uris": ["https://tenant.example/cb"]})
+        => "invalid_redirect_uri" naming "redirect_uris[0]";
+    wildcard_host_does_not_match_two_labels:
+        anonymous(), json!({"redirect_uris": ["https://a.b.tenant.example/cb"]})
+        => "invalid_redirect_uri" naming "redirect_uris[0]";
+    profile_scope_list_is_enforced:
+        partner(), web(json!({"scope": "profile"}))
+        => "invalid_client_metadata" naming "scope";
+}
+
+#[test]
+fn profile_quota_is_read_from_the_policy() {
+    let cfg = config();
+    assert_eq!(cfg.policy.class(&partner()).max_clients, Some(5));
+    assert_eq!(cfg.policy.class(&anonymous()).max_clients, None);
+}
+
+#[test]
+fn unset_policy_restricts_nothing() {
+    let cfg = config_with(&[]);
+    let map = json!({"grant_types": ["client_credentials"], "scope": "offline_access"});
+    let mut md = ClientMetadata::from_request(map.as_object().unwrap(), &cfg).unwrap();
+    cfg.policy
+        .apply(&anonymous(), &mut md, true, &cfg.default_scope)
+        .unwrap();
+    assert_eq!(md.scope, "offline_access");
+}
+
+#[test]
+fn policy_errors_name_the_member_at_fault() {
+    let supported: Vec<String> = ["openid", "email"].iter().map(|s| s.to_string()).collect();
+    for (json, needle) in [
+        (r#"{"reserved_scopes": ["admin"]}"#, "admin"),
+        (r#"{"anonymous": {"scopes": ["openid", "x"]}}"#, "anonymous"),
+        (
+            r#"{"profiles": {"p": {"default_scope": "openid y"}}}"#,
+            "profiles.p",
+        ),
+        (r#"{"profiles": {"bad name": {}}}"#, "bad name"),
+        (
+            r#"{"anonymous": {"redirect_uri_hosts": ["https://x"]}}"#,
+            "https://x",
+        ),
+        (
+            r#"{"anonymous": {"grant_types": ["password"]}}"#,
+            "password",
+        ),
+        (r#"{"anonymous": {"max_client": 3}}"#, "max_client"),
+    ] {
+        let err = Policy::parse(json, &supported).unwrap_err();
+        assert!(err.contains(needle), "{json}: {err}");
+    }
+}
