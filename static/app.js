@@ -18,7 +18,6 @@ const SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'cl
 const TEXT_MEMBERS = ['client_name', 'client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'software_id', 'software_version', 'initiate_login_uri'];
 const LIST_MEMBERS = ['redirect_uris', 'contacts', 'post_logout_redirect_uris', 'request_uris', 'default_acr_values'];
 const L10N_BASES = ['client_name', 'client_uri', 'logo_uri', 'tos_uri', 'policy_uri'];
-const URL_MEMBERS = new Set(['client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'initiate_login_uri', 'jwks_uri']);
 const CRYPTO = [
   // member, discovery list, label of the empty option, member it depends on
   ['id_token_signed_response_alg', 'id_token_signing_alg_values_supported', 'Not set (server default, RS256)'],
@@ -160,10 +159,6 @@ function setBusy(button, busy, label) {
   }
 }
 
-function strings(v) {
-  return Array.isArray(v) ? v.filter((x) => typeof x === 'string') : [];
-}
-
 function isStringArray(v) {
   return Array.isArray(v) && v.every((x) => typeof x === 'string');
 }
@@ -221,8 +216,11 @@ function describeFailure(res) {
 // Discovery → form options
 // ----------------------------------------------------------------------------------------------
 
+const NEEDS_DISCOVERY = ['nav-new', 'start-new', 'm-load'];
+
 async function loadDiscovery() {
   document.body.dataset.state = 'loading';
+  for (const id of NEEDS_DISCOVERY) $(id).setAttribute('aria-disabled', 'true');
   $('discovery-error').hidden = true;
   const res = await api('GET', '/.well-known/openid-configuration');
   if (res.status !== 200 || !res.body || typeof res.body !== 'object' || Array.isArray(res.body)) {
@@ -239,6 +237,7 @@ async function loadDiscovery() {
     $('server-line').hidden = false;
   }
   document.body.dataset.state = 'ready';
+  for (const id of NEEDS_DISCOVERY) $(id).removeAttribute('aria-disabled');
 }
 
 function advertised(key, fallback = []) {
@@ -902,10 +901,13 @@ function showFieldError(target, message) {
     addDescribedBy(target, slot.id);
   }
   target.setAttribute('aria-invalid', 'true');
-  const panel = target.closest('[role="tabpanel"]');
-  if (panel) {
-    const tab = $(panel.getAttribute('aria-labelledby'));
-    tab.querySelector('.tab-err').hidden = false;
+  refreshTabMarkers();
+}
+
+/** A dot (and "has errors" for screen readers) on each tab whose panel holds an invalid field. */
+function refreshTabMarkers() {
+  for (const t of tabs()) {
+    t.querySelector('.tab-err').hidden = !$(t.getAttribute('aria-controls')).querySelector('[aria-invalid="true"]');
   }
 }
 
@@ -917,6 +919,7 @@ function clearFieldError(target) {
     slot.hidden = true;
     setText(slot, '');
   }
+  refreshTabMarkers();
 }
 
 function clearErrors() {

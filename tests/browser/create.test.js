@@ -246,6 +246,43 @@ describe('New client', () => {
     await context.close();
   });
 
+  it('copy buttons copy; leaving before the credentials were kept asks first', async () => {
+    const { page, context, log } = await openDashboard(env);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.h.url });
+    await newClient(page);
+    await page.getByLabel('Client name').fill('Careful app');
+    await setRedirectUris(page, ['https://careful.example/cb']);
+    const { status, body } = await saveAndWait(page);
+    assert.equal(status, 201);
+
+    const result = page.locator('#result');
+    await result.getByRole('button', { name: 'Copy client secret' }).click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), body.client_secret);
+    await result.getByRole('button', { name: 'Copy registration access token' }).click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), body.registration_access_token);
+
+    // Copying single values does not count as keeping the registration: leaving asks.
+    const nav = page.getByRole('navigation', { name: 'Dashboard' });
+    await nav.getByRole('button', { name: 'New client' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Leave without keeping the credentials?' });
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), new RegExp(body.client_id));
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await result.getByLabel('Client secret', { exact: true }).inputValue(), body.client_secret, 'still there after Cancel');
+
+    // Copy JSON keeps it: then leaving does not ask, and the credentials leave the page.
+    await result.getByRole('button', { name: 'Copy JSON' }).click();
+    assert.deepEqual(JSON.parse(await page.evaluate(() => navigator.clipboard.readText())), body);
+    await nav.getByRole('button', { name: 'New client' }).click();
+    await page.getByRole('heading', { level: 1, name: 'New client' }).waitFor();
+    assert.equal(await page.locator('#result').isVisible(), false);
+    assert.equal(await page.locator('#cred-client_secret').inputValue(), '');
+    assert.equal(await page.getByLabel('Client name').inputValue(), '', 'a fresh form');
+    await assertClean(page, log);
+    await context.close();
+  });
+
   it('checks the client name and redirect URIs before sending anything', async () => {
     const { page, context, log } = await openDashboard(env);
     await newClient(page);

@@ -87,13 +87,43 @@ describe('Options come from discovery', () => {
   });
 });
 
+describe('Discovery unavailable', () => {
+  it('says so, offers nothing to register with, and recovers with Try again', async () => {
+    const { h, browser } = env;
+    const context = await browser.newContext();
+    let fail = true;
+    await context.route(() => true, (route) => {
+      const url = new URL(route.request().url());
+      if (url.origin !== new URL(h.url).origin) return route.abort();
+      if (fail && url.pathname === '/.well-known/openid-configuration') {
+        return route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"temporarily_unavailable"}' });
+      }
+      return route.continue();
+    });
+    const page = await context.newPage();
+    await page.goto(`${h.url}/`);
+    const alert = page.locator('#discovery-error');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /could not be loaded/);
+    assert.equal(await page.locator('body').getAttribute('data-state'), 'error');
+    const nav = page.getByRole('navigation', { name: 'Dashboard' });
+    assert.equal(await nav.getByRole('button', { name: 'New client' }).getAttribute('aria-disabled'), 'true');
+    await nav.getByRole('button', { name: 'New client' }).click({ force: true });
+    assert.equal(await page.locator('#view-editor').isVisible(), false, 'no form without the server\'s options');
+
+    fail = false;
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.waitForSelector('body[data-state="ready"]');
+    assert.equal(await alert.isVisible(), false);
+    await newClient(page);
+    assert.deepEqual(await values(page, '#scope-choices input'), disco.scopes_supported);
+    await context.close();
+  });
+});
+
 describe('Initial access token', () => {
-  it('is sent as the Bearer of POST /register; without it the 401 is explained beside its field', async (t) => {
+  it('is sent as the Bearer of POST /register; without it the 401 is explained beside its field', async () => {
     const probe = await env.h.register({ client_name: 'probe', redirect_uris: ['https://probe.example/cb'] });
-    if (probe.status === 201) {
-      t.skip('this build of the Worker has no REGISTRATION_MODE=token (registration is open)');
-      return;
-    }
     assert.equal(probe.status, 401, probe.text);
     const minted = await env.h.request('POST', '/admin/initial-access-tokens', { token: ADMIN_TOKEN, json: { label: 'browser test', max_uses: 1 } });
     assert.equal(minted.status, 201, minted.text);
