@@ -22,7 +22,7 @@ CREATE TABLE initial_access_tokens (
   expires_at INTEGER NOT NULL,
   max_uses INTEGER NOT NULL,
   uses INTEGER NOT NULL DEFAULT 0,
-  -- Revocation also sets max_uses = uses, so the CHECK below refuses any later use.
+  -- Set by revocation; the iat_valid trigger refuses the token from then on.
   revoked_at INTEGER,
   CONSTRAINT iat_uses CHECK (uses <= max_uses)
 ) STRICT;

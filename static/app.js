@@ -6,6 +6,9 @@
 // - Every value that comes from the API or from the user is rendered with textContent, .value or
 //   setAttribute; never parsed as HTML (the CSP also requires Trusted Types for HTML sinks).
 // - The form offers only what the discovery document advertises.
+// The Admin section (admin token, client list, initial access tokens, audit log) is in admin.js.
+
+import { createAdmin } from './admin.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -1191,6 +1194,8 @@ async function copyText(text, what, source, button) {
 function showView(name) {
   $('view-start').hidden = name !== 'start';
   $('view-editor').hidden = name !== 'editor';
+  const adminView = $('view-admin');
+  if (adminView) adminView.hidden = name !== 'admin';
 }
 
 function forgetClient() {
@@ -1246,8 +1251,8 @@ function ready() {
 }
 
 async function startNew() {
-  if (!ready() || state.busy) return;
-  if (!(await mayLeave())) return;
+  if (!ready() || state.busy) return false;
+  if (!(await mayLeave())) return false;
   hideNotice();
   forgetClient();
   clearErrors();
@@ -1259,6 +1264,29 @@ async function startNew() {
   showView('editor');
   selectTab($('tab-main'), false);
   $('f-client_name').focus();
+  return true;
+}
+
+/** New client, with an initial access token from the Admin section already in its field. */
+async function startNewWithIat(iat) {
+  if (!ready()) {
+    notice('The server\'s capabilities are not loaded yet, so the New client form cannot open: try again in a moment.', true);
+    return false;
+  }
+  if (!(await startNew())) return false;
+  $('f-initial_access_token').value = iat;
+  notice('The initial access token is filled in on the Credentials tab; Save sends it.');
+  return true;
+}
+
+async function goAdmin() {
+  if (state.busy) return;
+  if (!(await mayLeave())) return;
+  forgetClient();
+  clearErrors();
+  state.formDirty = false;
+  hideNotice();
+  admin.open();
 }
 
 async function goStart(focusId) {
@@ -1488,6 +1516,19 @@ function formChanged() {
   updateJson();
 }
 
+const admin = createAdmin({
+  api,
+  copyText,
+  confirmDialog,
+  announce,
+  notice,
+  hideNotice,
+  showView,
+  registrationEndpoint: () => (state.disco && typeof state.disco.registration_endpoint === 'string'
+    ? state.disco.registration_endpoint : `${location.origin}/register`),
+  startNewWithIat,
+});
+
 function init() {
   // Live region for short announcements (copy, download).
   const live = document.createElement('div');
@@ -1538,6 +1579,7 @@ function init() {
   $('start-new').addEventListener('click', startNew);
   $('nav-home').addEventListener('click', () => goStart());
   $('nav-manage').addEventListener('click', () => goStart('m-client_id'));
+  $('nav-admin').addEventListener('click', goAdmin);
   $('cancel').addEventListener('click', () => goStart());
   $('delete').addEventListener('click', deleteClient);
   $('manage-form').addEventListener('submit', manageByToken);
@@ -1561,7 +1603,7 @@ function init() {
   }
 
   window.addEventListener('beforeunload', (e) => {
-    if (state.unsaved) {
+    if (state.unsaved || admin.hasUnkept()) {
       e.preventDefault();
       e.returnValue = '';
     }

@@ -237,7 +237,9 @@ impl D1Store {
         let first = results
             .first()
             .ok_or_else(|| ApiError::Internal(format!("D1 {op}: empty batch result")))?;
-        Ok(changes(first, op)? == 1)
+        // D1's `changes` also counts rows changed by triggers (the quota row), so "changed" is
+        // any count above zero; the statement itself addresses one row by primary key.
+        Ok(changes(first, op)? > 0)
     }
 
     async fn all<T: for<'de> Deserialize<'de>>(
@@ -262,17 +264,23 @@ impl ClientStore for D1Store {
         max_clients: Option<u64>,
         events: &[AuditEvent],
     ) -> Result<(), ApiError> {
-        let mut batch = Vec::new();
-        if let Some(max) = max_clients {
-            // The quota row follows the configured maximum; first use counts existing clients.
-            batch.push(self.statement(
+        // The quota row follows the configuration on every insert: created (counting the class's
+        // existing clients) or updated when the class has a maximum, removed when it has none.
+        let quota = match max_clients {
+            Some(max) => self.statement(
                 "INSERT INTO client_quota (class, n, max) \
                  VALUES (?1, (SELECT COUNT(*) FROM clients WHERE policy_class = ?1), ?2) \
                  ON CONFLICT (class) DO UPDATE SET max = excluded.max",
                 &[text(&client.policy_class), int(max as i64)],
                 "insert",
-            )?);
-        }
+            )?,
+            None => self.statement(
+                "DELETE FROM client_quota WHERE class = ?1",
+                &[text(&client.policy_class)],
+                "insert",
+            )?,
+        };
+        let mut batch = vec![quota];
         batch.push(self.statement(
             &format!("INSERT INTO clients ({CLIENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
             &[
@@ -555,10 +563,9 @@ impl ClientStore for D1Store {
         now: i64,
         events: &[AuditEvent],
     ) -> Result<bool, ApiError> {
-        // max_uses = uses makes the schema's CHECK refuse any use still in flight.
+        // A registration batch that commits after this sees revoked_at in the iat_valid trigger.
         let update = self.statement(
-            "UPDATE initial_access_tokens SET revoked_at = ?2, max_uses = uses \
-             WHERE id = ?1 AND revoked_at IS NULL",
+            "UPDATE initial_access_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
             &[text(id), int(now)],
             "revoke_iat",
         )?;

@@ -280,7 +280,6 @@ impl ClientStore for MemoryStore {
         match s.iats.get_mut(id) {
             Some(t) if t.revoked_at.is_none() => {
                 t.revoked_at = Some(now);
-                t.max_uses = t.uses;
                 s.record(events);
                 Ok(true)
             }

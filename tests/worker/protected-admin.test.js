@@ -256,6 +256,8 @@ describe('client lifecycle', { timeout: 60_000 }, () => {
 
     const p = await h.request('PUT', h.clientPath(c.client_id), { token: c.registration_access_token, json: { ...putBody(c), client_name: 'Changed' } });
     assertError(p, 403, 'access_denied');
+    // A stranger with a wrong token learns nothing about the suspension: 401 as always.
+    assertInvalidToken(await h.request('PUT', h.clientPath(c.client_id), { token: randomBytes(32).toString('base64url'), json: putBody(c) }));
     const g = await h.request('GET', h.clientPath(c.client_id), { token: c.registration_access_token });
     assert.equal(g.status, 200, g.text);
     assert.equal(g.body.client_name, 'To suspend', 'a refused PUT changed the client');

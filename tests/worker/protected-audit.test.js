@@ -139,6 +139,16 @@ describe('events written with each change', { timeout: 60_000 }, () => {
     assert.equal(ev[0].client_id, c1.client_id);
   });
 
+  it('client_registered by the admin (actor admin)', async () => {
+    const r = await call('admin-register', 'POST', '/register', { token: ADMIN, ip: IP_B, json: { ...WEB, client_name: 'By admin' } });
+    assert.equal(r.status, 201, r.text);
+    secrets.push(r.body.client_secret, r.body.registration_access_token);
+    const ev = await byRay('admin-register');
+    assert.deepEqual(ev.map((e) => e.event), ['client_registered']);
+    assert.equal(ev[0].actor, 'admin');
+    assert.equal(ev[0].client_id, r.body.client_id);
+  });
+
   it('a refused update or delete (wrong token) writes no event', async () => {
     const before = (await rows()).length;
     const wrong = randomBytes(32).toString('base64url');

@@ -4,7 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { start, assertError, without } from './harness.js';
+import { start, createState, removeState, assertError, without } from './harness.js';
 
 const ADMIN = randomBytes(24).toString('base64url');
 const SERVER_MEMBERS = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
@@ -282,6 +282,41 @@ describe('max_clients', { timeout: 60_000 }, () => {
     // The refused registrations did not use the token.
     const list = await q.request('GET', '/admin/initial-access-tokens?limit=100', { token: ADMIN });
     assert.equal(list.body.initial_access_tokens.find((x) => x.id === t.id).uses, 5 - existing);
+  });
+
+  it('max_clients follows the configuration: existing clients count, and a removed limit no longer restricts', async () => {
+    const state = await createState();
+    const key = randomBytes(32).toString('hex');
+    const run = async (policy, fn) => {
+      const vars = { REGISTRAR_HMAC_KEY: key, ...(policy ? { REGISTRATION_POLICY: JSON.stringify(policy) } : {}) };
+      const x = await start({ persistDir: state, vars });
+      try { await fn(x); } finally { await x.dispose(); }
+    };
+    try {
+      // Two clients registered while there was no limit.
+      await run(null, async (x) => { await x.registerOk(WEB); await x.registerOk(WEB); });
+      // max_clients 3: they count, so one more fits.
+      await run({ anonymous: { max_clients: 3 } }, async (x) => {
+        await x.registerOk(WEB);
+        assertError(await x.register(WEB), 403, 'access_denied');
+      });
+      // Raised to 4: one more.
+      await run({ anonymous: { max_clients: 4 } }, async (x) => {
+        await x.registerOk(WEB);
+        assertError(await x.register(WEB), 403, 'access_denied');
+      });
+      // The limit removed ("what is left out does not restrict"): registration is unlimited again.
+      await run({ anonymous: { scopes: ['openid', 'profile', 'email'] } }, async (x) => {
+        const r = await x.register(WEB);
+        assert.equal(r.status, 201, `with max_clients removed from the policy: ${r.status} ${r.text}`);
+      });
+      await run(null, async (x) => {
+        const r = await x.register(WEB);
+        assert.equal(r.status, 201, `with REGISTRATION_POLICY unset: ${r.status} ${r.text}`);
+      });
+    } finally {
+      removeState(state);
+    }
   });
 
   it('parallel anonymous registrations against a fresh quota: exactly max succeed', async () => {
