@@ -36,6 +36,16 @@ pub struct Config {
     pub admin_token: Option<Secret>,
     /// `RATE_LIMIT_PERIOD_SECONDS`: the `Retry-After` of a 429, the period of `[[ratelimits]]`.
     pub rate_limit_period: u32,
+    /// `STORAGE_BACKEND`: where clients are stored.
+    pub storage: StorageBackend,
+}
+
+/// `STORAGE_BACKEND`: D1 (the default, the source of truth) or Workers KV (README: what KV
+/// cannot guarantee).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageBackend {
+    D1,
+    Kv,
 }
 
 /// `REGISTRATION_MODE` (docs/protected-registration.md).
@@ -157,6 +167,19 @@ impl Config {
             })?,
         };
 
+        let storage = match get("STORAGE_BACKEND").as_deref() {
+            None | Some("d1") => StorageBackend::D1,
+            Some("kv") => StorageBackend::Kv,
+            Some(other) => {
+                return Err(format!("STORAGE_BACKEND: expected d1 or kv, got {other:?}"))
+            }
+        };
+        if storage == StorageBackend::Kv && policy.has_quota() {
+            return Err("REGISTRATION_POLICY: max_clients needs STORAGE_BACKEND=d1 \
+                 (KV cannot count clients atomically)"
+                .into());
+        }
+
         Ok(Config {
             issuer,
             default_scope,
@@ -170,6 +193,7 @@ impl Config {
             policy,
             admin_token,
             rate_limit_period,
+            storage,
         })
     }
 
@@ -297,6 +321,7 @@ mod tests {
             ),
             ("REGISTRATION_POLICY", r#"{"anonymus": {}}"#),
             ("RATE_LIMIT_PERIOD_SECONDS", "a minute"),
+            ("STORAGE_BACKEND", "r2"),
         ] {
             let err = Config::from_vars(vars(&[(var, value)])).unwrap_err();
             assert!(err.contains(var), "{var}={value}: {err}");
@@ -320,6 +345,24 @@ mod tests {
         let one = Config::from_vars(vars(&[("CORS_ALLOW_ORIGIN", "https://a.example")])).unwrap();
         assert_eq!(one.cors.allow_origin(None), Some("https://a.example"));
         assert!(Config::from_vars(vars(&[("CORS_ALLOW_ORIGIN", "https://a.example/")])).is_err());
+    }
+
+    #[test]
+    fn kv_refuses_quotas_it_cannot_enforce() {
+        let err = Config::from_vars(vars(&[
+            ("STORAGE_BACKEND", "kv"),
+            (
+                "REGISTRATION_POLICY",
+                r#"{"anonymous": {"max_clients": 5}}"#,
+            ),
+        ]))
+        .unwrap_err();
+        assert!(
+            err.contains("max_clients needs STORAGE_BACKEND=d1"),
+            "{err}"
+        );
+        let kv = Config::from_vars(vars(&[("STORAGE_BACKEND", "kv")])).unwrap();
+        assert_eq!(kv.storage, StorageBackend::Kv);
     }
 
     #[test]

@@ -130,6 +130,15 @@ impl Policy {
         Ok(policy)
     }
 
+    /// Whether any class has a `max_clients`.
+    pub fn has_quota(&self) -> bool {
+        self.anonymous
+            .iter()
+            .chain(&self.admin)
+            .chain(self.profiles.values())
+            .any(|c| c.max_clients.is_some())
+    }
+
     pub fn has_profile(&self, name: &str) -> bool {
         self.profiles.contains_key(name)
     }

@@ -2,13 +2,15 @@
 //! beyond translation, logging and picking the storage backend.
 
 mod d1_store;
+mod kv_store;
 
-use crate::config::Config;
+use crate::config::{Config, StorageBackend};
 use crate::error::{ApiError, MAX_BODY_BYTES};
 use crate::http::{self, ApiRequest, ApiResponse, Outcome, RateLimiter};
 use crate::service::LimitBucket;
 use d1_store::D1Store;
 use futures_util::StreamExt;
+use kv_store::KvStore;
 use worker::{console_log, event, Context, Date, Env, Request, Response, ResponseBuilder};
 
 /// The Workers Rate Limiting bindings (`[[ratelimits]]` in wrangler.toml); a missing binding
@@ -57,11 +59,8 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     // make workerd reset a keep-alive connection.
     let body = read_body_bounded(&mut req).await;
 
-    let outcome = match (
-        Config::from_vars(|name| env.var(name).ok().map(|v| v.to_string())),
-        env.d1("DB"),
-    ) {
-        (Ok(config), Ok(db)) => {
+    let outcome = match Config::from_vars(|name| env.var(name).ok().map(|v| v.to_string())) {
+        Ok(config) => {
             let request = ApiRequest {
                 method: &method,
                 path: url.path(),
@@ -76,10 +75,23 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
             };
             let now = (started / 1000) as i64;
             let limits = BindingLimits::from_env(&env);
-            http::handle(&request, &config, &D1Store::new(db), &limits, now).await
+            // The backend is chosen once per request; each is a concrete type (no `dyn`).
+            match config.storage {
+                StorageBackend::D1 => match env.d1("DB") {
+                    Ok(db) => {
+                        http::handle(&request, &config, &D1Store::new(db), &limits, now).await
+                    }
+                    Err(e) => misconfigured(format!("D1 binding DB: {e}")),
+                },
+                StorageBackend::Kv => match env.kv("CLIENTS_KV") {
+                    Ok(kv) => {
+                        http::handle(&request, &config, &KvStore::new(kv), &limits, now).await
+                    }
+                    Err(e) => misconfigured(format!("KV binding CLIENTS_KV: {e}")),
+                },
+            }
         }
-        (Err(cause), _) => misconfigured(format!("configuration: {cause}")),
-        (_, Err(e)) => misconfigured(format!("D1 binding DB: {e}")),
+        Err(cause) => misconfigured(format!("configuration: {cause}")),
     };
     log(
         &method,

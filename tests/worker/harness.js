@@ -212,6 +212,8 @@ export async function start(opts = {}) {
     const bindings = {
       ...defaultVars(issuer),
       REGISTRAR_HMAC_KEY: randomBytes(32).toString('hex'),
+      // REGISTRAR_TEST_BACKEND=kv runs a suite against the KV backend (scripts/test.sh does).
+      ...(process.env.REGISTRAR_TEST_BACKEND ? { STORAGE_BACKEND: process.env.REGISTRAR_TEST_BACKEND } : {}),
       ...(opts.vars ?? {}),
     };
     const logs = [];
@@ -232,6 +234,8 @@ export async function start(opts = {}) {
       cf: false,
       bindings,
       d1Databases: { DB: database_id },
+      kvNamespaces: Object.fromEntries((cfg.kv_namespaces ?? []).map((k) => [k.binding, k.id])),
+      kvPersist: path.join(persistDir, 'v3', 'kv'),
       d1Persist: d1PersistPath(persistDir),
       // wrangler.toml's [[ratelimits]], each overridable with opts.ratelimits[NAME] = { limit, period }.
       ratelimits: Object.fromEntries((cfg.ratelimits ?? []).map((r) => [r.name, { simple: opts.ratelimits?.[r.name] ?? r.simple }])),

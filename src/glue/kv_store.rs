@@ -1,0 +1,555 @@
+//! [`ClientStore`] on Workers KV (`STORAGE_BACKEND=kv`). KV has no transactions and no
+//! conditional writes, and is eventually consistent between locations (about 60 s); README
+//! ("Storage backends") lists what this backend guarantees and what it cannot. Where KV cannot
+//! be exact this code does the best it allows: a version stamp on every client record checked by
+//! reading back after each write, and listings from key metadata.
+//!
+//! Keys (values JSON; nothing secret, only keyed hashes):
+//! - `client/<client_id>`: the client record, with a random `version`;
+//! - `age/<inverted issued_at>/<client_id>`: listing index, newest first; metadata `{"id"}`;
+//! - `iat/<token hash>`: an initial access token; `iat-id/<id>`: its hash; both expire with it;
+//! - `audit/<inverted id>`: an audit event, the event itself as key metadata; `id` is
+//!   `milliseconds × 1000 + random`, so events list newest first.
+
+use crate::error::ApiError;
+use crate::metadata::ClientMetadata;
+use crate::store::{
+    AdminChange, After, AuditEvent, AuditFilter, AuditRecord, ClientFilter, ClientStatus,
+    ClientStore, InitialAccessToken, StoredClient,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use worker::kv::KvStore as Kv;
+
+pub struct KvStore {
+    kv: Kv,
+}
+
+/// The stored form of a client.
+#[derive(Serialize, Deserialize)]
+struct ClientRecord {
+    client_id: String,
+    metadata: ClientMetadata,
+    client_secret_hash: Option<String>,
+    registration_token_hash: String,
+    client_id_issued_at: i64,
+    updated_at: i64,
+    status: String,
+    registered_by: String,
+    policy_class: String,
+    /// Changes on every write; a writer that reads back another version lost a race.
+    version: String,
+}
+
+impl ClientRecord {
+    fn new(c: &StoredClient) -> Result<Self, ApiError> {
+        Ok(ClientRecord {
+            client_id: c.client_id.clone(),
+            metadata: c.metadata.clone(),
+            client_secret_hash: c.client_secret_hash.clone(),
+            registration_token_hash: c.registration_token_hash.clone(),
+            client_id_issued_at: c.client_id_issued_at,
+            updated_at: c.updated_at,
+            status: c.status.as_str().into(),
+            registered_by: c.registered_by.clone(),
+            policy_class: c.policy_class.clone(),
+            version: crate::token::new_client_id()?,
+        })
+    }
+
+    fn client(self) -> StoredClient {
+        StoredClient {
+            status: ClientStatus::parse(&self.status).unwrap_or(ClientStatus::Suspended),
+            client_id: self.client_id,
+            metadata: self.metadata,
+            client_secret_hash: self.client_secret_hash,
+            registration_token_hash: self.registration_token_hash,
+            client_id_issued_at: self.client_id_issued_at,
+            updated_at: self.updated_at,
+            registered_by: self.registered_by,
+            policy_class: self.policy_class,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct IatRecord {
+    id: String,
+    token_hash: String,
+    label: String,
+    profile: Option<String>,
+    created_at: i64,
+    expires_at: i64,
+    max_uses: i64,
+    uses: i64,
+    revoked_at: Option<i64>,
+}
+
+impl From<&InitialAccessToken> for IatRecord {
+    fn from(t: &InitialAccessToken) -> Self {
+        IatRecord {
+            id: t.id.clone(),
+            token_hash: t.token_hash.clone(),
+            label: t.label.clone(),
+            profile: t.profile.clone(),
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            max_uses: t.max_uses,
+            uses: t.uses,
+            revoked_at: t.revoked_at,
+        }
+    }
+}
+
+impl From<IatRecord> for InitialAccessToken {
+    fn from(r: IatRecord) -> Self {
+        InitialAccessToken {
+            id: r.id,
+            token_hash: r.token_hash,
+            label: r.label,
+            profile: r.profile,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            max_uses: r.max_uses,
+            uses: r.uses,
+            revoked_at: r.revoked_at,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct AuditMeta {
+    id: i64,
+    at: i64,
+    event: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_id: Option<String>,
+    actor: String,
+    request_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ip_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<Value>,
+}
+
+/// KV key metadata is limited to 1024 bytes; long event details are cut to fit.
+const MAX_DETAIL_CHARS: usize = 400;
+/// Inverting keeps the newest first in KV's ascending key order.
+const INVERT: i64 = 9_999_999_999_999_999;
+/// KV's shortest expiration TTL.
+const MIN_TTL: i64 = 60;
+
+fn kv_error(op: &'static str) -> impl Fn(worker::kv::KvError) -> ApiError {
+    move |e| ApiError::Internal(format!("KV {op}: {e:?}"))
+}
+
+fn client_key(id: &str) -> String {
+    format!("client/{id}")
+}
+
+fn age_key(issued_at: i64, id: &str) -> String {
+    format!("age/{:016}/{id}", INVERT - issued_at)
+}
+
+fn matches(c: &StoredClient, f: &ClientFilter) -> bool {
+    let lower = |s: &str| s.to_lowercase();
+    let host_of = |u: &String| {
+        url::Url::parse(u)
+            .ok()
+            .and_then(|u| u.host_str().map(lower))
+    };
+    f.q.as_ref().is_none_or(|q| {
+        c.metadata
+            .client_name
+            .as_deref()
+            .is_some_and(|n| lower(n).contains(&lower(q)))
+    }) && f
+        .client_id_prefix
+        .as_ref()
+        .is_none_or(|p| c.client_id.starts_with(p.as_str()))
+        && f.redirect_host.as_ref().is_none_or(|h| {
+            c.metadata
+                .redirect_uris
+                .iter()
+                .any(|u| host_of(u) == Some(lower(h)))
+        })
+        && f.software_id
+            .as_ref()
+            .is_none_or(|s| c.metadata.software_id.as_ref() == Some(s))
+        && f.status.is_none_or(|s| c.status == s)
+        && f.created_after.is_none_or(|t| c.client_id_issued_at > t)
+        && f.created_before.is_none_or(|t| c.client_id_issued_at < t)
+}
+
+impl KvStore {
+    pub fn new(kv: Kv) -> Self {
+        KvStore { kv }
+    }
+
+    /// Reads a JSON value with serde_json (the metadata model relies on `#[serde(flatten)]`,
+    /// which the JS-object deserializer behind `KvStore::get().json()` does not handle).
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+        op: &'static str,
+    ) -> Result<Option<T>, ApiError> {
+        let Some(text) = self.kv.get(key).text().await.map_err(kv_error(op))? else {
+            return Ok(None);
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| ApiError::Internal(format!("KV {op}: stored value unreadable: {e}")))
+    }
+
+    async fn record(&self, id: &str) -> Result<Option<ClientRecord>, ApiError> {
+        self.get_json(&client_key(id), "get client").await
+    }
+
+    async fn put_json<T: Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+        expiration: Option<i64>,
+        op: &'static str,
+    ) -> Result<(), ApiError> {
+        let text = serde_json::to_string(value)
+            .map_err(|e| ApiError::Internal(format!("KV {op}: {e}")))?;
+        let mut put = self.kv.put(key, text).map_err(kv_error(op))?;
+        if let Some(at) = expiration {
+            put = put.expiration(at as u64);
+        }
+        put.execute().await.map_err(kv_error(op))
+    }
+
+    /// Writes the record, then reads it back: another version means a concurrent writer won.
+    async fn write_checked(&self, record: &ClientRecord) -> Result<bool, ApiError> {
+        self.put_json(&client_key(&record.client_id), record, None, "put client")
+            .await?;
+        Ok(self
+            .record(&record.client_id)
+            .await?
+            .is_some_and(|r| r.version == record.version))
+    }
+
+    /// Every key under `prefix` with its metadata, in key order.
+    async fn list_all(&self, prefix: &str) -> Result<Vec<worker::kv::Key>, ApiError> {
+        let mut keys = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut list = self.kv.list().prefix(prefix.to_string());
+            if let Some(c) = cursor.take() {
+                list = list.cursor(c);
+            }
+            let page = list.execute().await.map_err(kv_error("list"))?;
+            keys.extend(page.keys);
+            match page.cursor {
+                Some(c) if !page.list_complete => cursor = Some(c),
+                _ => return Ok(keys),
+            }
+        }
+    }
+
+    /// Events are appended one key each; KV cannot tie them to the change (README).
+    async fn write_events(&self, events: &[AuditEvent]) -> Result<(), ApiError> {
+        let mut random = [0u8; 1];
+        getrandom::fill(&mut random).map_err(|e| ApiError::Internal(format!("getrandom: {e}")))?;
+        // Milliseconds, then a random tens digit against concurrent requests, then the event's
+        // place in this call so one request's events keep their order.
+        let base = now_ms() * 1000 + i64::from(random[0] % 100) * 10;
+        for (i, e) in events.iter().enumerate() {
+            let id = base + i as i64;
+            let detail = e.detail.as_ref().map(|d| {
+                let text = d.to_string();
+                if text.chars().count() > MAX_DETAIL_CHARS {
+                    Value::String(text.chars().take(MAX_DETAIL_CHARS).collect())
+                } else {
+                    d.clone()
+                }
+            });
+            let meta = AuditMeta {
+                id,
+                at: e.at,
+                event: e.event.into(),
+                client_id: e.client_id.clone(),
+                actor: e.actor.clone(),
+                request_id: e.request_id.clone(),
+                ip_hash: e.ip_hash.clone(),
+                detail,
+            };
+            self.kv
+                .put(&format!("audit/{:016}", INVERT - id), "")
+                .map_err(kv_error("audit"))?
+                .metadata(&meta)
+                .map_err(kv_error("audit"))?
+                .execute()
+                .await
+                .map_err(kv_error("audit"))?;
+        }
+        Ok(())
+    }
+
+    async fn iat_by_id(&self, id: &str) -> Result<Option<IatRecord>, ApiError> {
+        let hash: Option<String> = self.get_json(&format!("iat-id/{id}"), "get iat id").await?;
+        match hash {
+            None => Ok(None),
+            Some(h) => self.get_json(&format!("iat/{h}"), "get iat").await,
+        }
+    }
+
+    async fn put_iat(&self, r: &IatRecord) -> Result<(), ApiError> {
+        // Kept a minute past expiry (KV's shortest TTL), then KV removes it.
+        let expiry = Some(r.expires_at.max(now_s() + MIN_TTL) + MIN_TTL);
+        self.put_json(&format!("iat/{}", r.token_hash), r, expiry, "put iat")
+            .await?;
+        self.put_json(
+            &format!("iat-id/{}", r.id),
+            &r.token_hash,
+            expiry,
+            "put iat id",
+        )
+        .await
+    }
+}
+
+fn now_ms() -> i64 {
+    worker::Date::now().as_millis() as i64
+}
+
+fn now_s() -> i64 {
+    now_ms() / 1000
+}
+
+impl ClientStore for KvStore {
+    async fn insert(
+        &self,
+        client: &StoredClient,
+        max_clients: Option<u64>,
+        events: &[AuditEvent],
+    ) -> Result<(), ApiError> {
+        if max_clients.is_some() {
+            return Err(ApiError::Internal(
+                "max_clients needs STORAGE_BACKEND=d1 (refused at configuration)".into(),
+            ));
+        }
+        if let Some(id) = client.registered_by.strip_prefix("iat:") {
+            // Read, check, write: concurrent registrations can exceed max_uses on KV (README).
+            let mut t = self
+                .iat_by_id(id)
+                .await?
+                .ok_or(ApiError::InvalidBearer(crate::service::INVALID_IAT))?;
+            let usable = t.revoked_at.is_none()
+                && t.expires_at > client.client_id_issued_at
+                && t.uses < t.max_uses;
+            if !usable {
+                return Err(ApiError::InvalidBearer(crate::service::INVALID_IAT));
+            }
+            t.uses += 1;
+            self.put_iat(&t).await?;
+        }
+        let record = ClientRecord::new(client)?;
+        self.put_json(&client_key(&client.client_id), &record, None, "put client")
+            .await?;
+        self.kv
+            .put(&age_key(client.client_id_issued_at, &client.client_id), "")
+            .map_err(kv_error("put index"))?
+            .execute()
+            .await
+            .map_err(kv_error("put index"))?;
+        self.write_events(events).await
+    }
+
+    async fn find(&self, client_id: &str) -> Result<Option<StoredClient>, ApiError> {
+        Ok(self.record(client_id).await?.map(ClientRecord::client))
+    }
+
+    async fn replace(
+        &self,
+        client: &StoredClient,
+        expected_token_hash: &str,
+        events: &[AuditEvent],
+    ) -> Result<bool, ApiError> {
+        match self.record(&client.client_id).await? {
+            Some(current) if current.registration_token_hash == expected_token_hash => {}
+            _ => return Ok(false),
+        }
+        let won = self.write_checked(&ClientRecord::new(client)?).await?;
+        if won {
+            self.write_events(events).await?;
+        }
+        Ok(won)
+    }
+
+    async fn delete(
+        &self,
+        client_id: &str,
+        expected_token_hash: Option<&str>,
+        events: &[AuditEvent],
+    ) -> Result<bool, ApiError> {
+        let Some(current) = self.record(client_id).await? else {
+            return Ok(false);
+        };
+        if expected_token_hash.is_some_and(|h| h != current.registration_token_hash) {
+            return Ok(false);
+        }
+        self.kv
+            .delete(&client_key(client_id))
+            .await
+            .map_err(kv_error("delete"))?;
+        self.kv
+            .delete(&age_key(current.client_id_issued_at, client_id))
+            .await
+            .map_err(kv_error("delete index"))?;
+        self.write_events(events).await?;
+        Ok(true)
+    }
+
+    async fn admin_change(
+        &self,
+        client_id: &str,
+        change: &AdminChange,
+        now: i64,
+        events: &[AuditEvent],
+    ) -> Result<bool, ApiError> {
+        let Some(current) = self.record(client_id).await? else {
+            return Ok(false);
+        };
+        let mut client = current.client();
+        match change {
+            AdminChange::Status(s) => client.status = *s,
+            AdminChange::SecretHash(h) => client.client_secret_hash = Some(h.clone()),
+            AdminChange::TokenHash(h) => client.registration_token_hash = h.clone(),
+        }
+        client.updated_at = now;
+        let won = self.write_checked(&ClientRecord::new(&client)?).await?;
+        if won {
+            self.write_events(events).await?;
+        }
+        Ok(won)
+    }
+
+    async fn list_clients(
+        &self,
+        filter: &ClientFilter,
+        after: &After,
+        limit: usize,
+    ) -> Result<Vec<StoredClient>, ApiError> {
+        // The index lists newest first; every client is read to apply the filter (O(clients)).
+        let start = after.as_ref().map(|(t, id)| age_key(*t, id));
+        let mut out = Vec::new();
+        for key in self.list_all("age/").await? {
+            if start.as_ref().is_some_and(|s| key.name <= *s) {
+                continue;
+            }
+            let Some(id) = key.name.rsplit('/').next() else {
+                continue;
+            };
+            if let Some(c) = self.find(id).await? {
+                if matches(&c, filter) {
+                    out.push(c);
+                    if out.len() == limit {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), ApiError> {
+        self.write_events(events).await
+    }
+
+    async fn list_audit(
+        &self,
+        f: &AuditFilter,
+        before_id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<AuditRecord>, ApiError> {
+        let mut out = Vec::new();
+        for key in self.list_all("audit/").await? {
+            let Some(meta) = key
+                .metadata
+                .and_then(|m| serde_json::from_value::<AuditMeta>(m).ok())
+            else {
+                continue;
+            };
+            let keep = before_id.is_none_or(|b| meta.id < b)
+                && (f.client_id.is_none() || meta.client_id == f.client_id)
+                && f.event.as_ref().is_none_or(|e| &meta.event == e)
+                && f.actor.as_ref().is_none_or(|a| &meta.actor == a)
+                && f.since.is_none_or(|t| meta.at >= t)
+                && f.until.is_none_or(|t| meta.at <= t);
+            if keep {
+                out.push(AuditRecord {
+                    id: meta.id,
+                    at: meta.at,
+                    event: meta.event,
+                    client_id: meta.client_id,
+                    actor: meta.actor,
+                    request_id: meta.request_id,
+                    ip_hash: meta.ip_hash,
+                    detail: meta.detail,
+                });
+                if out.len() == limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn insert_iat(
+        &self,
+        token: &InitialAccessToken,
+        events: &[AuditEvent],
+    ) -> Result<(), ApiError> {
+        self.put_iat(&token.into()).await?;
+        self.write_events(events).await
+    }
+
+    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, ApiError> {
+        let r: Option<IatRecord> = self.get_json(&format!("iat/{hash}"), "get iat").await?;
+        Ok(r.map(Into::into))
+    }
+
+    async fn list_iats(
+        &self,
+        after: &After,
+        limit: usize,
+    ) -> Result<Vec<InitialAccessToken>, ApiError> {
+        let mut all = Vec::new();
+        for key in self.list_all("iat-id/").await? {
+            if let Some(id) = key.name.strip_prefix("iat-id/") {
+                if let Some(r) = self.iat_by_id(id).await? {
+                    all.push(InitialAccessToken::from(r));
+                }
+            }
+        }
+        all.retain(|t| {
+            after
+                .as_ref()
+                .is_none_or(|a| (t.created_at, t.id.clone()) < *a)
+        });
+        all.sort_by_key(|t| std::cmp::Reverse((t.created_at, t.id.clone())));
+        all.truncate(limit);
+        Ok(all)
+    }
+
+    async fn revoke_iat(
+        &self,
+        id: &str,
+        now: i64,
+        events: &[AuditEvent],
+    ) -> Result<bool, ApiError> {
+        let Some(mut r) = self.iat_by_id(id).await? else {
+            return Ok(false);
+        };
+        if r.revoked_at.is_some() {
+            return Ok(false);
+        }
+        r.revoked_at = Some(now);
+        self.put_iat(&r).await?;
+        self.write_events(events).await?;
+        Ok(true)
+    }
+}
