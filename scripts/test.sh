@@ -24,5 +24,14 @@ sh scripts/build.sh
 step "Miniflare integration and client-library tests"
 node --test --test-concurrency=1 tests/worker/
 
+# The suites that do not read D1 tables directly run again with STORAGE_BACKEND=kv; the KV layout
+# itself is covered by kv-storage.test.js above. D1-only features (quotas, atomic token counts,
+# audit in the same transaction) are tested on D1 only, as the README's backend table says.
+step "the backend-independent Miniflare suites again, on the KV backend"
+REGISTRAR_TEST_BACKEND=kv node --test --test-concurrency=1 \
+  tests/worker/register.test.js tests/worker/manage.test.js tests/worker/discovery.test.js \
+  tests/worker/cors.test.js tests/worker/clients.test.js tests/worker/protected-modes.test.js \
+  tests/worker/protected-ratelimit.test.js
+
 step "browser end-to-end tests (Playwright + Debian Chromium)"
 node --test --test-concurrency=1 tests/browser/

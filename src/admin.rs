@@ -5,8 +5,8 @@ use crate::error::ApiError;
 use crate::policy::is_profile_name;
 use crate::service::{parse_object, Registrar};
 use crate::store::{
-    AdminChange, After, AuditFilter, AuditRecord, ClientFilter, ClientStatus, ClientStore,
-    InitialAccessToken, StoredClient,
+    AdminChange, After, AuditFilter, AuditRecord, CleanupReport, ClientFilter, ClientStatus,
+    ClientStore, InitialAccessToken, StoredClient,
 };
 use crate::token::{self, Purpose, Secret};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -156,6 +156,17 @@ fn audit_json(e: &AuditRecord) -> Value {
 }
 
 impl<S: ClientStore> Registrar<'_, S> {
+    /// The scheduled clean-up (cron trigger): expired initial access tokens, and idle anonymous
+    /// clients when `IDLE_ANONYMOUS_CLIENT_DAYS` is set.
+    pub async fn scheduled_cleanup(&self) -> Result<CleanupReport, ApiError> {
+        let idle_before = self
+            .config
+            .idle_anonymous_client_days
+            .map(|days| self.now - i64::from(days) * 86_400);
+        let template = self.event("scheduled_cleanup", None, "system");
+        self.store.cleanup(self.now, idle_before, &template).await
+    }
+
     pub async fn admin_list_clients(&self, q: &Query) -> Result<Map<String, Value>, ApiError> {
         let status =
             match q.text("status") {

@@ -38,6 +38,9 @@ pub struct Config {
     pub rate_limit_period: u32,
     /// `STORAGE_BACKEND`: where clients are stored.
     pub storage: StorageBackend,
+    /// `IDLE_ANONYMOUS_CLIENT_DAYS`: the scheduled clean-up removes anonymous clients neither
+    /// read nor updated for this many days. Unset: never.
+    pub idle_anonymous_client_days: Option<u32>,
 }
 
 /// `STORAGE_BACKEND`: D1 (the default, the source of truth) or Workers KV (README: what KV
@@ -180,6 +183,23 @@ impl Config {
                 .into());
         }
 
+        let idle_anonymous_client_days = match get("IDLE_ANONYMOUS_CLIENT_DAYS") {
+            None => None,
+            Some(d) => match d.parse::<u32>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => {
+                    return Err(format!(
+                        "IDLE_ANONYMOUS_CLIENT_DAYS: expected a positive number of days, got {d:?}"
+                    ))
+                }
+            },
+        };
+        if storage == StorageBackend::Kv && idle_anonymous_client_days.is_some() {
+            return Err("IDLE_ANONYMOUS_CLIENT_DAYS needs STORAGE_BACKEND=d1 \
+                 (KV keeps no read history)"
+                .into());
+        }
+
         Ok(Config {
             issuer,
             default_scope,
@@ -194,6 +214,7 @@ impl Config {
             admin_token,
             rate_limit_period,
             storage,
+            idle_anonymous_client_days,
         })
     }
 
@@ -322,6 +343,7 @@ mod tests {
             ("REGISTRATION_POLICY", r#"{"anonymus": {}}"#),
             ("RATE_LIMIT_PERIOD_SECONDS", "a minute"),
             ("STORAGE_BACKEND", "r2"),
+            ("IDLE_ANONYMOUS_CLIENT_DAYS", "0"),
         ] {
             let err = Config::from_vars(vars(&[(var, value)])).unwrap_err();
             assert!(err.contains(var), "{var}={value}: {err}");

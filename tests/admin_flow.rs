@@ -308,3 +308,47 @@ fn client_list_pages_by_keyset_newest_first() {
     .unwrap();
     assert!(found.iter().any(|c| c.client_id == ids[0]));
 }
+
+#[test]
+fn scheduled_cleanup_removes_expired_tokens_and_only_idle_anonymous_clients() {
+    let cfg = config(&[("IDLE_ANONYMOUS_CLIENT_DAYS", "30")]);
+    let store = MemoryStore::new();
+    let day = 86_400;
+    let old = registrar(&cfg, &store, NOW - 40 * day);
+    let idle = block_on(old.register(None, &web())).unwrap();
+    let admin_owned = block_on(old.register(Some(ADMIN), &web())).unwrap();
+    let read_lately = block_on(old.register(None, &web())).unwrap();
+    let expired = mint(&old, json!({"label": "old", "expires_in": 60}));
+    let r = registrar(&cfg, &store, NOW);
+    let live = mint(&r, json!({"label": "live"}));
+    block_on(r.read(
+        &s(&read_lately, "client_id"),
+        Some(&s(&read_lately, "registration_access_token")),
+    ))
+    .unwrap();
+
+    let report = block_on(r.scheduled_cleanup()).unwrap();
+    assert_eq!((report.expired_tokens, report.idle_clients), (1, 1));
+    let left: Vec<String> = store.dump().into_iter().map(|c| c.client_id).collect();
+    assert!(!left.contains(&s(&idle, "client_id")));
+    assert!(left.contains(&s(&admin_owned, "client_id")));
+    assert!(left.contains(&s(&read_lately, "client_id")));
+    let tokens = block_on(r.admin_list_iats(&Query::parse(""))).unwrap();
+    let ids: Vec<&Value> = tokens["initial_access_tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| &t["id"])
+        .collect();
+    assert_eq!(ids, [&live["id"]]);
+    let log = store.audit_log();
+    let expired_event = log.iter().find(|e| e.event == "iat_expired").unwrap();
+    assert_eq!(
+        expired_event.detail.as_ref().unwrap()["iat_id"],
+        expired["id"]
+    );
+    assert!(log
+        .iter()
+        .any(|e| e.event == "client_expired"
+            && e.client_id.as_deref() == Some(&s(&idle, "client_id"))));
+}

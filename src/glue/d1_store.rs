@@ -5,8 +5,8 @@
 
 use crate::error::ApiError;
 use crate::store::{
-    AdminChange, After, AuditEvent, AuditFilter, AuditRecord, ClientFilter, ClientStatus,
-    ClientStore, InitialAccessToken, StoredClient,
+    AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport, ClientFilter,
+    ClientStatus, ClientStore, InitialAccessToken, StoredClient,
 };
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -555,6 +555,60 @@ impl ClientStore for D1Store {
         );
         let rows: Vec<IatRow> = self.all(&sql, &args, "list_iats").await?;
         Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn cleanup(
+        &self,
+        now: i64,
+        idle_before: Option<i64>,
+        template: &AuditEvent,
+    ) -> Result<CleanupReport, ApiError> {
+        // Each removal's event is inserted first, from the same condition, in one transaction.
+        let actor = text(&template.actor);
+        let request_id = text(&template.request_id);
+        let mut batch = vec![
+            self.statement(
+                "INSERT INTO audit_events (at, event, actor, request_id, detail) \
+                 SELECT ?1, 'iat_expired', ?2, ?3, json_object('iat_id', id) \
+                 FROM initial_access_tokens WHERE expires_at <= ?1",
+                &[int(now), actor.clone(), request_id.clone()],
+                "cleanup",
+            )?,
+            self.statement(
+                "DELETE FROM initial_access_tokens WHERE expires_at <= ?1",
+                &[int(now)],
+                "cleanup",
+            )?,
+        ];
+        if let Some(cutoff) = idle_before {
+            const IDLE: &str = "policy_class = 'anonymous' AND max(updated_at, coalesce(( \
+                 SELECT max(a.at) FROM audit_events a \
+                 WHERE a.client_id = clients.client_id AND a.event = 'client_read'), 0)) < ?4";
+            batch.push(self.statement(
+                &format!(
+                    "INSERT INTO audit_events (at, event, client_id, actor, request_id) \
+                     SELECT ?1, 'client_expired', client_id, ?2, ?3 FROM clients WHERE {IDLE}"
+                ),
+                &[int(now), actor, request_id, int(cutoff)],
+                "cleanup",
+            )?);
+            batch.push(self.statement(
+                &format!("DELETE FROM clients WHERE {IDLE}"),
+                &[JsValue::NULL, JsValue::NULL, JsValue::NULL, int(cutoff)],
+                "cleanup",
+            )?);
+        }
+        let results = self.db.batch(batch).await.map_err(batch_error("cleanup"))?;
+        // Counted from the event inserts: D1's counts for deletes include trigger changes.
+        let count = |i: usize| -> Result<u64, ApiError> {
+            results
+                .get(i)
+                .map_or(Ok(0), |r| changes(r, "cleanup").map(|n| n as u64))
+        };
+        Ok(CleanupReport {
+            expired_tokens: count(0)?,
+            idle_clients: count(2)?,
+        })
     }
 
     async fn revoke_iat(

@@ -7,11 +7,15 @@ mod kv_store;
 use crate::config::{Config, StorageBackend};
 use crate::error::{ApiError, MAX_BODY_BYTES};
 use crate::http::{self, ApiRequest, ApiResponse, Outcome, RateLimiter};
-use crate::service::LimitBucket;
+use crate::service::{LimitBucket, Registrar, RequestOrigin};
+use crate::store::{CleanupReport, ClientStore};
 use d1_store::D1Store;
 use futures_util::StreamExt;
 use kv_store::KvStore;
-use worker::{console_log, event, Context, Date, Env, Request, Response, ResponseBuilder};
+use worker::{
+    console_log, event, Context, Date, Env, Request, Response, ResponseBuilder, ScheduleContext,
+    ScheduledEvent,
+};
 
 /// The Workers Rate Limiting bindings (`[[ratelimits]]` in wrangler.toml); a missing binding
 /// does not limit.
@@ -114,6 +118,61 @@ async fn read_body_bounded(req: &mut Request) -> Vec<u8> {
         body.extend_from_slice(&chunk[..chunk.len().min(room)]);
     }
     body
+}
+
+/// The cron trigger (wrangler.toml `[triggers]`): the scheduled clean-up, one log line.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let now = (Date::now().as_millis() / 1000) as i64;
+    let config = match Config::from_vars(|name| env.var(name).ok().map(|v| v.to_string())) {
+        Ok(c) => c,
+        Err(cause) => {
+            console_log!(
+                "{}",
+                serde_json::json!({"scheduled": "cleanup", "error": cause})
+            );
+            return;
+        }
+    };
+    let origin = RequestOrigin {
+        request_id: format!("scheduled-{now}"),
+        ip_hash: None,
+    };
+    let result = match config.storage {
+        StorageBackend::D1 => match env.d1("DB") {
+            Ok(db) => cleanup(&config, &D1Store::new(db), origin, now).await,
+            Err(e) => Err(ApiError::Internal(format!("D1 binding DB: {e}"))),
+        },
+        StorageBackend::Kv => match env.kv("CLIENTS_KV") {
+            Ok(kv) => cleanup(&config, &KvStore::new(kv), origin, now).await,
+            Err(e) => Err(ApiError::Internal(format!("KV binding CLIENTS_KV: {e}"))),
+        },
+    };
+    let line = match result {
+        Ok(r) => serde_json::json!({
+            "scheduled": "cleanup",
+            "expired_tokens": r.expired_tokens,
+            "idle_clients": r.idle_clients,
+        }),
+        Err(e) => serde_json::json!({"scheduled": "cleanup", "error": e.to_string()}),
+    };
+    console_log!("{line}");
+}
+
+async fn cleanup<S: ClientStore>(
+    config: &Config,
+    store: &S,
+    origin: RequestOrigin,
+    now: i64,
+) -> Result<CleanupReport, ApiError> {
+    let registrar = Registrar {
+        config,
+        store,
+        issuer: config.issuer.clone().unwrap_or_default(),
+        now,
+        origin,
+    };
+    registrar.scheduled_cleanup().await
 }
 
 fn misconfigured(cause: String) -> Outcome {

@@ -2,8 +2,8 @@
 //! updates, per-class quotas, initial access token use counts, events written with their change.
 
 use super::{
-    AdminChange, After, AuditEvent, AuditFilter, AuditRecord, ClientFilter, ClientStore,
-    InitialAccessToken, StoredClient,
+    AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport, ClientFilter,
+    ClientStore, InitialAccessToken, StoredClient,
 };
 use crate::error::ApiError;
 use std::cell::RefCell;
@@ -268,6 +268,59 @@ impl ClientStore for MemoryStore {
             after,
             limit,
         ))
+    }
+
+    async fn cleanup(
+        &self,
+        now: i64,
+        idle_before: Option<i64>,
+        template: &AuditEvent,
+    ) -> Result<CleanupReport, ApiError> {
+        let mut s = self.state.borrow_mut();
+        let mut report = CleanupReport::default();
+        let expired: Vec<String> = s
+            .iats
+            .values()
+            .filter(|t| t.expires_at <= now)
+            .map(|t| t.id.clone())
+            .collect();
+        for id in expired {
+            s.iats.remove(&id);
+            let mut e = template.clone();
+            e.event = "iat_expired";
+            e.detail = Some(serde_json::json!({ "iat_id": id }));
+            s.record(&[e]);
+            report.expired_tokens += 1;
+        }
+        if let Some(cutoff) = idle_before {
+            let idle: Vec<String> = s
+                .clients
+                .values()
+                .filter(|c| c.policy_class == "anonymous")
+                .filter(|c| {
+                    let last_read = s
+                        .audit
+                        .iter()
+                        .filter(|e| {
+                            e.event == "client_read" && e.client_id.as_ref() == Some(&c.client_id)
+                        })
+                        .map(|e| e.at)
+                        .max()
+                        .unwrap_or(0);
+                    c.updated_at.max(last_read) < cutoff
+                })
+                .map(|c| c.client_id.clone())
+                .collect();
+            for id in idle {
+                s.clients.remove(&id);
+                let mut e = template.clone();
+                e.event = "client_expired";
+                e.client_id = Some(id);
+                s.record(&[e]);
+                report.idle_clients += 1;
+            }
+        }
+        Ok(report)
     }
 
     async fn revoke_iat(

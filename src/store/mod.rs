@@ -127,6 +127,13 @@ pub enum AdminChange {
     TokenHash(String),
 }
 
+/// What a scheduled clean-up removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CleanupReport {
+    pub expired_tokens: u64,
+    pub idle_clients: u64,
+}
+
 /// Keyset position: the `(sort time, id)` of the last item of the previous page.
 pub type After = Option<(i64, String)>;
 
@@ -204,6 +211,16 @@ pub trait ClientStore {
         after: &After,
         limit: usize,
     ) -> Result<Vec<InitialAccessToken>, ApiError>;
+
+    /// Scheduled clean-up: removes initial access tokens expired by `now` and, when
+    /// `idle_before` is given, anonymous clients neither read nor updated since then. Writes one
+    /// event per removal (from `template`: actor, request id) with the removal.
+    async fn cleanup(
+        &self,
+        now: i64,
+        idle_before: Option<i64>,
+        template: &AuditEvent,
+    ) -> Result<CleanupReport, ApiError>;
 
     /// Revokes the token; `Ok(false)` if it does not exist or was already revoked.
     async fn revoke_iat(&self, id: &str, now: i64, events: &[AuditEvent])

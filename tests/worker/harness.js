@@ -321,6 +321,14 @@ function makeHandle({ mf, url, issuer, bindings, persistDir, port, ownsState, lo
     async d1() {
       return mf.getD1Database('DB');
     },
+    async kv() {
+      return mf.getKVNamespace('CLIENTS_KV');
+    },
+    /** Fires the worker's scheduled (cron) handler, as the [triggers] of wrangler.toml would. */
+    async scheduled(cron = '17 3 * * *', scheduledTime = new Date()) {
+      const worker = await mf.getWorker();
+      return worker.scheduled({ cron, scheduledTime });
+    },
     async dispose() {
       disposed ??= (async () => {
         live.delete(h);
