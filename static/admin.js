@@ -115,19 +115,26 @@ export function createAdmin(app) {
   // Requests, busy marks, errors
   // ------------------------------------------------------------------------------------------
 
+  // body[data-busy] marks the page while a request is out and its answer is being shown (as
+  // app.js does), so tests and assistive technology can tell when the page has settled.
   function setBusy(on) {
     busyCount += on ? 1 : -1;
     if (busyCount > 0) document.body.dataset.busy = 'true';
     else delete document.body.dataset.busy;
   }
 
-  async function request(method, path, { json, bearer = token } = {}) {
+  /** Runs fn (a request and the rendering of its answer) with the page marked busy. */
+  async function busy(fn) {
     setBusy(true);
     try {
-      return await app.api(method, path, { json, token: bearer });
+      return await fn();
     } finally {
       setBusy(false);
     }
+  }
+
+  function request(method, path, { json, bearer = token } = {}) {
+    return app.api(method, path, { json, token: bearer });
   }
 
   /** Runs fn with the button marked busy (a second press meanwhile does nothing). */
@@ -138,7 +145,7 @@ export function createAdmin(app) {
     button.setAttribute('aria-busy', 'true');
     button.setAttribute('aria-disabled', 'true');
     try {
-      return await fn();
+      return await busy(fn);
     } finally {
       button.textContent = idle;
       button.removeAttribute('aria-busy');
@@ -294,6 +301,17 @@ export function createAdmin(app) {
     return el('code', {}, text);
   }
 
+  /**
+   * An identifier that never breaks inside a random part: it may wrap only after the given
+   * separators (event_names after "_", iat:<id> and profile:<name> after ":").
+   */
+  function ident(text, separators = ':') {
+    const c = el('code', { class: 'ident' });
+    const parts = String(text).split(new RegExp(`(?<=[${separators}])`));
+    for (const part of parts) c.append(el('span', { class: 'seg' }, part));
+    return c;
+  }
+
   function dash() {
     return el('span', { class: 'muted' }, '—');
   }
@@ -305,7 +323,11 @@ export function createAdmin(app) {
   }
 
   /** Loads the current page of a list; false when the API refused. */
-  async function loadPage(name) {
+  function loadPage(name) {
+    return busy(() => loadPageNow(name));
+  }
+
+  async function loadPageNow(name) {
     const p = pages[name];
     const q = new URLSearchParams({ ...p.query, limit: p.limit });
     const cursor = p.cursors[p.cursors.length - 1];
@@ -365,10 +387,10 @@ export function createAdmin(app) {
       open.addEventListener('click', () => openClient(String(c.client_id)));
       tr.append(
         cell('Name', open),
-        cell('Client ID', code(String(c.client_id))),
+        cell('Client ID', ident(c.client_id, '')),
         cell('Status', pill(c.status)),
-        cell('Registered by', code(String(c.registered_by ?? '—'))),
-        cell('Policy class', code(String(c.policy_class ?? '—'))),
+        cell('Registered by', ident(c.registered_by ?? '—')),
+        cell('Policy class', ident(c.policy_class ?? '—')),
         cell('Created', timeEl(c.client_id_issued_at)),
       );
       body.append(tr);
@@ -440,19 +462,21 @@ export function createAdmin(app) {
 
   async function openClient(clientId) {
     if (!(await mayDrop(['a-once']))) return;
-    const res = await request('GET', `/admin/clients/${enc(clientId)}`);
-    if (!area) return;
-    if (res.status !== 200 || !isObject(res.body) || typeof res.body.client_id !== 'string') {
-      fail('a-clients-error', res, 'The client could not be opened');
-      return;
-    }
-    hideOnce('a-once');
-    clearError('a-detail-error');
-    renderDetail(res.body);
-    $('a-clients-list').hidden = true;
-    $('a-detail').hidden = false;
-    $('a-detail-title').focus();
-    $('a-detail').scrollIntoView({ block: 'start' });
+    await busy(async () => {
+      const res = await request('GET', `/admin/clients/${enc(clientId)}`);
+      if (!area) return;
+      if (res.status !== 200 || !isObject(res.body) || typeof res.body.client_id !== 'string') {
+        fail('a-clients-error', res, 'The client could not be opened');
+        return;
+      }
+      hideOnce('a-once');
+      clearError('a-detail-error');
+      renderDetail(res.body);
+      $('a-clients-list').hidden = true;
+      $('a-detail').hidden = false;
+      $('a-detail-title').focus();
+      $('a-detail').scrollIntoView({ block: 'start' });
+    });
   }
 
   function metaValue(v) {
@@ -519,18 +543,19 @@ export function createAdmin(app) {
     const c = detail;
     if (!c) return;
     const button = $(action === 'suspend' ? 'a-suspend' : 'a-reactivate');
-    const res = await withButton(button, action === 'suspend' ? 'Suspending…' : 'Reactivating…',
-      () => request('POST', `/admin/clients/${enc(c.client_id)}/${action}`));
-    if (res === undefined || !area) return;
-    if (res.status !== 200 || !isObject(res.body) || typeof res.body.client_id !== 'string') {
-      fail('a-detail-error', res, action === 'suspend' ? 'The client was not suspended' : 'The client was not reactivated');
-      return;
-    }
-    clearError('a-detail-error');
-    renderDetail(res.body);
-    // The pressed button is now hidden: the focus goes to the one that replaced it.
-    $(action === 'suspend' ? 'a-reactivate' : 'a-suspend').focus();
-    app.announce(action === 'suspend' ? `Client ${c.client_id} is suspended.` : `Client ${c.client_id} is active again.`);
+    await withButton(button, action === 'suspend' ? 'Suspending…' : 'Reactivating…', async () => {
+      const res = await request('POST', `/admin/clients/${enc(c.client_id)}/${action}`);
+      if (!area) return;
+      if (res.status !== 200 || !isObject(res.body) || typeof res.body.client_id !== 'string') {
+        fail('a-detail-error', res, action === 'suspend' ? 'The client was not suspended' : 'The client was not reactivated');
+        return;
+      }
+      clearError('a-detail-error');
+      renderDetail(res.body);
+      // The pressed button is now hidden: the focus goes to the one that replaced it.
+      $(action === 'suspend' ? 'a-reactivate' : 'a-suspend').focus();
+      app.announce(action === 'suspend' ? `Client ${c.client_id} is suspended.` : `Client ${c.client_id} is active again.`);
+    });
   }
 
   function showOnce(id, { title, label, value, warning, json, file, what }) {
@@ -560,14 +585,15 @@ export function createAdmin(app) {
     });
     if (!ok) return;
     hideOnce('a-once');
-    const res = await withButton($('a-rotate'), 'Rotating…', () => request('POST', `/admin/clients/${enc(c.client_id)}/client-secret`));
-    if (res === undefined || !area) return;
-    if (res.status !== 200 || !isObject(res.body) || typeof res.body.client_secret !== 'string') {
-      fail('a-detail-error', res, 'The client secret was not rotated');
-      return;
-    }
-    clearError('a-detail-error');
-    showOnce('a-once', {
+    await withButton($('a-rotate'), 'Rotating…', async () => {
+      const res = await request('POST', `/admin/clients/${enc(c.client_id)}/client-secret`);
+      if (!area) return;
+      if (res.status !== 200 || !isObject(res.body) || typeof res.body.client_secret !== 'string') {
+        fail('a-detail-error', res, 'The client secret was not rotated');
+        return;
+      }
+      clearError('a-detail-error');
+      showOnce('a-once', {
       title: 'New client secret',
       label: 'Client secret',
       value: res.body.client_secret,
@@ -575,8 +601,9 @@ export function createAdmin(app) {
       json: res.body,
       file: `client-${String(c.client_id).replace(/[^A-Za-z0-9._-]/g, '_')}-secret.json`,
       what: `new client secret of ${c.client_id}`,
+      });
+      app.announce('A new client secret was issued; the previous one no longer works.');
     });
-    app.announce('A new client secret was issued; the previous one no longer works.');
   }
 
   async function reissueToken() {
@@ -592,15 +619,15 @@ export function createAdmin(app) {
     });
     if (!ok) return;
     hideOnce('a-once');
-    const res = await withButton($('a-reissue'), 'Re-issuing…',
-      () => request('POST', `/admin/clients/${enc(c.client_id)}/registration-access-token`));
-    if (res === undefined || !area) return;
-    if (res.status !== 200 || !isObject(res.body) || typeof res.body.registration_access_token !== 'string') {
-      fail('a-detail-error', res, 'The registration access token was not re-issued');
-      return;
-    }
-    clearError('a-detail-error');
-    showOnce('a-once', {
+    await withButton($('a-reissue'), 'Re-issuing…', async () => {
+      const res = await request('POST', `/admin/clients/${enc(c.client_id)}/registration-access-token`);
+      if (!area) return;
+      if (res.status !== 200 || !isObject(res.body) || typeof res.body.registration_access_token !== 'string') {
+        fail('a-detail-error', res, 'The registration access token was not re-issued');
+        return;
+      }
+      clearError('a-detail-error');
+      showOnce('a-once', {
       title: 'New registration access token',
       label: 'Registration access token',
       value: res.body.registration_access_token,
@@ -608,8 +635,9 @@ export function createAdmin(app) {
       json: res.body,
       file: `client-${String(c.client_id).replace(/[^A-Za-z0-9._-]/g, '_')}.json`,
       what: `new registration access token of ${c.client_id}`,
+      });
+      app.announce('A new registration access token was issued; the previous one no longer works.');
     });
-    app.announce('A new registration access token was issued; the previous one no longer works.');
   }
 
   async function deleteClient() {
@@ -623,29 +651,33 @@ export function createAdmin(app) {
       ok: 'Delete client',
     });
     if (!ok) return;
-    const res = await withButton($('a-delete'), 'Deleting…', () => request('DELETE', `/admin/clients/${enc(c.client_id)}`));
-    if (res === undefined || !area) return;
-    if (res.status !== 204) {
-      fail('a-detail-error', res, 'The client was not deleted');
-      return;
-    }
-    hideOnce('a-once');
-    detail = null;
-    const p = pages.clients;
-    await loadPage('clients');
-    if (!$('a-clients-table').querySelector('tbody tr') && p.cursors.length > 1) {
-      p.cursors.pop();
+    await withButton($('a-delete'), 'Deleting…', async () => {
+      const res = await request('DELETE', `/admin/clients/${enc(c.client_id)}`);
+      if (!area) return;
+      if (res.status !== 204) {
+        fail('a-detail-error', res, 'The client was not deleted');
+        return;
+      }
+      hideOnce('a-once');
+      detail = null;
+      const p = pages.clients;
       await loadPage('clients');
-    }
-    showList();
-    $('a-clients-title').focus();
-    app.notice(`Client ${c.client_id} was deleted. Its credentials no longer work.`);
+      if (!$('a-clients-table').querySelector('tbody tr') && p.cursors.length > 1) {
+        p.cursors.pop();
+        await loadPage('clients');
+      }
+      showList();
+      $('a-clients-title').focus();
+      app.notice(`Client ${c.client_id} was deleted. Its credentials no longer work.`);
+    });
   }
 
   async function backToList() {
     const id = detail ? detail.client_id : undefined;
-    await loadPage('clients');
-    showList(id);
+    await busy(async () => {
+      await loadPage('clients');
+      showList(id);
+    });
   }
 
   function auditOfClient() {
@@ -694,7 +726,7 @@ export function createAdmin(app) {
         cell('Uses', el('span', {}, `${t.uses} / ${t.max_uses}`)),
         cell('Expires', timeEl(t.expires_at)),
         cell('Created', timeEl(t.created_at)),
-        cell('Profile', typeof t.profile === 'string' ? code(t.profile) : dash()),
+        cell('Profile', typeof t.profile === 'string' ? ident(t.profile) : dash()),
         actions,
       );
       body.append(tr);
@@ -747,13 +779,18 @@ export function createAdmin(app) {
     }
     clearError('a-mint-error');
     if (!(await mayDrop(['a-minted']))) return;
-    const res = await withButton($('a-mint'), 'Minting…', () => request('POST', '/admin/initial-access-tokens', { json: body }));
-    if (res === undefined || !area) return;
-    if (res.status !== 201 || !isObject(res.body) || typeof res.body.token !== 'string') {
-      fail('a-mint-error', res, 'The token was not minted', MINT_FIELDS);
-      return;
-    }
-    const t = res.body;
+    await withButton($('a-mint'), 'Minting…', async () => {
+      const res = await request('POST', '/admin/initial-access-tokens', { json: body });
+      if (!area) return;
+      if (res.status !== 201 || !isObject(res.body) || typeof res.body.token !== 'string') {
+        fail('a-mint-error', res, 'The token was not minted', MINT_FIELDS);
+        return;
+      }
+      await showMinted(res.body);
+    });
+  }
+
+  async function showMinted(t) {
     const facts = [`Expires ${formatTime(t.expires_at)}`, `${plural(t.max_uses, 'registration')} allowed`,
       typeof t.profile === 'string' ? `profile ${t.profile}` : 'default profile'];
     $('a-minted-facts').textContent = `${facts.join(' · ')}.`;
@@ -778,15 +815,17 @@ export function createAdmin(app) {
       ok: 'Revoke token',
     });
     if (!ok) return;
-    const res = await withButton(button, 'Revoking…', () => request('DELETE', `/admin/initial-access-tokens/${enc(t.id)}`));
-    if (res === undefined || !area) return;
-    if (res.status !== 204) {
-      fail('a-iats-error', res, 'The token was not revoked');
-      return;
-    }
-    await loadPage('iats');
-    $('a-iats-status').textContent = `Token “${t.label}” revoked. ${$('a-iats-status').textContent}`;
-    $('a-iats-title').focus();
+    await withButton(button, 'Revoking…', async () => {
+      const res = await request('DELETE', `/admin/initial-access-tokens/${enc(t.id)}`);
+      if (!area) return;
+      if (res.status !== 204) {
+        fail('a-iats-error', res, 'The token was not revoked');
+        return;
+      }
+      await loadPage('iats');
+      $('a-iats-status').textContent = `Token “${t.label}” revoked. ${$('a-iats-status').textContent}`;
+      $('a-iats-title').focus();
+    });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -805,10 +844,10 @@ export function createAdmin(app) {
       details.append(summary, el('pre', { class: 'value-json' }, JSON.stringify(e, null, 2)));
       tr.append(
         cell('Time', timeEl(e.at, true)),
-        cell('Event', code(String(e.event))),
-        cell('Client ID', typeof e.client_id === 'string' ? code(e.client_id) : dash()),
-        cell('Actor', code(String(e.actor))),
-        cell('Request ID', code(String(e.request_id))),
+        cell('Event', ident(e.event, '_')),
+        cell('Client ID', typeof e.client_id === 'string' ? ident(e.client_id, '') : dash()),
+        cell('Actor', ident(e.actor)),
+        cell('Request ID', ident(e.request_id, '')),
         cell('Details', details),
       );
       body.append(tr);
@@ -969,25 +1008,25 @@ export function createAdmin(app) {
       showError('a-signin-error', 'Not signed in', null, [{ message: problem, target: input }]);
       return;
     }
-    const res = await withButton($('a-signin'), 'Signing in…', () => request('GET', '/admin/clients?limit=1', { bearer: value }));
-    if (res === undefined) return;
-    if (res.status !== 200) {
-      let message;
-      if (res.status === 401) message = 'The admin token is wrong: the server refused it.';
-      else message = explain(res).message;
-      const x = explain(res);
-      showError('a-signin-error', 'Not signed in', x.code, [{ message, target: res.status === 401 ? input : null }]);
-      return;
-    }
-    token = value;
-    input.value = '';
-    resetPages();
-    mountArea();
-    setSignedIn(true);
-    app.hideNotice();
-    app.announce('Signed in.');
-    $('atab-clients').focus();
-    await loadPage('clients');
+    await withButton($('a-signin'), 'Signing in…', async () => {
+      const res = await request('GET', '/admin/clients?limit=1', { bearer: value });
+      if (res.status !== 200) {
+        const x = explain(res);
+        const message = res.status === 401 ? 'The admin token is wrong: the server refused it.' : x.message;
+        showError('a-signin-error', 'Not signed in', x.code, [{ message, target: res.status === 401 ? input : null }]);
+        return;
+      }
+      if (token) return; // signed in meanwhile (a second press)
+      token = value;
+      input.value = '';
+      resetPages();
+      mountArea();
+      setSignedIn(true);
+      app.hideNotice();
+      app.announce('Signed in.');
+      $('atab-clients').focus();
+      await loadPage('clients');
+    });
   }
 
   async function signOut() {

@@ -148,3 +148,34 @@ export function without(obj, ...keys) {
   for (const k of keys) delete copy[k];
   return copy;
 }
+
+/** Problems with labels and references in the current DOM (hidden parts included). */
+export function labelProblems(page) {
+  return page.evaluate(() => {
+    const problems = [];
+    const text = (id) => (document.getElementById(id)?.textContent ?? '').trim();
+    for (const el of document.querySelectorAll('input, select, textarea, button')) {
+      let name = '';
+      if (el.getAttribute('aria-labelledby')) name = el.getAttribute('aria-labelledby').split(/\s+/).map(text).join(' ');
+      else if (el.getAttribute('aria-label')) name = el.getAttribute('aria-label');
+      else if (el.labels && el.labels.length) name = [...el.labels].map((l) => l.textContent).join(' ');
+      else if (el.tagName === 'BUTTON') name = el.textContent;
+      if (!name.trim()) problems.push(`no accessible name: ${el.outerHTML.slice(0, 100)}`);
+    }
+    const ids = new Map();
+    for (const el of document.querySelectorAll('[id]')) ids.set(el.id, (ids.get(el.id) ?? 0) + 1);
+    for (const [id, n] of ids) if (n > 1) problems.push(`duplicate id ${id}`);
+    for (const attr of ['aria-describedby', 'aria-labelledby', 'aria-controls']) {
+      for (const el of document.querySelectorAll(`[${attr}]`)) {
+        for (const id of el.getAttribute(attr).split(/\s+/).filter(Boolean)) {
+          if (!document.getElementById(id)) problems.push(`${attr} → missing #${id} on ${el.outerHTML.slice(0, 80)}`);
+        }
+      }
+    }
+    for (const p of document.querySelectorAll('[role="tabpanel"]')) {
+      const tab = document.getElementById(p.getAttribute('aria-labelledby'));
+      if (!tab || tab.getAttribute('aria-controls') !== p.id) problems.push(`tabpanel ${p.id} not tied to its tab`);
+    }
+    return problems;
+  });
+}

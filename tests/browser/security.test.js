@@ -23,7 +23,7 @@ function parseCsp(header) {
 }
 
 describe('Response headers of the dashboard', () => {
-  for (const p of ['/', '/index.html', '/app.js', '/app.css']) {
+  for (const p of ['/', '/index.html', '/app.js', '/admin.js', '/app.css']) {
     it(`${p} carries a strict CSP, nosniff and no-referrer`, async () => {
       const res = await env.h.fetch(p, { redirect: 'manual' });
       // /index.html may redirect to / (html_handling); the headers apply to the redirect too.
