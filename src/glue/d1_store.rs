@@ -55,35 +55,6 @@ impl ClientRow {
 }
 
 #[derive(Deserialize)]
-struct IatRow {
-    id: String,
-    token_hash: String,
-    label: String,
-    profile: Option<String>,
-    created_at: i64,
-    expires_at: i64,
-    max_uses: i64,
-    uses: i64,
-    revoked_at: Option<i64>,
-}
-
-impl From<IatRow> for InitialAccessToken {
-    fn from(r: IatRow) -> Self {
-        InitialAccessToken {
-            id: r.id,
-            token_hash: r.token_hash,
-            label: r.label,
-            profile: r.profile,
-            created_at: r.created_at,
-            expires_at: r.expires_at,
-            max_uses: r.max_uses,
-            uses: r.uses,
-            revoked_at: r.revoked_at,
-        }
-    }
-}
-
-#[derive(Deserialize)]
 struct AuditRow {
     id: i64,
     at: i64,
@@ -523,7 +494,7 @@ impl ClientStore for D1Store {
     }
 
     async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, ApiError> {
-        let row: Option<IatRow> = self
+        let row: Option<InitialAccessToken> = self
             .statement(
                 "SELECT id, token_hash, label, profile, created_at, expires_at, max_uses, uses, \
                  revoked_at FROM initial_access_tokens WHERE token_hash = ?1",
@@ -533,7 +504,7 @@ impl ClientStore for D1Store {
             .first(None)
             .await
             .map_err(d1_error("find_iat"))?;
-        Ok(row.map(Into::into))
+        Ok(row)
     }
 
     async fn list_iats(
@@ -553,8 +524,7 @@ impl ClientStore for D1Store {
              revoked_at FROM initial_access_tokens{clause} \
              ORDER BY created_at DESC, id DESC LIMIT {limit}"
         );
-        let rows: Vec<IatRow> = self.all(&sql, &args, "list_iats").await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        self.all(&sql, &args, "list_iats").await
     }
 
     async fn cleanup(

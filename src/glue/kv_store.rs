@@ -73,51 +73,6 @@ impl ClientRecord {
 }
 
 #[derive(Serialize, Deserialize)]
-struct IatRecord {
-    id: String,
-    token_hash: String,
-    label: String,
-    profile: Option<String>,
-    created_at: i64,
-    expires_at: i64,
-    max_uses: i64,
-    uses: i64,
-    revoked_at: Option<i64>,
-}
-
-impl From<&InitialAccessToken> for IatRecord {
-    fn from(t: &InitialAccessToken) -> Self {
-        IatRecord {
-            id: t.id.clone(),
-            token_hash: t.token_hash.clone(),
-            label: t.label.clone(),
-            profile: t.profile.clone(),
-            created_at: t.created_at,
-            expires_at: t.expires_at,
-            max_uses: t.max_uses,
-            uses: t.uses,
-            revoked_at: t.revoked_at,
-        }
-    }
-}
-
-impl From<IatRecord> for InitialAccessToken {
-    fn from(r: IatRecord) -> Self {
-        InitialAccessToken {
-            id: r.id,
-            token_hash: r.token_hash,
-            label: r.label,
-            profile: r.profile,
-            created_at: r.created_at,
-            expires_at: r.expires_at,
-            max_uses: r.max_uses,
-            uses: r.uses,
-            revoked_at: r.revoked_at,
-        }
-    }
-}
-
-#[derive(Serialize, Deserialize)]
 struct AuditMeta {
     id: i64,
     at: i64,
@@ -288,7 +243,7 @@ impl KvStore {
         Ok(())
     }
 
-    async fn iat_by_id(&self, id: &str) -> Result<Option<IatRecord>, ApiError> {
+    async fn iat_by_id(&self, id: &str) -> Result<Option<InitialAccessToken>, ApiError> {
         let hash: Option<String> = self.get_json(&format!("iat-id/{id}"), "get iat id").await?;
         match hash {
             None => Ok(None),
@@ -296,7 +251,7 @@ impl KvStore {
         }
     }
 
-    async fn put_iat(&self, r: &IatRecord) -> Result<(), ApiError> {
+    async fn put_iat(&self, r: &InitialAccessToken) -> Result<(), ApiError> {
         // Kept a minute past expiry (KV's shortest TTL), then KV removes it.
         let expiry = Some(r.expires_at.max(now_s() + MIN_TTL) + MIN_TTL);
         self.put_json(&format!("iat/{}", r.token_hash), r, expiry, "put iat")
@@ -503,13 +458,12 @@ impl ClientStore for KvStore {
         token: &InitialAccessToken,
         events: &[AuditEvent],
     ) -> Result<(), ApiError> {
-        self.put_iat(&token.into()).await?;
+        self.put_iat(token).await?;
         self.write_events(events).await
     }
 
     async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, ApiError> {
-        let r: Option<IatRecord> = self.get_json(&format!("iat/{hash}"), "get iat").await?;
-        Ok(r.map(Into::into))
+        self.get_json(&format!("iat/{hash}"), "get iat").await
     }
 
     async fn list_iats(
@@ -521,7 +475,7 @@ impl ClientStore for KvStore {
         for key in self.list_all("iat-id/").await? {
             if let Some(id) = key.name.strip_prefix("iat-id/") {
                 if let Some(r) = self.iat_by_id(id).await? {
-                    all.push(InitialAccessToken::from(r));
+                    all.push(r);
                 }
             }
         }

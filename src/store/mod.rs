@@ -85,8 +85,9 @@ pub struct AuditFilter {
     pub until: Option<i64>,
 }
 
-/// An initial access token as stored (the value itself never is).
-#[derive(Debug, Clone, PartialEq)]
+/// An initial access token as stored (the value itself never is). Its serde form is its D1 row
+/// and its KV value.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InitialAccessToken {
     pub id: String,
     pub token_hash: String,
