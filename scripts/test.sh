@@ -24,6 +24,9 @@ sh scripts/build.sh
 step "Miniflare integration and client-library tests"
 node --test --test-concurrency=1 tests/worker/
 
+step "data-safety tests (1,000 concurrent registrations, concurrent PUTs, SIGKILL, hostile input, backup/restore)"
+node --test --test-concurrency=1 tests/safety/
+
 # The suites that do not read D1 tables directly run again with STORAGE_BACKEND=kv; the KV layout
 # itself is covered by kv-storage.test.js above. D1-only features (quotas, atomic token counts,
 # audit in the same transaction) are tested on D1 only, as the README's backend table says.

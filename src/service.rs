@@ -231,6 +231,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             status: ClientStatus::Active,
             registered_by: who.actor.clone(),
             policy_class: who.class.as_stored(),
+            version: 0,
         };
         let mut events = vec![self.event("client_registered", Some(&client.client_id), &who.actor)];
         if who.actor.starts_with("iat:") {
@@ -371,11 +372,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             ..current.clone()
         };
         let events = [self.event("client_updated", Some(client_id), "client")];
-        if !self
-            .store
-            .replace(&updated, &current.registration_token_hash, &events)
-            .await?
-        {
+        if !self.store.replace(&updated, &current, &events).await? {
             // Another update rotated the token, or a delete removed the client, meanwhile.
             return Err(ApiError::InvalidToken);
         }

@@ -17,7 +17,7 @@ pub struct D1Store {
 }
 
 const CLIENT_COLUMNS: &str = "client_id, metadata, client_secret_hash, registration_token_hash, \
-     client_id_issued_at, updated_at, status, registered_by, policy_class";
+     client_id_issued_at, updated_at, status, registered_by, policy_class, version";
 
 #[derive(Deserialize)]
 struct ClientRow {
@@ -30,6 +30,7 @@ struct ClientRow {
     status: String,
     registered_by: String,
     policy_class: String,
+    version: i64,
 }
 
 impl ClientRow {
@@ -50,6 +51,7 @@ impl ClientRow {
             updated_at: self.updated_at,
             registered_by: self.registered_by,
             policy_class: self.policy_class,
+            version: self.version,
         })
     }
 }
@@ -253,7 +255,10 @@ impl ClientStore for D1Store {
         };
         let mut batch = vec![quota];
         batch.push(self.statement(
-            &format!("INSERT INTO clients ({CLIENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+            &format!(
+                "INSERT INTO clients ({CLIENT_COLUMNS}) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+            ),
             &[
                 text(&client.client_id),
                 metadata_json(client)?,
@@ -264,6 +269,7 @@ impl ClientStore for D1Store {
                 text(client.status.as_str()),
                 text(&client.registered_by),
                 text(&client.policy_class),
+                int(client.version),
             ],
             "insert",
         )?);
@@ -288,20 +294,21 @@ impl ClientStore for D1Store {
     async fn replace(
         &self,
         client: &StoredClient,
-        expected_token_hash: &str,
+        current: &StoredClient,
         events: &[AuditEvent],
     ) -> Result<bool, ApiError> {
         let update = self.statement(
             "UPDATE clients SET metadata = ?2, client_secret_hash = ?3, \
-             registration_token_hash = ?4, updated_at = ?5 \
-             WHERE client_id = ?1 AND registration_token_hash = ?6",
+             registration_token_hash = ?4, updated_at = ?5, version = version + 1 \
+             WHERE client_id = ?1 AND registration_token_hash = ?6 AND version = ?7",
             &[
                 text(&client.client_id),
                 metadata_json(client)?,
                 opt_text(client.client_secret_hash.as_deref()),
                 text(&client.registration_token_hash),
                 int(client.updated_at),
-                text(expected_token_hash),
+                text(&current.registration_token_hash),
+                int(current.version),
             ],
             "replace",
         )?;
@@ -342,7 +349,10 @@ impl ClientStore for D1Store {
             AdminChange::TokenHash(h) => ("registration_token_hash", h.as_str()),
         };
         let update = self.statement(
-            &format!("UPDATE clients SET {column} = ?2, updated_at = ?3 WHERE client_id = ?1"),
+            &format!(
+                "UPDATE clients SET {column} = ?2, updated_at = ?3, version = version + 1 \
+                 WHERE client_id = ?1"
+            ),
             &[text(client_id), text(value), int(now)],
             "admin_change",
         )?;

@@ -37,7 +37,10 @@ struct ClientRecord {
     status: String,
     registered_by: String,
     policy_class: String,
-    /// Changes on every write; a writer that reads back another version lost a race.
+    /// The client's revision number (compare-and-set, as far as KV allows).
+    #[serde(default)]
+    revision: i64,
+    /// Changes on every write; a writer that reads back another stamp lost a race.
     version: String,
 }
 
@@ -53,6 +56,7 @@ impl ClientRecord {
             status: c.status.as_str().into(),
             registered_by: c.registered_by.clone(),
             policy_class: c.policy_class.clone(),
+            revision: c.version,
             version: crate::token::new_client_id()?,
         })
     }
@@ -68,6 +72,7 @@ impl ClientRecord {
             updated_at: self.updated_at,
             registered_by: self.registered_by,
             policy_class: self.policy_class,
+            version: self.revision,
         }
     }
 }
@@ -320,14 +325,20 @@ impl ClientStore for KvStore {
     async fn replace(
         &self,
         client: &StoredClient,
-        expected_token_hash: &str,
+        read: &StoredClient,
         events: &[AuditEvent],
     ) -> Result<bool, ApiError> {
         match self.record(&client.client_id).await? {
-            Some(current) if current.registration_token_hash == expected_token_hash => {}
+            Some(now)
+                if now.registration_token_hash == read.registration_token_hash
+                    && now.revision == read.version => {}
             _ => return Ok(false),
         }
-        let won = self.write_checked(&ClientRecord::new(client)?).await?;
+        let next = StoredClient {
+            version: read.version + 1,
+            ..client.clone()
+        };
+        let won = self.write_checked(&ClientRecord::new(&next)?).await?;
         if won {
             self.write_events(events).await?;
         }
@@ -375,6 +386,7 @@ impl ClientStore for KvStore {
             AdminChange::TokenHash(h) => client.registration_token_hash = h.clone(),
         }
         client.updated_at = now;
+        client.version += 1;
         let won = self.write_checked(&ClientRecord::new(&client)?).await?;
         if won {
             self.write_events(events).await?;

@@ -141,13 +141,19 @@ impl ClientStore for MemoryStore {
     async fn replace(
         &self,
         client: &StoredClient,
-        expected_token_hash: &str,
+        read: &StoredClient,
         events: &[AuditEvent],
     ) -> Result<bool, ApiError> {
         let mut s = self.state.borrow_mut();
         match s.clients.get_mut(&client.client_id) {
-            Some(current) if current.registration_token_hash == expected_token_hash => {
-                *current = client.clone();
+            Some(current)
+                if current.registration_token_hash == read.registration_token_hash
+                    && current.version == read.version =>
+            {
+                *current = StoredClient {
+                    version: read.version + 1,
+                    ..client.clone()
+                };
                 s.record(events);
                 Ok(true)
             }
@@ -190,6 +196,7 @@ impl ClientStore for MemoryStore {
             AdminChange::TokenHash(h) => c.registration_token_hash = h.clone(),
         }
         c.updated_at = now;
+        c.version += 1;
         s.record(events);
         Ok(true)
     }

@@ -49,6 +49,8 @@ pub struct StoredClient {
     pub registered_by: String,
     /// The policy class (`policy::CallerClass::as_stored`).
     pub policy_class: String,
+    /// Raised by every change; updates are compare-and-set on it.
+    pub version: i64,
 }
 
 /// An audit log entry. Never holds a secret or token.
@@ -154,12 +156,13 @@ pub trait ClientStore {
 
     async fn find(&self, client_id: &str) -> Result<Option<StoredClient>, ApiError>;
 
-    /// Replaces the client only if its stored registration token hash is still
-    /// `expected_token_hash` (compare-and-set). `Ok(false)` when it was not; then no event.
+    /// Replaces the client only if it is still as read: its registration token hash is
+    /// `current.registration_token_hash` and its version `current.version` (compare-and-set).
+    /// Stores `client` with the version raised. `Ok(false)` when it changed; then no event.
     async fn replace(
         &self,
         client: &StoredClient,
-        expected_token_hash: &str,
+        current: &StoredClient,
         events: &[AuditEvent],
     ) -> Result<bool, ApiError>;
 
