@@ -1,6 +1,7 @@
 //! The Worker entry point: converts between `worker` types and the pure core. No logic here
 //! beyond translation, logging and picking the storage backend.
 
+mod backend;
 mod d1_store;
 mod kv_store;
 
@@ -9,6 +10,7 @@ use crate::error::{ApiError, MAX_BODY_BYTES};
 use crate::http::{self, ApiRequest, ApiResponse, Outcome, RateLimiter};
 use crate::service::{LimitBucket, Registrar, RequestOrigin};
 use crate::store::{CleanupReport, ClientStore};
+use backend::Backend;
 use d1_store::D1Store;
 use futures_util::StreamExt;
 use kv_store::KvStore;
@@ -79,20 +81,9 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
             };
             let now = (started / 1000) as i64;
             let limits = BindingLimits::from_env(&env);
-            // The backend is chosen once per request; each is a concrete type (no `dyn`).
-            match config.storage {
-                StorageBackend::D1 => match env.d1("DB") {
-                    Ok(db) => {
-                        http::handle(&request, &config, &D1Store::new(db), &limits, now).await
-                    }
-                    Err(e) => misconfigured(format!("D1 binding DB: {e}")),
-                },
-                StorageBackend::Kv => match env.kv("CLIENTS_KV") {
-                    Ok(kv) => {
-                        http::handle(&request, &config, &KvStore::new(kv), &limits, now).await
-                    }
-                    Err(e) => misconfigured(format!("KV binding CLIENTS_KV: {e}")),
-                },
+            match backend(&config, &env) {
+                Ok(store) => http::handle(&request, &config, &store, &limits, now).await,
+                Err(cause) => misconfigured(cause),
             }
         }
         Err(cause) => misconfigured(format!("configuration: {cause}")),
@@ -120,6 +111,20 @@ async fn read_body_bounded(req: &mut Request) -> Vec<u8> {
     body
 }
 
+/// The store `STORAGE_BACKEND` selects, or which binding is missing.
+fn backend(config: &Config, env: &Env) -> Result<Backend, String> {
+    match config.storage {
+        StorageBackend::D1 => env
+            .d1("DB")
+            .map(|db| Backend::D1(D1Store::new(db)))
+            .map_err(|e| format!("D1 binding DB: {e}")),
+        StorageBackend::Kv => env
+            .kv("CLIENTS_KV")
+            .map(|kv| Backend::Kv(KvStore::new(kv)))
+            .map_err(|e| format!("KV binding CLIENTS_KV: {e}")),
+    }
+}
+
 /// The cron trigger (wrangler.toml `[triggers]`): the scheduled clean-up, one log line.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
@@ -138,15 +143,9 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         request_id: format!("scheduled-{now}"),
         ip_hash: None,
     };
-    let result = match config.storage {
-        StorageBackend::D1 => match env.d1("DB") {
-            Ok(db) => cleanup(&config, &D1Store::new(db), origin, now).await,
-            Err(e) => Err(ApiError::Internal(format!("D1 binding DB: {e}"))),
-        },
-        StorageBackend::Kv => match env.kv("CLIENTS_KV") {
-            Ok(kv) => cleanup(&config, &KvStore::new(kv), origin, now).await,
-            Err(e) => Err(ApiError::Internal(format!("KV binding CLIENTS_KV: {e}"))),
-        },
+    let result = match backend(&config, &env) {
+        Ok(store) => cleanup(&config, &store, origin, now).await,
+        Err(cause) => Err(ApiError::Internal(cause)),
     };
     let line = match result {
         Ok(r) => serde_json::json!({

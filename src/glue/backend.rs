@@ -1,0 +1,128 @@
+//! The storage backend chosen by `STORAGE_BACKEND`, as one type: the service and HTTP code are
+//! compiled once for it (not once per backend), which keeps the wasm small.
+
+use super::d1_store::D1Store;
+use super::kv_store::KvStore;
+use crate::error::ApiError;
+use crate::store::{
+    AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport, ClientFilter,
+    ClientStore, InitialAccessToken, StoredClient,
+};
+
+pub enum Backend {
+    D1(D1Store),
+    Kv(KvStore),
+}
+
+/// Forwards one trait method to the selected backend.
+macro_rules! forward {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        match $self {
+            Backend::D1(store) => store.$method($($arg),*).await,
+            Backend::Kv(store) => store.$method($($arg),*).await,
+        }
+    };
+}
+
+impl ClientStore for Backend {
+    async fn insert(
+        &self,
+        client: &StoredClient,
+        max_clients: Option<u64>,
+        events: &[AuditEvent],
+    ) -> Result<(), ApiError> {
+        forward!(self.insert(client, max_clients, events))
+    }
+
+    async fn find(&self, client_id: &str) -> Result<Option<StoredClient>, ApiError> {
+        forward!(self.find(client_id))
+    }
+
+    async fn replace(
+        &self,
+        client: &StoredClient,
+        current: &StoredClient,
+        events: &[AuditEvent],
+    ) -> Result<bool, ApiError> {
+        forward!(self.replace(client, current, events))
+    }
+
+    async fn delete(
+        &self,
+        client_id: &str,
+        expected_token_hash: Option<&str>,
+        events: &[AuditEvent],
+    ) -> Result<bool, ApiError> {
+        forward!(self.delete(client_id, expected_token_hash, events))
+    }
+
+    async fn admin_change(
+        &self,
+        client_id: &str,
+        change: &AdminChange,
+        now: i64,
+        events: &[AuditEvent],
+    ) -> Result<bool, ApiError> {
+        forward!(self.admin_change(client_id, change, now, events))
+    }
+
+    async fn list_clients(
+        &self,
+        filter: &ClientFilter,
+        after: &After,
+        limit: usize,
+    ) -> Result<Vec<StoredClient>, ApiError> {
+        forward!(self.list_clients(filter, after, limit))
+    }
+
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), ApiError> {
+        forward!(self.append_audit(events))
+    }
+
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        before_id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<AuditRecord>, ApiError> {
+        forward!(self.list_audit(filter, before_id, limit))
+    }
+
+    async fn insert_iat(
+        &self,
+        token: &InitialAccessToken,
+        events: &[AuditEvent],
+    ) -> Result<(), ApiError> {
+        forward!(self.insert_iat(token, events))
+    }
+
+    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, ApiError> {
+        forward!(self.find_iat_by_hash(hash))
+    }
+
+    async fn list_iats(
+        &self,
+        after: &After,
+        limit: usize,
+    ) -> Result<Vec<InitialAccessToken>, ApiError> {
+        forward!(self.list_iats(after, limit))
+    }
+
+    async fn cleanup(
+        &self,
+        now: i64,
+        idle_before: Option<i64>,
+        template: &AuditEvent,
+    ) -> Result<CleanupReport, ApiError> {
+        forward!(self.cleanup(now, idle_before, template))
+    }
+
+    async fn revoke_iat(
+        &self,
+        id: &str,
+        now: i64,
+        events: &[AuditEvent],
+    ) -> Result<bool, ApiError> {
+        forward!(self.revoke_iat(id, now, events))
+    }
+}
