@@ -1008,3 +1008,24 @@ fn head_on_discovery_has_no_body() {
         assert_eq!(r.header("Access-Control-Allow-Origin"), Some("*"));
     }
 }
+
+#[test]
+fn every_api_response_carries_the_security_headers_and_hsts_only_on_https() {
+    let store = MemoryStore::new();
+    let https = config();
+    let r = send(&https, &store, "GET", DISCOVERY[0], None, None, b"");
+    assert_eq!(r.header("Referrer-Policy"), Some("no-referrer"));
+    assert_eq!(
+        r.header("Content-Security-Policy"),
+        Some("default-src 'none'; frame-ancestors 'none'")
+    );
+    assert_eq!(
+        r.header("Strict-Transport-Security"),
+        Some("max-age=31536000")
+    );
+    let err = send(&https, &store, "GET", "/register/unknown", None, None, b"");
+    assert_eq!(err.header("Referrer-Policy"), Some("no-referrer"));
+    let local = config_with(&[("ISSUER", "http://127.0.0.1:8787")]);
+    let r = send(&local, &store, "GET", DISCOVERY[0], None, None, b"");
+    assert_eq!(r.header("Strict-Transport-Security"), None);
+}

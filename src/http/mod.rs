@@ -225,7 +225,7 @@ pub async fn handle<S: ClientStore, L: RateLimiter>(
         Ok(reply) => reply.to_response(&route),
         Err(e) => error_response(e),
     };
-    add_common_headers(&mut response, config, &route, req.request_origin);
+    add_common_headers(&mut response, config, &route, req.request_origin, &issuer);
     if method == "HEAD" {
         response.body = None;
     }
@@ -323,6 +323,7 @@ fn add_common_headers(
     config: &Config,
     route: &Route,
     request_origin: Option<&str>,
+    issuer: &str,
 ) {
     let h = &mut response.headers;
     if matches!(route, Route::Discovery) && response.status == 200 {
@@ -339,6 +340,15 @@ fn add_common_headers(
         h.push(("Pragma", "no-cache".into()));
     }
     h.push(("X-Content-Type-Options", "nosniff".into()));
+    h.push(("Referrer-Policy", "no-referrer".into()));
+    // JSON is never a document to render or frame.
+    h.push((
+        "Content-Security-Policy",
+        "default-src 'none'; frame-ancestors 'none'".into(),
+    ));
+    if issuer.starts_with("https://") {
+        h.push(("Strict-Transport-Security", "max-age=31536000".into()));
+    }
     // Admin routes are for operators' tools, not for browsers on other origins.
     if !matches!(route, Route::Unknown | Route::Admin(_)) {
         if let Some(allowed) = config.cors.allow_origin(request_origin) {
