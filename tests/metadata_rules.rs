@@ -164,6 +164,13 @@ rejected! { config();
         => "invalid_redirect_uri", "redirect_uris[1]";
     authorityless_https_redirect_uri_is_invalid_redirect_uri:
         {"redirect_uris": ["https:/client.example/cb"]} => "invalid_redirect_uri", "redirect_uris[0]";
+    triple_slash_https_redirect_uri_is_invalid_redirect_uri:
+        {"redirect_uris": ["https:///127.0.0.1/cb"]} => "invalid_redirect_uri", "redirect_uris[0]";
+    backslash_https_redirect_uri_is_invalid_redirect_uri:
+        {"redirect_uris": ["https://client.example\\cb"]} => "invalid_redirect_uri", "redirect_uris[0]";
+    triple_slash_client_uri_is_invalid_client_metadata:
+        {"redirect_uris": ["https://client.example/cb"], "client_uri": "https:///client.example"}
+        => "invalid_client_metadata", "client_uri";
     empty_string_redirect_uri_is_invalid_redirect_uri:
         {"redirect_uris": [""]} => "invalid_redirect_uri", "redirect_uris[0]";
     non_string_redirect_uri_is_invalid_redirect_uri:

@@ -459,9 +459,8 @@ fn check_web_url(member: &str, raw: &str) -> Result<(), ApiError> {
     }
     let url = url::Url::parse(raw)
         .map_err(|e| ApiError::invalid_metadata(member, format!("not an absolute URL ({e})")))?;
-    // The url crate repairs `https:host` into `https://host/`; the raw string is what is stored.
-    let has_authority = raw[url.scheme().len() + 1..].starts_with("//");
-    if !matches!(url.scheme(), "http" | "https") || !has_authority || url.host().is_none() {
+    if !matches!(url.scheme(), "http" | "https") || !redirect_uri::has_written_authority(raw, &url)
+    {
         return Err(ApiError::invalid_metadata(
             member,
             "must be an http or https URL",

@@ -4,7 +4,7 @@
 //! because the authorization server compares redirect URIs byte for byte.
 
 use super::enums::ApplicationType;
-use url::Url;
+use url::{Host, Url};
 
 /// What a syntactically acceptable redirect URI is, for the per-client-type rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,18 +51,25 @@ pub fn classify(raw: &str) -> Result<UriKind, String> {
     }
     match scheme {
         "http" | "https" => {
-            // The url crate repairs `https:/host` into `https://host/`; we store the raw string,
-            // so insist it was written with an authority in the first place.
-            if !raw[scheme.len() + 1..].starts_with("//") || url.host().is_none() {
-                return Err("an http(s) URI needs a host".into());
+            // The url crate repairs `https:/host`, `https:///host` and `https:\\host` into
+            // `https://host/`; we store the raw string, so insist it was written with exactly
+            // two slashes and an authority in the first place.
+            if !has_written_authority(raw, &url) {
+                return Err("an http(s) URI needs a host after exactly two slashes".into());
             }
             if !url.username().is_empty() || url.password().is_some() {
                 return Err("user information is not allowed".into());
             }
-            let loopback = is_loopback(raw);
-            Ok(match (scheme, loopback) {
-                ("https", _) => UriKind::Https { loopback },
-                (_, true) => UriKind::HttpLoopback,
+            // http is allowed only for loopback as written; but anything a browser resolves to
+            // loopback (127.1, 127.0.0.2, sub.localhost) counts as loopback where loopback is
+            // forbidden (implicit).
+            let written = is_loopback(raw);
+            let resolves = resolves_to_loopback(&url);
+            Ok(match scheme {
+                "https" => UriKind::Https {
+                    loopback: written || resolves,
+                },
+                _ if written => UriKind::HttpLoopback,
                 _ => UriKind::HttpOther,
             })
         }
@@ -119,6 +126,29 @@ pub fn check_for_client(
     }
 }
 
+/// Whether an http(s) URI was written with `//` and an authority, as stored: the url crate
+/// accepts and repairs `https:host`, `https:/host`, `https:///host` and backslashes.
+pub fn has_written_authority(raw: &str, url: &Url) -> bool {
+    let after_scheme = &raw[url.scheme().len() + 1..];
+    let written = after_scheme
+        .strip_prefix("//")
+        .is_some_and(|rest| !rest.is_empty() && !rest.starts_with(['/', '\\']));
+    written && !raw.contains('\\') && url.host().is_some()
+}
+
+/// Whether the host the URL names is a loopback address, however it was spelled.
+fn resolves_to_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
 /// A client whose redirects are all custom schemes or http loopback is a native app
 /// (editors and MCP clients register such redirects without saying `application_type`).
 pub fn looks_native(kinds: &[UriKind]) -> bool {
@@ -151,6 +181,19 @@ mod tests {
         assert_eq!(classify("http://[::2]:80/"), Ok(UriKind::HttpOther));
         assert!(classify("urn:ietf:wg:oauth:2.0:oob").is_err());
         assert!(classify("wss://app.example/cb").is_err());
+        // Spellings the url crate repairs are refused: the raw string is what gets stored.
+        assert!(classify("https:///127.0.0.1/cb").is_err());
+        assert!(classify("https:\\\\app.example/cb").is_err());
+        assert!(classify("https://app.example\\cb").is_err());
+        // Resolves to loopback, so it is loopback where loopback is forbidden.
+        assert_eq!(
+            classify("https://127.1/cb"),
+            Ok(UriKind::Https { loopback: true })
+        );
+        assert_eq!(
+            classify("https://app.localhost/cb"),
+            Ok(UriKind::Https { loopback: true })
+        );
         assert_eq!(classify("com.example.app:/cb"), Ok(UriKind::PrivateUse));
     }
 
