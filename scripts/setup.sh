@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Registrar needs to build, run and test, on Debian 12 with Rust (rustup)
-# and Node 20. Idempotent: each step is skipped when already done. Needs only crates.io and npm.
+# and Node 20. Idempotent: each step is skipped when already done. Needs only crates.io, npm,
+# PyPI and Debian's packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,4 +57,13 @@ fi
 if ! grep -qs '^ADMIN_TOKEN=' .dev.vars; then
   step "generate ADMIN_TOKEN in .dev.vars"
   printf 'ADMIN_TOKEN=%s\n' "$(random_hex)" >> .dev.vars
+fi
+
+# schemathesis for the contract test (tests/contract/schemathesis.sh), in a git-ignored virtualenv.
+SCHEMATHESIS_VERSION=4.32.5
+if ! .venv-contract/bin/schemathesis --version 2>/dev/null | grep -q "version $SCHEMATHESIS_VERSION\$"; then
+  step "pip install schemathesis $SCHEMATHESIS_VERSION into .venv-contract"
+  python3 -c 'import ensurepip' 2>/dev/null || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"; $sudo apt-get install -y --no-install-recommends python3-venv; }
+  python3 -m venv .venv-contract
+  .venv-contract/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi

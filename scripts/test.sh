@@ -27,6 +27,12 @@ node --test --test-concurrency=1 tests/worker/
 step "data-safety tests (1,000 concurrent registrations, concurrent PUTs, SIGKILL, hostile input, backup/restore)"
 node --test --test-concurrency=1 tests/safety/
 
+step "OpenAPI document: valid 3.1, complete, served, and the Worker conforms to it (Miniflare)"
+node --test --test-concurrency=1 tests/contract/
+
+step "contract test: schemathesis from static/openapi.json against wrangler dev on local D1"
+bash tests/contract/schemathesis.sh
+
 # The suites that do not read D1 tables directly run again with STORAGE_BACKEND=kv; the KV layout
 # itself is covered by kv-storage.test.js above. D1-only features (quotas, atomic token counts,
 # audit in the same transaction) are tested on D1 only, as the README's backend table says.

@@ -52,7 +52,8 @@ impl RateLimiter for BindingLimits {
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let started = Date::now().as_millis();
-    let method = req.method().to_string();
+    // The method as sent: `worker::Method` maps every method it does not know to GET.
+    let method = req.inner().method();
     let url = req.url()?;
     let origin = url.origin().ascii_serialization();
     let headers = req.headers();

@@ -157,3 +157,17 @@ describe('ISSUER unset (as in the local wrangler.toml)', { timeout: 60_000 }, ()
     assert.ok(reg.body.registration_client_uri.startsWith(`${u.url.replace(/\/$/, '')}/register/`));
   });
 });
+
+describe('methods the runtime passes through but the Worker does not serve', { timeout: 60_000 }, () => {
+  let m;
+  before(async () => { m = await start({ vars: { ADMIN_TOKEN: 'method-admin-token-0123456789abcdef0123' } }); }, { timeout: 60_000 });
+  after(async () => { await m?.dispose(); });
+
+  it('PROPFIND is 405 with Allow, never treated as GET', async () => {
+    for (const [p, token] of [[DOCS[0], undefined], ['/register', undefined], ['/admin/clients', 'method-admin-token-0123456789abcdef0123']]) {
+      const r = await m.request('PROPFIND', p, { token });
+      assert.equal(r.status, 405, `${p}: ${r.status} ${r.text}`);
+      assert.ok(r.headers.get('allow'), `${p}: Allow header`);
+    }
+  });
+});

@@ -1,0 +1,405 @@
+// The OpenAPI 3.1 document of the API (static/openapi.json, served at /openapi.json):
+//   1. it is a valid OpenAPI 3.1 document (@readme/openapi-parser: structure, $refs, path
+//      parameters, unique operationIds) and every schema in it compiles as JSON Schema 2020-12 (Ajv);
+//   2. it lists every route, method and status code the implementation has (a table kept beside
+//      the code's behaviour: src/http/mod.rs, src/http/admin.rs, src/service.rs, src/admin.rs);
+//   3. its examples are valid against its own schemas;
+//   4. the built Worker serves it at /openapi.json (200, application/json, the same bytes), and
+//      answers a tour of requests with documented statuses, content types, headers and bodies.
+// The generative check against `wrangler dev` is tests/contract/schemathesis.sh.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { validate } from '@readme/openapi-parser';
+import Ajv2020Module from 'ajv/dist/2020.js';
+import { start, ROOT, assertJsonContentType } from '../worker/harness.js';
+
+const Ajv2020 = Ajv2020Module.default ?? Ajv2020Module;
+const DOC_PATH = path.join(ROOT, 'static', 'openapi.json');
+const DOC_TEXT = fs.readFileSync(DOC_PATH, 'utf8');
+const DOC = JSON.parse(DOC_TEXT);
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+const ADMIN_TOKEN = 'contract-admin-token-0123456789abcdefghijklmnop';
+
+// ---------------------------------------------------------------------------------------------
+// The document's schemas, compiled with Ajv (JSON Schema 2020-12, the dialect of OpenAPI 3.1).
+// ---------------------------------------------------------------------------------------------
+const SCHEMA_ID = 'https://registrar.invalid/openapi.json';
+const resolvePointer = (pointer) =>
+  pointer.replace(/^#\//, '').split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((node, key) => node?.[key], DOC);
+const deref = (obj) => {
+  let o = obj;
+  for (let i = 0; o && o.$ref && i < 10; i++) o = resolvePointer(o.$ref);
+  return o;
+};
+
+function makeAjv() {
+  // strict: unknown keywords are errors; formats are annotations (as in 2020-12 by default).
+  const ajv = new Ajv2020({ strict: true, strictTypes: false, strictTuples: false, strictRequired: false, allowUnionTypes: true, validateFormats: false, allErrors: true });
+  // The document itself, with its component schemas reachable at #/components/schemas/...
+  ajv.addKeyword({ keyword: 'components', schemaType: 'object' });
+  ajv.addSchema({ $id: SCHEMA_ID, components: { schemas: DOC.components.schemas } });
+  return ajv;
+}
+const ajv = makeAjv();
+const compiled = new Map();
+/** A validator for a schema object of the document (may be a $ref into components). */
+function validatorFor(schema) {
+  const key = JSON.stringify(schema);
+  if (!compiled.has(key)) {
+    const rewritten = JSON.parse(key.replaceAll('"#/components/', `"${SCHEMA_ID}#/components/`));
+    compiled.set(key, ajv.compile(rewritten));
+  }
+  return compiled.get(key);
+}
+function assertValid(schema, value, what) {
+  const v = validatorFor(schema);
+  assert.ok(v(value), `${what} does not match the document:\n${JSON.stringify(v.errors, null, 2).slice(0, 3000)}\nvalue: ${JSON.stringify(value).slice(0, 1500)}`);
+}
+
+function* operations() {
+  for (const [p, item] of Object.entries(DOC.paths)) {
+    for (const m of METHODS) if (item[m]) yield { path: p, method: m, op: item[m], item };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the implementation answers, per operation (beyond 405 for other methods and 404 for
+// other paths, which are components). Keep in step with src/http/mod.rs, src/http/admin.rs,
+// src/service.rs and src/admin.rs.
+// ---------------------------------------------------------------------------------------------
+const EXPECTED_STATUSES = {
+  'POST /register': [201, 400, 401, 403, 413, 415, 429, 500],
+  'OPTIONS /register': [204],
+  'GET /register/{client_id}': [200, 401, 500],
+  'PUT /register/{client_id}': [200, 400, 401, 403, 413, 415, 500],
+  'DELETE /register/{client_id}': [204, 401, 500],
+  'OPTIONS /register/{client_id}': [204],
+  'GET /.well-known/oauth-authorization-server': [200, 500],
+  'HEAD /.well-known/oauth-authorization-server': [200, 500],
+  'OPTIONS /.well-known/oauth-authorization-server': [204],
+  'GET /.well-known/openid-configuration': [200, 500],
+  'HEAD /.well-known/openid-configuration': [200, 500],
+  'OPTIONS /.well-known/openid-configuration': [204],
+  'GET /admin/clients': [200, 400, 401, 404, 500],
+  'GET /admin/clients/{id}': [200, 401, 404, 500],
+  'DELETE /admin/clients/{id}': [204, 401, 404, 500],
+  'POST /admin/clients/{id}/suspend': [200, 401, 404, 500],
+  'POST /admin/clients/{id}/reactivate': [200, 401, 404, 500],
+  'POST /admin/clients/{id}/client-secret': [200, 400, 401, 404, 500],
+  'POST /admin/clients/{id}/registration-access-token': [200, 401, 404, 500],
+  'GET /admin/initial-access-tokens': [200, 400, 401, 404, 500],
+  'POST /admin/initial-access-tokens': [201, 400, 401, 404, 413, 415, 500],
+  'DELETE /admin/initial-access-tokens/{id}': [204, 401, 404, 500],
+  'GET /admin/audit': [200, 400, 401, 404, 500],
+  'GET /openapi.json': [200],
+};
+// The Allow header of each path (Route::allow in src/http/mod.rs, AdminRoute::allow).
+const ALLOW = {
+  '/register': 'POST, OPTIONS',
+  '/register/{client_id}': 'GET, PUT, DELETE, OPTIONS',
+  '/.well-known/oauth-authorization-server': 'GET, HEAD, OPTIONS',
+  '/.well-known/openid-configuration': 'GET, HEAD, OPTIONS',
+  '/admin/clients': 'GET',
+  '/admin/clients/{id}': 'GET, DELETE',
+  '/admin/clients/{id}/suspend': 'POST',
+  '/admin/clients/{id}/reactivate': 'POST',
+  '/admin/clients/{id}/client-secret': 'POST',
+  '/admin/clients/{id}/registration-access-token': 'POST',
+  '/admin/initial-access-tokens': 'GET, POST',
+  '/admin/initial-access-tokens/{id}': 'DELETE',
+  '/admin/audit': 'GET',
+};
+
+describe('static/openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document (@readme/openapi-parser)', async () => {
+    assert.match(DOC.openapi, /^3\.1\.\d+$/);
+    const cargo = fs.readFileSync(path.join(ROOT, 'Cargo.toml'), 'utf8').match(/^version\s*=\s*"([^"]+)"/m)?.[1];
+    assert.equal(DOC.info.version, cargo, 'info.version is the version in Cargo.toml');
+    const result = await validate(structuredClone(DOC));
+    assert.equal(result.valid, true, `invalid: ${JSON.stringify(result.errors, null, 2)}`);
+    assert.deepEqual(result.warnings, [], `warnings: ${JSON.stringify(result.warnings, null, 2)}`);
+  });
+
+  it('every schema in it compiles as JSON Schema 2020-12 (Ajv, strict)', () => {
+    for (const name of Object.keys(DOC.components.schemas)) validatorFor({ $ref: `#/components/schemas/${name}` });
+    const schemasIn = (obj) => Object.values(obj ?? {}).map(deref).filter((x) => x?.schema).map((x) => x.schema);
+    for (const { op, item } of operations()) {
+      for (const s of schemasIn([...(item.parameters ?? []), ...(op.parameters ?? [])])) validatorFor(s);
+      for (const media of Object.values(deref(op.requestBody)?.content ?? {})) validatorFor(media.schema);
+      for (const r of Object.values(op.responses).map(deref)) {
+        for (const media of Object.values(r.content ?? {})) validatorFor(media.schema);
+        for (const s of schemasIn(r.headers)) validatorFor(s);
+      }
+    }
+  });
+
+  it('documents every route, method and status code the implementation has', () => {
+    const documented = {};
+    for (const { path: p, method, op } of operations()) {
+      documented[`${method.toUpperCase()} ${p}`] = Object.keys(op.responses).map(Number).sort((a, b) => a - b);
+      assert.ok(op.operationId, `${method} ${p} has no operationId`);
+      assert.ok(op.security, `${method} ${p} declares no security (use [{}] for none)`);
+    }
+    assert.deepEqual(documented, EXPECTED_STATUSES);
+  });
+
+  it('declares the headers: WWW-Authenticate on 401, Retry-After on 429, Allow on 405, Cache-Control everywhere', () => {
+    for (const { path: p, method, op } of operations()) {
+      for (const [status, r0] of Object.entries(op.responses)) {
+        const r = deref(r0);
+        const where = `${method} ${p} ${status}`;
+        const headers = Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), deref(v)]));
+        if (p !== '/openapi.json') assert.ok(headers['cache-control']?.required, `${where}: no required Cache-Control`);
+        if (status === '401') assert.ok(headers['www-authenticate']?.required, `${where}: no WWW-Authenticate`);
+        if (status === '429') assert.ok(headers['retry-after']?.required, `${where}: no Retry-After`);
+        if (['204'].includes(status) || method === 'head') assert.equal(r.content, undefined, `${where}: has a body`);
+        else assert.deepEqual(Object.keys(r.content ?? {}), ['application/json'], `${where}: not application/json`);
+      }
+    }
+    const mna = DOC.components.responses.MethodNotAllowed;
+    assert.ok(deref(mna.headers.Allow).required);
+    assert.ok(deref(DOC.components.responses.AdminMethodNotAllowed.headers.Allow).required);
+    assert.ok(DOC.components.responses.NotFound);
+  });
+
+  it('has bearer security schemes for the registration access token, initial access token and admin token', () => {
+    const s = DOC.components.securitySchemes;
+    for (const name of ['registrationAccessToken', 'initialAccessToken', 'adminToken']) {
+      assert.deepEqual({ type: s[name]?.type, scheme: s[name]?.scheme }, { type: 'http', scheme: 'bearer' }, name);
+    }
+    const sec = (m, p) => DOC.paths[p][m].security;
+    assert.deepEqual(sec('post', '/register'), [{}, { initialAccessToken: [] }, { adminToken: [] }]);
+    for (const m of ['get', 'put', 'delete']) assert.deepEqual(sec(m, '/register/{client_id}'), [{ registrationAccessToken: [] }]);
+    for (const { path: p, method, op } of operations()) {
+      if (p.startsWith('/admin/')) assert.deepEqual(op.security, [{ adminToken: [] }], `${method} ${p}`);
+    }
+  });
+
+  it('its examples are valid against its schemas', () => {
+    let n = 0;
+    for (const { path: p, method, op } of operations()) {
+      for (const media of Object.values(deref(op.requestBody)?.content ?? {})) {
+        for (const [name, ex] of Object.entries(media.examples ?? {})) { assertValid(media.schema, ex.value, `${method} ${p} request example ${name}`); n++; }
+      }
+      for (const [status, r] of Object.entries(op.responses)) {
+        for (const media of Object.values(deref(r).content ?? {})) {
+          for (const [name, ex] of Object.entries(media.examples ?? {})) { assertValid(media.schema, ex.value, `${method} ${p} ${status} example ${name}`); n++; }
+        }
+      }
+    }
+    assert.ok(n >= 4, `only ${n} examples`);
+  });
+
+  it('the request schemas refuse what the service refuses and accept what it accepts (samples)', () => {
+    const req = { $ref: '#/components/schemas/ClientMetadataRequest' };
+    const ok = (v) => assertValid(req, v, JSON.stringify(v));
+    const bad = (v) => assert.equal(validatorFor(req)(v), false, `accepted: ${JSON.stringify(v)}`);
+    ok({ redirect_uris: ['https://app.example/cb'] });
+    ok({ redirect_uris: ['com.example.app:/cb'], application_type: 'native', token_endpoint_auth_method: 'none' });
+    ok({ grant_types: ['client_credentials'] });
+    ok({ grant_types: ['client_credentials'], response_types: [], redirect_uris: null, client_name: null, unknown_member: 1 });
+    ok({ redirect_uris: ['https://a.example/cb'], 'client_name#fr': 'Mon appli' });
+    bad({});
+    bad({ grant_types: ['refresh_token'] });
+    bad({ redirect_uris: ['https://app.example/cb'], response_types: [] });
+    bad({ redirect_uris: ['https://app.example/cb#frag'] });
+    bad({ redirect_uris: [] });
+    bad({ redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'client_secret_jwt' });
+    bad({ redirect_uris: ['https://app.example/cb'], software_statement: 'eyJ...' });
+    bad({ redirect_uris: ['https://app.example/cb'], scope: 'openid  profile' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The built Worker against the document.
+// ---------------------------------------------------------------------------------------------
+
+/** The documented response for this status (or fails), after checking content type, body and required headers. */
+function assertConforms(r, method, template) {
+  const op = DOC.paths[template]?.[method.toLowerCase()];
+  const where = `${method} ${template} -> ${r.status}`;
+  let doc;
+  if (op) doc = deref(op.responses[String(r.status)]);
+  else if (r.status === 405) doc = DOC.components.responses[template.startsWith('/admin/') ? 'AdminMethodNotAllowed' : 'MethodNotAllowed'];
+  else if (r.status === 404) doc = DOC.components.responses.NotFound;
+  assert.ok(doc, `${where} is not documented: ${r.text.slice(0, 300)}`);
+  const media = doc.content?.['application/json'];
+  if (media && method !== 'HEAD') {
+    assertJsonContentType(r);
+    assertValid(media.schema, r.body, `${where} body`);
+  } else {
+    assert.equal(r.text, '', `${where}: a body where the document has none`);
+  }
+  for (const [name, h0] of Object.entries(doc.headers ?? {})) {
+    const h = deref(h0);
+    const value = r.headers.get(name);
+    if (h.required) assert.ok(value !== null, `${where}: required header ${name} missing`);
+    if (value !== null) {
+      const v = h.schema.type === 'integer' && /^-?\d+$/.test(value) ? Number(value) : value;
+      assertValid(h.schema, v, `${where} header ${name}`);
+    }
+  }
+  return r;
+}
+
+const WEB = DOC.paths['/register'].post.requestBody.content['application/json'].examples.web.value;
+const NATIVE = DOC.paths['/register'].post.requestBody.content['application/json'].examples.native.value;
+
+describe('the Worker and the document', { timeout: 120_000 }, () => {
+  let h;
+  before(async () => { h = await start({ vars: { ADMIN_TOKEN } }); }, { timeout: 60_000 });
+  after(async () => { await h?.dispose(); });
+
+  const call = async (method, template, params = {}, opts = {}) => {
+    const p = template.replace(/\{(\w+)\}/g, (_, k) => encodeURIComponent(params[k]));
+    return assertConforms(await h.request(method, p + (opts.query ?? ''), opts), method, template);
+  };
+  const admin = { token: ADMIN_TOKEN };
+
+  it('serves the document at /openapi.json: 200, application/json, the same bytes', async () => {
+    const r = await h.request('GET', '/openapi.json');
+    assert.equal(r.status, 200);
+    assertJsonContentType(r);
+    assert.equal(r.text, DOC_TEXT);
+    const head = await h.request('HEAD', '/openapi.json');
+    assert.equal(head.status, 200);
+  });
+
+  it('registration, RFC 7592 management and discovery answer as documented', async () => {
+    const reg = (await call('POST', '/register', {}, { json: WEB })).body;
+    assert.equal(reg.client_name, WEB.client_name);
+    await call('POST', '/register', {}, { json: NATIVE });
+    await call('POST', '/register', {}, { json: { grant_types: ['client_credentials'] } });
+    await call('POST', '/register', {}, { json: { redirect_uris: ['https://a.example/cb#x'] } });
+    await call('POST', '/register', {}, { json: { redirect_uris: ['https://a.example/cb'], software_statement: 'x.y.z' } });
+    await call('POST', '/register', {}, { body: 'not json', headers: { 'content-type': 'application/json' } });
+    await call('POST', '/register', {}, { body: '{}', headers: { 'content-type': 'text/plain' } });
+    await call('POST', '/register', {}, { body: `{"client_name":"${'x'.repeat(70_000)}"}`, headers: { 'content-type': 'application/json' } });
+    await call('POST', '/register', {}, { json: WEB, token: 'not-a-token' });
+    await call('OPTIONS', '/register', {}, { origin: 'https://app.example' });
+
+    const id = { client_id: reg.client_id };
+    const token = reg.registration_access_token;
+    const read = (await call('GET', '/register/{client_id}', id, { token })).body;
+    assert.equal(read.client_secret, undefined);
+    await call('GET', '/register/{client_id}', id, { token: 'wrong' });
+    await call('GET', '/register/{client_id}', { client_id: 'not-a-client' });
+    await call('PUT', '/register/{client_id}', id, { token, json: { client_id: reg.client_id, client_id_issued_at: 1 } });
+    await call('PUT', '/register/{client_id}', id, { token, body: '{}', headers: { 'content-type': 'text/plain' } });
+    const updated = (await call('PUT', '/register/{client_id}', id, { token, json: { client_id: reg.client_id, redirect_uris: WEB.redirect_uris, client_name: 'v2' } })).body;
+    await call('PUT', '/register/{client_id}', id, { token, json: { client_id: reg.client_id } }); // rotated away: 401
+    await call('OPTIONS', '/register/{client_id}', id);
+    await call('DELETE', '/register/{client_id}', id, { token: updated.registration_access_token });
+    await call('DELETE', '/register/{client_id}', id, { token: updated.registration_access_token });
+
+    for (const p of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
+      await call('GET', p);
+      await call('HEAD', p);
+      await call('OPTIONS', p);
+    }
+  });
+
+  it('the admin API answers as documented', async () => {
+    const reg = (await call('POST', '/register', {}, { json: WEB, ...admin })).body;
+    const pub = (await call('POST', '/register', {}, { json: NATIVE })).body;
+    const id = { id: reg.client_id };
+    await call('GET', '/admin/clients', {}, { ...admin, query: '?limit=1' });
+    await call('GET', '/admin/clients', {}, { ...admin, query: '?limit=0' });
+    await call('GET', '/admin/clients', {}, { ...admin, query: '?cursor=nope' });
+    await call('GET', '/admin/clients', {}, { token: 'wrong' });
+    await call('GET', '/admin/clients/{id}', id, admin);
+    await call('GET', '/admin/clients/{id}', { id: 'AAAAAAAAAAAAAAAAAAAAAA' }, admin);
+    await call('POST', '/admin/clients/{id}/suspend', id, admin);
+    await call('PUT', '/register/{client_id}', { client_id: reg.client_id }, { token: reg.registration_access_token, json: { client_id: reg.client_id, redirect_uris: WEB.redirect_uris } }); // 403 suspended
+    await call('POST', '/admin/clients/{id}/reactivate', id, admin);
+    await call('POST', '/admin/clients/{id}/client-secret', id, admin);
+    await call('POST', '/admin/clients/{id}/client-secret', { id: pub.client_id }, admin); // 400: no secret
+    await call('POST', '/admin/clients/{id}/registration-access-token', id, admin);
+    const iat = (await call('POST', '/admin/initial-access-tokens', {}, { ...admin, json: { label: 'contract', max_uses: 2 } })).body;
+    await call('POST', '/admin/initial-access-tokens', {}, { ...admin, json: { label: '' } });
+    await call('POST', '/admin/initial-access-tokens', {}, { ...admin, body: 'x', headers: { 'content-type': 'text/plain' } });
+    await call('POST', '/register', {}, { json: WEB, token: iat.token });
+    await call('GET', '/admin/initial-access-tokens', {}, admin);
+    await call('DELETE', '/admin/initial-access-tokens/{id}', { id: iat.id }, admin);
+    await call('DELETE', '/admin/initial-access-tokens/{id}', { id: iat.id }, admin); // 404: already revoked
+    await call('GET', '/admin/initial-access-tokens', {}, admin);
+    await call('GET', '/admin/audit', {}, { ...admin, query: '?limit=100' });
+    await call('GET', '/admin/audit', {}, { ...admin, query: '?since=x' });
+    await call('DELETE', '/admin/clients/{id}', id, admin);
+    await call('DELETE', '/admin/clients/{id}', id, admin);
+  });
+
+  it('other methods are 405 with the path\'s Allow; other paths 404', async () => {
+    for (const [p, allow] of Object.entries(ALLOW)) {
+      const concrete = p.replace(/\{\w+\}/g, 'AAAAAAAAAAAAAAAAAAAAAA');
+      const r = await h.request('PATCH', concrete, { ...admin, json: {} });
+      assertConforms(r, 'PATCH', p);
+      assert.equal(r.status, 405, `PATCH ${p}`);
+      assert.equal(r.headers.get('allow'), allow, `Allow of ${p}`);
+    }
+    const options = await h.request('OPTIONS', '/admin/clients', admin);
+    assert.equal(options.status, 405, 'admin routes have no preflight');
+    for (const p of ['/nope', '/register/', '/register/a/b', '/admin/nope', '/admin/clients/x/nope']) {
+      const r = await h.request('GET', p, admin);
+      assert.equal(r.status, 404, p);
+      assertConforms(r, 'GET', p);
+    }
+  });
+});
+
+describe('the Worker and the document, in other configurations', { timeout: 120_000 }, () => {
+  it('REGISTRATION_MODE=disabled: 403, discovery without registration_endpoint; no ADMIN_TOKEN: admin 404', async () => {
+    const h = await start({ vars: { REGISTRATION_MODE: 'disabled' } });
+    try {
+      const reg = await h.register(WEB);
+      assertConforms(reg, 'POST', '/register');
+      assert.equal(reg.status, 403);
+      const d = assertConforms(await h.request('GET', '/.well-known/openid-configuration'), 'GET', '/.well-known/openid-configuration');
+      assert.equal(d.body.registration_endpoint, undefined);
+      const a = assertConforms(await h.request('GET', '/admin/clients', { token: ADMIN_TOKEN }), 'GET', '/admin/clients');
+      assert.equal(a.status, 404);
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it('REGISTRATION_MODE=token: 401 without an initial access token; ISSUER set: discovery cacheable', async () => {
+    const h0 = await start({ vars: { REGISTRATION_MODE: 'token' } });
+    try {
+      const r = assertConforms(await h0.register(WEB), 'POST', '/register');
+      assert.equal(r.status, 401);
+      const d = assertConforms(await h0.request('GET', '/.well-known/oauth-authorization-server'), 'GET', '/.well-known/oauth-authorization-server');
+      assert.equal(d.headers.get('cache-control'), 'public, max-age=300');
+    } finally {
+      await h0.dispose();
+    }
+  });
+
+  it('over the rate limit: 429 with Retry-After, as documented', async () => {
+    const h = await start({ ratelimits: { REGISTER_IP_LIMITER: { limit: 1, period: 60 } } });
+    try {
+      assertConforms(await h.register(NATIVE), 'POST', '/register');
+      const r = assertConforms(await h.register(NATIVE), 'POST', '/register');
+      assert.equal(r.status, 429);
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it('a configuration error: 500 server_error on every route, as documented', async () => {
+    const h = await start({ vars: { STORAGE_BACKEND: 'nope' } });
+    try {
+      for (const [m, p, t] of [['POST', '/register', '/register'], ['GET', '/register/AAAAAAAAAAAAAAAAAAAAAA', '/register/{client_id}'],
+        ['GET', '/.well-known/openid-configuration', '/.well-known/openid-configuration'], ['GET', '/admin/audit', '/admin/audit']]) {
+        const r = await h.request(m, p, { json: WEB, token: ADMIN_TOKEN });
+        assert.equal(r.status, 500, `${m} ${p}`);
+        assertConforms(r, m, t);
+      }
+    } finally {
+      await h.dispose();
+    }
+  });
+});
