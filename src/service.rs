@@ -108,27 +108,29 @@ impl<S: ClientStore> Registrar<'_, S> {
         }
     }
 
-    /// The rate limit a registration with this bearer counts against, and its key; `None` for
-    /// the admin. Keys are hashes: neither an IP nor a token is handed to the limiter.
-    pub fn registration_limit(&self, bearer: Option<&str>) -> Option<(LimitBucket, String)> {
-        match bearer {
-            _ if self.is_admin(bearer) => None,
-            Some(t) => {
-                let key = self.config.hash_key.hash(
-                    Purpose::InitialAccessToken,
-                    "",
-                    &Secret::from_presented(t),
-                );
-                Some((LimitBucket::RegisterByToken, key))
-            }
-            None => Some((
-                LimitBucket::RegisterByIp,
-                self.origin
-                    .ip_hash
-                    .clone()
-                    .unwrap_or_else(|| "unknown".into()),
-            )),
+    /// The rate limits a registration with this bearer counts against, with their keys: none for
+    /// the admin; the client IP for everyone else, and the token too when one is presented (a
+    /// made-up bearer must not open a fresh bucket). Keys are hashes: neither an IP nor a token
+    /// is handed to the limiter.
+    pub fn registration_limits(&self, bearer: Option<&str>) -> Vec<(LimitBucket, String)> {
+        if self.is_admin(bearer) {
+            return Vec::new();
         }
+        let ip = self
+            .origin
+            .ip_hash
+            .clone()
+            .unwrap_or_else(|| "unknown".into());
+        let mut limits = vec![(LimitBucket::RegisterByIp, ip)];
+        if let Some(t) = bearer {
+            let key = self.config.hash_key.hash(
+                Purpose::InitialAccessToken,
+                "",
+                &Secret::from_presented(t),
+            );
+            limits.push((LimitBucket::RegisterByToken, key));
+        }
+        limits
     }
 
     /// Decides who is registering, by mode and bearer token (docs/protected-registration.md).

@@ -247,7 +247,7 @@ async fn register<S: ClientStore, L: RateLimiter>(
     token: Option<&str>,
     body: &[u8],
 ) -> Result<serde_json::Map<String, Value>, ApiError> {
-    if let Some((bucket, key)) = registrar.registration_limit(token) {
+    for (bucket, key) in registrar.registration_limits(token) {
         if !limits.allow(bucket, &key).await {
             return Err(ApiError::TooManyRequests(
                 registrar.config.rate_limit_period,

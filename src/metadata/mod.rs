@@ -222,7 +222,7 @@ impl ClientMetadata {
     }
 }
 
-/// A copy of `value` with every `null` object member removed, at any depth.
+/// A copy of `value` with every `null` object member and array item removed, at any depth.
 fn without_nulls(value: &Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
@@ -231,7 +231,13 @@ fn without_nulls(value: &Value) -> Value {
                 .map(|(k, v)| (k.clone(), without_nulls(v)))
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .filter(|v| !v.is_null())
+                .map(without_nulls)
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
