@@ -18,6 +18,9 @@ cargo clippy --target wasm32-unknown-unknown --release --locked -- -D warnings
 step "cargo test (host)"
 cargo test --locked
 
+step "fuzz smoke run (cargo-fuzz, each target 20 s; long runs: scripts/fuzz.sh long)"
+./scripts/fuzz.sh smoke
+
 step "build the Worker"
 sh scripts/build.sh
 

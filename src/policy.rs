@@ -188,15 +188,27 @@ impl Policy {
             }
         }
         if let Some(hosts) = &rules.redirect_uri_hosts {
-            for (i, uri) in metadata.redirect_uris.iter().enumerate() {
-                if let Some(host) = http_host(uri) {
-                    if !hosts.iter().any(|pattern| host_matches(pattern, &host)) {
-                        return Err(ApiError::invalid_redirect(
-                            &format!("redirect_uris[{i}]"),
-                            format!("host {host:?} is not allowed for {who}"),
-                        ));
-                    }
-                }
+            let allowed = |uri: &String| {
+                http_host(uri).is_none_or(|h| hosts.iter().any(|p| host_matches(p, &h)))
+            };
+            if let Some((i, uri)) = metadata
+                .redirect_uris
+                .iter()
+                .enumerate()
+                .find(|(_, u)| !allowed(u))
+            {
+                return Err(ApiError::invalid_redirect(
+                    &format!("redirect_uris[{i}]"),
+                    format!("host of {uri:?} is not allowed for {who}"),
+                ));
+            }
+            // Logout redirects are redirects too: the same hosts.
+            let logout = metadata.post_logout_redirect_uris.iter().enumerate();
+            if let Some((i, uri)) = logout.clone().find(|(_, u)| !allowed(u)) {
+                return Err(ApiError::invalid_metadata(
+                    &format!("post_logout_redirect_uris[{i}]"),
+                    format!("host of {uri:?} is not allowed for {who}"),
+                ));
             }
         }
 

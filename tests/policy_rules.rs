@@ -128,6 +128,9 @@ refused! {
     wildcard_host_does_not_match_two_labels:
         anonymous(), json!({"redirect_uris": ["https://a.b.tenant.example/cb"]})
         => "invalid_redirect_uri" naming "redirect_uris[0]";
+    post_logout_redirect_host_outside_the_class_list_is_invalid_client_metadata:
+        anonymous(), web(json!({"post_logout_redirect_uris": ["https://evil.example/bye"]}))
+        => "invalid_client_metadata" naming "post_logout_redirect_uris[0]";
     profile_scope_list_is_enforced:
         partner(), web(json!({"scope": "profile"}))
         => "invalid_client_metadata" naming "scope";

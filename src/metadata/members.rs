@@ -53,6 +53,8 @@ impl<'a> Members<'a> {
             .as_array()
             .ok_or_else(|| code.error(name, "must be an array of strings"))?;
         let mut out: Vec<&str> = Vec::with_capacity(items.len());
+        // A set for the duplicate check: a 64 KiB body can hold thousands of short items.
+        let mut seen = std::collections::HashSet::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let member = format!("{name}[{i}]");
             let s = item
@@ -61,7 +63,7 @@ impl<'a> Members<'a> {
             if s.is_empty() {
                 return Err(code.error(&member, "must not be empty"));
             }
-            if out.contains(&s) {
+            if !seen.insert(s) {
                 return Err(code.error(&member, format!("duplicate value {s:?}")));
             }
             out.push(s);
