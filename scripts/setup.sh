@@ -30,6 +30,13 @@ if ! worker-build --version 2>/dev/null | grep -q "$WORKER_BUILD_VERSION"; then
   CARGO_TARGET_DIR="$shared_target" cargo install worker-build --version "$WORKER_BUILD_VERSION" --locked --force
 fi
 
+# cargo-fuzz for scripts/fuzz.sh (nightly is used when installed, else stable without a sanitizer).
+CARGO_FUZZ_VERSION=0.13.2
+if ! cargo fuzz --version 2>/dev/null | grep -q " $CARGO_FUZZ_VERSION\$"; then
+  step "cargo install cargo-fuzz $CARGO_FUZZ_VERSION (about a minute, once)"
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --force
+fi
+
 # Debian's Chromium for the browser tests (no browser download from the web).
 if ! command -v chromium >/dev/null 2>&1; then
   step "apt-get install chromium"
