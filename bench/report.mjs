@@ -78,7 +78,7 @@ const osName = (fs.readFileSync("/etc/os-release", "utf8").match(/PRETTY_NAME="(
 const crit = (fs.readFileSync(path.join(root, "Cargo.lock"), "utf8").match(/name = "criterion"\nversion = "(.*)"/) || [])[1] || "?";
 const gitRev = sh("git", ["-C", root, "rev-parse", "--short", "HEAD"]);
 const dirty = sh("git", ["-C", root, "status", "--porcelain", "--", "src", "Cargo.toml", "Cargo.lock", "wrangler.toml"]);
-out.push(`Run of ${date} (UTC), \`bench/run.sh\`${params.only && params.only !== "size native registrar peer oidc scale" ? ` (parts: ${params.only})` : ""}.`);
+out.push(`Run of ${date} (UTC), \`bench/run.sh\`${params.only && params.only !== "size native registrar kv nolog peer oidc scale" ? ` (parts: ${params.only})` : ""}.`);
 out.push("");
 out.push(table(["", ""], [
   ["machine", `${os.cpus().length} × ${cpuModel}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${osName}, Linux ${os.release()}`],
@@ -325,7 +325,7 @@ if (target) {
   let doc = fs.existsSync(target) ? fs.readFileSync(target, "utf8") : "# Benchmarks\n";
   const block = `${BEGIN}\n${markdown}\n${END}`;
   const i = doc.indexOf(BEGIN), j = doc.indexOf(END);
-  doc = i >= 0 && j > i ? doc.slice(0, i) + block + doc.slice(j + END.length) : `${doc.trimEnd()}\n\n## Results\n\n${block}\n`;
+  doc = i >= 0 && j > i ? doc.slice(0, i) + block + (doc.slice(j + END.length) || "\n") : `${doc.trimEnd()}\n\n## Results\n\n${block}\n`;
   fs.writeFileSync(target, doc);
   console.error(`wrote ${path.relative(process.cwd(), target) || target}`);
 }
