@@ -111,36 +111,6 @@ fn age_key(issued_at: i64, id: &str) -> String {
     format!("age/{:016}/{id}", INVERT - issued_at)
 }
 
-fn matches(c: &StoredClient, f: &ClientFilter) -> bool {
-    let lower = |s: &str| s.to_lowercase();
-    let host_of = |u: &String| {
-        url::Url::parse(u)
-            .ok()
-            .and_then(|u| u.host_str().map(lower))
-    };
-    f.q.as_ref().is_none_or(|q| {
-        c.metadata
-            .client_name
-            .as_deref()
-            .is_some_and(|n| lower(n).contains(&lower(q)))
-    }) && f
-        .client_id_prefix
-        .as_ref()
-        .is_none_or(|p| c.client_id.starts_with(p.as_str()))
-        && f.redirect_host.as_ref().is_none_or(|h| {
-            c.metadata
-                .redirect_uris
-                .iter()
-                .any(|u| host_of(u) == Some(lower(h)))
-        })
-        && f.software_id
-            .as_ref()
-            .is_none_or(|s| c.metadata.software_id.as_ref() == Some(s))
-        && f.status.is_none_or(|s| c.status == s)
-        && f.created_after.is_none_or(|t| c.client_id_issued_at > t)
-        && f.created_before.is_none_or(|t| c.client_id_issued_at < t)
-}
-
 impl KvStore {
     pub fn new(kv: Kv) -> Self {
         KvStore { kv }
@@ -411,7 +381,7 @@ impl ClientStore for KvStore {
                 continue;
             };
             if let Some(c) = self.find(id).await? {
-                if matches(&c, filter) {
+                if filter.matches(&c) {
                     out.push(c);
                     if out.len() == limit {
                         break;

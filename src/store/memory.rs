@@ -71,34 +71,6 @@ where
     all.into_iter().take(limit).cloned().collect()
 }
 
-fn matches(c: &StoredClient, f: &ClientFilter) -> bool {
-    let name_ok = f.q.as_ref().is_none_or(|q| {
-        c.metadata
-            .client_name
-            .as_ref()
-            .is_some_and(|n| n.to_lowercase().contains(&q.to_lowercase()))
-    });
-    let host_ok = f.redirect_host.as_ref().is_none_or(|h| {
-        c.metadata.redirect_uris.iter().any(|u| {
-            url::Url::parse(u)
-                .ok()
-                .and_then(|u| u.host_str().map(|x| x.eq_ignore_ascii_case(h)))
-                .unwrap_or(false)
-        })
-    });
-    name_ok
-        && host_ok
-        && f.client_id_prefix
-            .as_ref()
-            .is_none_or(|p| c.client_id.starts_with(p.as_str()))
-        && f.software_id
-            .as_ref()
-            .is_none_or(|s| c.metadata.software_id.as_ref() == Some(s))
-        && f.status.is_none_or(|s| c.status == s)
-        && f.created_after.is_none_or(|t| c.client_id_issued_at > t)
-        && f.created_before.is_none_or(|t| c.client_id_issued_at < t)
-}
-
 impl ClientStore for MemoryStore {
     async fn insert(
         &self,
@@ -209,7 +181,7 @@ impl ClientStore for MemoryStore {
     ) -> Result<Vec<StoredClient>, ApiError> {
         let s = self.state.borrow();
         Ok(newest_after(
-            s.clients.values().filter(|c| matches(c, filter)),
+            s.clients.values().filter(|c| filter.matches(c)),
             |c| (c.client_id_issued_at, c.client_id.clone()),
             after,
             limit,
