@@ -1,11 +1,17 @@
 #!/bin/sh
 # Builds the Worker (build/index.js + build/index_bg.wasm) with worker-build, offline.
-# wrangler runs this as [build].command twice at start-up: skip when build/ is newer than inputs.
+# REGISTRAR_FEATURES=kv adds the Workers KV backend (STORAGE_BACKEND = "kv"); the default build
+# has D1 only, which keeps the module inside the size budget (scripts/size-budget.sh).
+# wrangler runs this as [build].command twice at start-up: skip when build/ is newer than inputs
+# and was built with the same features.
 set -eu
 cd "$(dirname "$0")/.."
 
+features="${REGISTRAR_FEATURES:-}"
 out=build/index_bg.wasm
-if [ -f "$out" ] && [ -z "$(find src Cargo.toml Cargo.lock -newer "$out" 2>/dev/null | head -n 1)" ]; then
+stamp=build/.features
+if [ -f "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$features" ] &&
+  [ -z "$(find src Cargo.toml Cargo.lock -newer "$out" 2>/dev/null | head -n 1)" ]; then
   exit 0
 fi
 
@@ -13,5 +19,19 @@ fi
 export WASM_BINDGEN_BIN="${WASM_BINDGEN_BIN:-$HOME/.cargo/bin/wasm-bindgen}"
 export ESBUILD_BIN="${ESBUILD_BIN:-$PWD/node_modules/.bin/esbuild}"
 export WASM_OPT_BIN="${WASM_OPT_BIN:-$PWD/node_modules/.bin/wasm-opt}"
-"$HOME/.cargo/bin/worker-build" --release ${REGISTRAR_BUILD_FLAGS:-}
+rm -f "$stamp"
+# shellcheck disable=SC2086 # REGISTRAR_BUILD_FLAGS is a list of flags
+"$HOME/.cargo/bin/worker-build" --release ${REGISTRAR_BUILD_FLAGS:-} \
+  ${features:+--features "$features"}
+
+# worker-build keeps the name section (--debuginfo); the shipped module does not need it (~35 KB
+# gzip). Stripping after wasm-bindgen, not with cargo's `strip`, keeps the target_features section
+# wasm-bindgen reads. REGISTRAR_KEEP_NAMES=1 keeps names, for CPU profiles.
+if [ -z "${REGISTRAR_KEEP_NAMES:-}" ]; then
+  "$WASM_OPT_BIN" "$out" -o "$out.stripped" --strip-debug --strip-producers \
+    --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
+    --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling
+  mv "$out.stripped" "$out"
+fi
 touch "$out"
+printf '%s' "$features" >"$stamp"

@@ -2,6 +2,7 @@
 //! compiled once for it (not once per backend), which keeps the wasm small.
 
 use super::d1_store::D1Store;
+#[cfg(feature = "kv")]
 use super::kv_store::KvStore;
 use crate::error::ApiError;
 use crate::store::{
@@ -11,6 +12,8 @@ use crate::store::{
 
 pub enum Backend {
     D1(D1Store),
+    /// Only in builds with the `kv` feature (about 34 KB gzip of wasm).
+    #[cfg(feature = "kv")]
     Kv(KvStore),
 }
 
@@ -19,6 +22,7 @@ macro_rules! forward {
     ($self:ident . $method:ident ( $($arg:expr),* )) => {
         match $self {
             Backend::D1(store) => store.$method($($arg),*).await,
+            #[cfg(feature = "kv")]
             Backend::Kv(store) => store.$method($($arg),*).await,
         }
     };

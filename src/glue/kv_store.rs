@@ -144,7 +144,12 @@ impl KvStore {
     ) -> Result<(), ApiError> {
         let text = serde_json::to_string(value)
             .map_err(|e| ApiError::Internal(format!("KV {op}: {e}")))?;
-        let mut put = self.kv.put(key, text).map_err(kv_error(op))?;
+        // put_bytes, not put: worker's generic `put` sends even a String through
+        // serde_wasm_bindgen, for a value that is already text.
+        let mut put = self
+            .kv
+            .put_bytes(key, text.as_bytes())
+            .map_err(kv_error(op))?;
         if let Some(at) = expiration {
             put = put.expiration(at as u64);
         }
@@ -207,7 +212,7 @@ impl KvStore {
                 detail,
             };
             self.kv
-                .put(&format!("audit/{:016}", INVERT - id), "")
+                .put_bytes(&format!("audit/{:016}", INVERT - id), b"")
                 .map_err(kv_error("audit"))?
                 .metadata(&meta)
                 .map_err(kv_error("audit"))?
@@ -280,7 +285,7 @@ impl ClientStore for KvStore {
         self.put_json(&client_key(&client.client_id), &record, None, "put client")
             .await?;
         self.kv
-            .put(&age_key(client.client_id_issued_at, &client.client_id), "")
+            .put_bytes(&age_key(client.client_id_issued_at, &client.client_id), b"")
             .map_err(kv_error("put index"))?
             .execute()
             .await

@@ -3,6 +3,7 @@
 
 mod backend;
 mod d1_store;
+#[cfg(feature = "kv")]
 mod kv_store;
 
 use crate::config::{Config, StorageBackend};
@@ -13,6 +14,7 @@ use crate::store::{CleanupReport, ClientStore};
 use backend::Backend;
 use d1_store::D1Store;
 use futures_util::StreamExt;
+#[cfg(feature = "kv")]
 use kv_store::KvStore;
 use worker::{
     console_log, event, Context, Date, Env, Request, Response, ResponseBuilder, ScheduleContext,
@@ -119,10 +121,17 @@ fn backend(config: &Config, env: &Env) -> Result<Backend, String> {
             .d1("DB")
             .map(|db| Backend::D1(D1Store::new(db)))
             .map_err(|e| format!("D1 binding DB: {e}")),
+        #[cfg(feature = "kv")]
         StorageBackend::Kv => env
             .kv("CLIENTS_KV")
             .map(|kv| Backend::Kv(KvStore::new(kv)))
             .map_err(|e| format!("KV binding CLIENTS_KV: {e}")),
+        #[cfg(not(feature = "kv"))]
+        StorageBackend::Kv => Err(
+            "STORAGE_BACKEND: kv, but this build has no KV backend; build it with \
+             REGISTRAR_FEATURES=kv (README: Storage)"
+                .into(),
+        ),
     }
 }
 

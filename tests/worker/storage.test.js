@@ -146,3 +146,22 @@ describe('logs', { timeout: 60_000 }, () => {
     await h.dispose();
   });
 });
+
+describe('the default build (D1 only)', { timeout: 60_000 }, () => {
+  it('refuses STORAGE_BACKEND=kv with a 500 and a log line naming REGISTRAR_FEATURES=kv', async () => {
+    // scripts/test.sh runs this directory on the default build; the KV suites in tests/kv/ run on
+    // a REGISTRAR_FEATURES=kv build.
+    const { readFile } = await import('node:fs/promises');
+    const features = await readFile(new URL('../../build/.features', import.meta.url), 'utf8');
+    assert.equal(features, '', 'tests/worker/ expects the default build (sh scripts/build.sh)');
+    const h = await launch({ vars: { STORAGE_BACKEND: 'kv' } });
+    const res = await h.request('POST', '/register', { json: { redirect_uris: ['https://client.example/cb'] } });
+    assert.equal(res.status, 500, res.text);
+    assert.equal(res.body.error, 'server_error');
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    await new Promise((r) => setTimeout(r, 200)); // let the log stream catch up
+    const text = h.logs.map((l) => l.message).join('\n');
+    assert.match(text, /this build has no KV backend; build it with REGISTRAR_FEATURES=kv/);
+    await h.dispose();
+  });
+});

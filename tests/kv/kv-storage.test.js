@@ -2,7 +2,7 @@
 // persistence across a restart, and the features that need D1 refusing clearly.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, createState } from './harness.js';
+import { start, createState } from '../worker/harness.js';
 
 const KV = { STORAGE_BACKEND: 'kv', ADMIN_TOKEN: 'kv-admin-token-0123456789abcdef0123456789' };
 

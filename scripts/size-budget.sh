@@ -1,0 +1,27 @@
+#!/bin/sh
+# The shipped Worker's size: build/index_bg.wasm + build/index.js, raw and gzip -9, as a table.
+# Fails when the gzip total is over the budget (250 KB = 250,000 bytes; issue 6), so a change that
+# grows the module past it fails the test command. Measures the default build (D1 only).
+set -eu
+cd "$(dirname "$0")/.."
+budget=250000
+
+if [ -n "$(cat build/.features 2>/dev/null)" ]; then
+  echo "size-budget: build/ was built with REGISTRAR_FEATURES=$(cat build/.features);" \
+    "the budget is for the default build (sh scripts/build.sh)" >&2
+  exit 2
+fi
+
+total=0
+printf '| file | bytes | gzip -9 |\n|---|---:|---:|\n'
+for f in build/index_bg.wasm build/index.js; do
+  raw=$(wc -c <"$f")
+  gz=$(gzip -9c "$f" | wc -c)
+  total=$((total + gz))
+  printf '| %s | %s | %s |\n' "$f" "$raw" "$gz"
+done
+printf '| **total (gzip)** | | **%s** (budget %s) |\n' "$total" "$budget"
+if [ "$total" -gt "$budget" ]; then
+  echo "size-budget: the Worker is $total bytes gzip, over the $budget-byte budget" >&2
+  exit 1
+fi
