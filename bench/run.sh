@@ -15,7 +15,7 @@
 #   BENCH_PROFILE_N=200 BENCH_SCALE_SECONDS=5 BENCH_SCALE_SIZES="1000 100000"
 #   BENCH_PORT_BASE=8911 BENCH_INSPECTOR_BASE=9311
 #   BENCH_ONLY="size native registrar kv nolog peer oidc scale" (a subset runs only those parts;
-#     kv: Registrar with STORAGE_BACKEND=kv; nolog: with console.log silenced, a diagnostic)
+#     kv: Registrar with STORAGE_BACKEND=kv; nolog: with LOG_REQUESTS=errors)
 #   BENCH_NO_WRITE=1 prints the table without touching BENCHMARKS.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -123,22 +123,26 @@ date -u +%Y-%m-%dT%H:%M:%SZ > "$RES/date"
 # ---------------------------------------------------------------------------------------------
 # Registrar's build, frozen for the run
 # ---------------------------------------------------------------------------------------------
-say "build (sh scripts/build.sh; skips when build/ is current)"
-sh scripts/build.sh >&2
+say "builds: the shipped one, one with the kv feature, one with the wasm name section (for the profile)"
+snapshot() { # dir: copy build/ as it is now
+  mkdir -p "$1"
+  cp build/index.js build/index_bg.wasm "$1/"
+}
+REGISTRAR_FEATURES=kv sh scripts/build.sh >&2
+SNAP_KV=$STATE/registrar-build-kv
+snapshot "$SNAP_KV"
+REGISTRAR_KEEP_NAMES=1 sh scripts/build.sh >&2
+SNAP_NAMED=$STATE/registrar-build-named
+snapshot "$SNAP_NAMED"
+sh scripts/build.sh >&2 # last, so build/ is the default build again
 SNAP=$STATE/registrar-build
-mkdir -p "$SNAP"
-cp build/index.js build/index_bg.wasm "$SNAP/"
+snapshot "$SNAP"
 REG_TOML=$STATE/registrar.wrangler.toml
 node "$BENCH/registrar-config.mjs" "$ROOT" "$SNAP" "$REG_TOML"
-# A diagnostic variant: the same build with console.log made a no-op, to measure what Registrar's
-# one log line per request costs under wrangler dev (it travels through the inspector to node).
-cat >"$SNAP/silenced.mjs" <<'EOF'
-console.log = () => {};
-export * from "./index.js";
-export { default } from "./index.js";
-EOF
-NOLOG_TOML=$STATE/registrar-nolog.wrangler.toml
-node "$BENCH/registrar-config.mjs" "$ROOT" "$SNAP" "$NOLOG_TOML" silenced.mjs
+REG_KV_TOML=$STATE/registrar-kv.wrangler.toml
+node "$BENCH/registrar-config.mjs" "$ROOT" "$SNAP_KV" "$REG_KV_TOML"
+REG_NAMED_TOML=$STATE/registrar-named.wrangler.toml
+node "$BENCH/registrar-config.mjs" "$ROOT" "$SNAP_NAMED" "$REG_NAMED_TOML"
 HMAC_KEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 ADMIN_TOKEN=$(od -An -tx1 -N20 /dev/urandom | tr -d ' \n') # 40 characters
 
@@ -239,6 +243,8 @@ if wants size; then
   "registrar_js_raw": $(raw "$SNAP/index.js"), "registrar_js_gzip": $(gz "$SNAP/index.js"),
   "registrar_upload": "$(upload "$STATE/registrar-dry-run.log")",
   "registrar_wasm_sections": $(node "$BENCH/tool.mjs" wasm-sections --file "$SNAP/index_bg.wasm" --out /dev/stdout),
+  "registrar_named_sections": $(node "$BENCH/tool.mjs" wasm-sections --file "$SNAP_NAMED/index_bg.wasm" --out /dev/stdout),
+  "registrar_kv_wasm_gzip": $(gz "$SNAP_KV/index_bg.wasm"), "registrar_kv_js_gzip": $(gz "$SNAP_KV/index.js"),
   "peer_js_raw": $(raw "$STATE/peer-dist/index.js"), "peer_js_gzip": $(gz "$STATE/peer-dist/index.js"),
   "peer_upload": "$(upload "$STATE/peer-dry-run.log")",
   "peer_min_js_raw": $(raw "$STATE/peer-dist-min/index.js"), "peer_min_js_gzip": $(gz "$STATE/peer-dist-min/index.js"),
@@ -273,7 +279,7 @@ if wants registrar; then
   # dev's workerd has been seen to stall (out of file descriptors); a time limit guards the run.
   say "Registrar: V8 CPU profile ($PROFILE_N sequential requests per operation, fresh server)"
   migrate "$STATE/d1-registrar-profile"
-  start_registrar registrar-profile "$REG_PORT" "$REG_INSPECTOR" "$STATE/d1-registrar-profile"
+  start_registrar registrar-profile "$REG_PORT" "$REG_INSPECTOR" "$STATE/d1-registrar-profile" "$REG_NAMED_TOML"
   timeout 300 node "$BENCH/tool.mjs" profile --kind registrar --base "http://127.0.0.1:$REG_PORT" --inspector "$REG_INSPECTOR" \
     --pgid "$PG" --n "$PROFILE_N" --out "$RES/profile-registrar.json" --save "$STATE/profiles" \
     || echo "  the profile failed or timed out; the report goes on without it" >&2
@@ -283,7 +289,7 @@ fi
 # Variants, register load and CPU per request:
 #  - kv: Registrar's own KV backend (STORAGE_BACKEND=kv, a supported configuration), the peer's
 #    kind of storage;
-#  - nolog: the D1 build with console.log made a no-op (a diagnostic of the log line's cost).
+#  - nolog: the D1 build with LOG_REQUESTS=errors (no log line for a 2xx: what the log line costs).
 variant() { # name config [wrangler dev arguments...]
   local name=$1 config=$2 base="http://127.0.0.1:$REG_PORT"
   shift 2
@@ -295,8 +301,8 @@ variant() { # name config [wrangler dev arguments...]
   node "$BENCH/tool.mjs" cpu --kind registrar --base "$base" --pgid "$PG" --n "$CPU_N" --out "$RES/cpu-$name.json"
   stop_group "$PG"
 }
-if wants kv; then variant registrar-kv "$REG_TOML" --var STORAGE_BACKEND:kv; fi
-if wants nolog; then variant registrar-nolog "$NOLOG_TOML"; fi
+if wants kv; then variant registrar-kv "$REG_KV_TOML" --var STORAGE_BACKEND:kv; fi
+if wants nolog; then variant registrar-nolog "$REG_TOML" --var LOG_REQUESTS:errors; fi
 
 # ---------------------------------------------------------------------------------------------
 # The peer: @cloudflare/workers-oauth-provider under the same wrangler, local KV

@@ -8,9 +8,11 @@ set -eu
 cd "$(dirname "$0")/.."
 
 features="${REGISTRAR_FEATURES:-}"
+# What build/.features records: the features, and whether the name section was kept.
+variant="$features${REGISTRAR_KEEP_NAMES:+ +names}"
 out=build/index_bg.wasm
 stamp=build/.features
-if [ -f "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$features" ] &&
+if [ -f "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$variant" ] &&
   [ -z "$(find src Cargo.toml Cargo.lock -newer "$out" 2>/dev/null | head -n 1)" ]; then
   exit 0
 fi
@@ -20,6 +22,8 @@ export WASM_BINDGEN_BIN="${WASM_BINDGEN_BIN:-$HOME/.cargo/bin/wasm-bindgen}"
 export ESBUILD_BIN="${ESBUILD_BIN:-$PWD/node_modules/.bin/esbuild}"
 export WASM_OPT_BIN="${WASM_OPT_BIN:-$PWD/node_modules/.bin/wasm-opt}"
 rm -f "$stamp"
+# Size over speed for the shipped wasm (Cargo.toml's release profile is for the host).
+export CARGO_PROFILE_RELEASE_OPT_LEVEL="${CARGO_PROFILE_RELEASE_OPT_LEVEL:-z}"
 # shellcheck disable=SC2086 # REGISTRAR_BUILD_FLAGS is a list of flags
 "$HOME/.cargo/bin/worker-build" --release ${REGISTRAR_BUILD_FLAGS:-} \
   ${features:+--features "$features"}
@@ -34,4 +38,4 @@ if [ -z "${REGISTRAR_KEEP_NAMES:-}" ]; then
   mv "$out.stripped" "$out"
 fi
 touch "$out"
-printf '%s' "$features" >"$stamp"
+printf '%s' "$variant" >"$stamp"

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 budget=250000
 
 if [ -n "$(cat build/.features 2>/dev/null)" ]; then
-  echo "size-budget: build/ was built with REGISTRAR_FEATURES=$(cat build/.features);" \
+  echo "size-budget: build/ is a \"$(cat build/.features)\" build;" \
     "the budget is for the default build (sh scripts/build.sh)" >&2
   exit 2
 fi

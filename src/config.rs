@@ -41,6 +41,23 @@ pub struct Config {
     /// `IDLE_ANONYMOUS_CLIENT_DAYS`: the scheduled clean-up removes anonymous clients neither
     /// read nor updated for this many days. Unset: never.
     pub idle_anonymous_client_days: Option<u32>,
+    /// `LOG_REQUESTS`: which requests get their structured log line.
+    pub log_requests: LogRequests,
+}
+
+/// `LOG_REQUESTS`: `all` (the default) logs one line per request; `errors` only the requests
+/// answered with a 4xx or 5xx, for deployments where a line per registration costs too much
+/// (Workers Logs volume, or `wrangler dev` relaying every line to the terminal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogRequests {
+    All,
+    Errors,
+}
+
+impl LogRequests {
+    pub fn wants(self, status: u16) -> bool {
+        self == LogRequests::All || status >= 400
+    }
 }
 
 /// `STORAGE_BACKEND`: D1 (the default, the source of truth) or Workers KV (README: what KV
@@ -200,6 +217,16 @@ impl Config {
                 .into());
         }
 
+        let log_requests = match get("LOG_REQUESTS").as_deref() {
+            None | Some("all") => LogRequests::All,
+            Some("errors") => LogRequests::Errors,
+            Some(other) => {
+                return Err(format!(
+                    "LOG_REQUESTS: expected all or errors, got {other:?}"
+                ))
+            }
+        };
+
         Ok(Config {
             issuer,
             default_scope,
@@ -215,6 +242,7 @@ impl Config {
             rate_limit_period,
             storage,
             idle_anonymous_client_days,
+            log_requests,
         })
     }
 
@@ -344,10 +372,23 @@ mod tests {
             ("RATE_LIMIT_PERIOD_SECONDS", "a minute"),
             ("STORAGE_BACKEND", "r2"),
             ("IDLE_ANONYMOUS_CLIENT_DAYS", "0"),
+            ("LOG_REQUESTS", "none"),
         ] {
             let err = Config::from_vars(vars(&[(var, value)])).unwrap_err();
             assert!(err.contains(var), "{var}={value}: {err}");
         }
+    }
+
+    #[test]
+    fn log_requests_all_by_default_or_errors_only() {
+        let all = Config::from_vars(vars(&[])).unwrap().log_requests;
+        assert_eq!(all, LogRequests::All);
+        assert!(all.wants(201));
+        let errors = Config::from_vars(vars(&[("LOG_REQUESTS", "errors")]))
+            .unwrap()
+            .log_requests;
+        assert!(!errors.wants(201) && !errors.wants(204) && !errors.wants(304));
+        assert!(errors.wants(400) && errors.wants(401) && errors.wants(500));
     }
 
     #[test]

@@ -88,9 +88,10 @@ impl Purpose {
     }
 }
 
-/// The server key for keyed hashes (the `REGISTRAR_HMAC_KEY` Worker secret).
+/// The server key for keyed hashes (the `REGISTRAR_HMAC_KEY` Worker secret), kept as an HMAC
+/// already keyed: each hash clones it instead of absorbing the padded key again.
 #[derive(Clone)]
-pub struct HashKey(Vec<u8>);
+pub struct HashKey(HmacSha256);
 
 impl fmt::Debug for HashKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -106,12 +107,14 @@ impl HashKey {
                 key.len()
             ));
         }
-        Ok(HashKey(key.to_vec()))
+        Ok(HashKey(
+            HmacSha256::new_from_slice(key).expect("HMAC accepts any key length"),
+        ))
     }
 
     /// The stored form of `secret`: base64url of the HMAC over purpose, client id and value.
     pub fn hash(&self, purpose: Purpose, client_id: &str, secret: &Secret) -> String {
-        let mut mac = HmacSha256::new_from_slice(&self.0).expect("HMAC accepts any key length");
+        let mut mac = self.0.clone();
         for part in [
             purpose.label(),
             client_id.as_bytes(),
@@ -182,6 +185,17 @@ mod tests {
             &h
         ));
         assert!(!h.contains(s.expose()));
+    }
+
+    /// A stored hash must stay verifiable across releases: the value from Python's `hmac`
+    /// module for the same key and length-prefixed parts.
+    #[test]
+    fn hash_matches_an_independent_hmac_sha256() {
+        let s = Secret::from_presented("s3cret");
+        assert_eq!(
+            key().hash(Purpose::ClientSecret, "abc", &s),
+            "eoACPF0yG4dnL0f5w4lXWSncStlXd8zhYrxRC9cew6A"
+        );
     }
 
     #[test]

@@ -16,6 +16,8 @@ use d1_store::D1Store;
 use futures_util::StreamExt;
 #[cfg(feature = "kv")]
 use kv_store::KvStore;
+use std::cell::OnceCell;
+use std::rc::Rc;
 use worker::{
     console_log, event, Context, Date, Env, Request, Response, ResponseBuilder, ScheduleContext,
     ScheduledEvent,
@@ -66,9 +68,11 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let request_id = headers.get("CF-Ray")?;
     // Read (and drain) the body whatever the method: answering before the body is consumed can
     // make workerd reset a keep-alive connection.
-    let body = read_body_bounded(&mut req).await;
+    let content_length = headers.get("Content-Length")?;
+    let body = read_body_bounded(&mut req, content_length.as_deref()).await;
 
-    let outcome = match Config::from_vars(|name| env.var(name).ok().map(|v| v.to_string())) {
+    let config = config(&env);
+    let outcome = match config.as_ref() {
         Ok(config) => {
             let request = ApiRequest {
                 method: &method,
@@ -84,25 +88,42 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
             };
             let now = (started / 1000) as i64;
             let limits = BindingLimits::from_env(&env);
-            match backend(&config, &env) {
-                Ok(store) => http::handle(&request, &config, &store, &limits, now).await,
+            match backend(config, &env) {
+                Ok(store) => http::handle(&request, config, &store, &limits, now).await,
                 Err(cause) => misconfigured(cause),
             }
         }
         Err(cause) => misconfigured(format!("configuration: {cause}")),
     };
-    log(
-        &method,
-        &outcome,
-        Date::now().as_millis().saturating_sub(started),
-    );
+    let wants_log = match config.as_ref() {
+        Ok(c) => c.log_requests.wants(outcome.response.status),
+        Err(_) => true,
+    };
+    if wants_log {
+        log(
+            &method,
+            &outcome,
+            Date::now().as_millis().saturating_sub(started),
+        );
+    }
     to_worker_response(outcome.response)
 }
 
 /// Reads the request body, keeping at most one byte more than the limit (enough for the core to
 /// answer 413) and discarding the rest. The body is drained to the end, not abandoned, so a
 /// keep-alive client can send its next request on the same connection.
-async fn read_body_bounded(req: &mut Request) -> Vec<u8> {
+async fn read_body_bounded(req: &mut Request, content_length: Option<&str>) -> Vec<u8> {
+    // A declared length within the limit is the whole body (HTTP framing holds the sender to it):
+    // one read instead of a promise per chunk.
+    if let Some(n) = content_length.and_then(|v| v.parse::<usize>().ok()) {
+        if n == 0 {
+            return Vec::new();
+        }
+        if n <= MAX_BODY_BYTES {
+            // A read that fails midway means the client went away; nobody is left to answer.
+            return req.bytes().await.unwrap_or_default();
+        }
+    }
     let Ok(mut stream) = req.stream() else {
         return Vec::new(); // no body at all
     };
@@ -112,6 +133,23 @@ async fn read_body_bounded(req: &mut Request) -> Vec<u8> {
         body.extend_from_slice(&chunk[..chunk.len().min(room)]);
     }
     body
+}
+
+thread_local! {
+    /// The configuration, built from the Worker's variables once per isolate: they cannot change
+    /// while it lives (a new deployment or `wrangler dev` reload is a new isolate).
+    static CONFIG: OnceCell<Rc<Result<Config, String>>> = const { OnceCell::new() };
+}
+
+fn config(env: &Env) -> Rc<Result<Config, String>> {
+    CONFIG.with(|cell| {
+        cell.get_or_init(|| {
+            Rc::new(Config::from_vars(|name| {
+                env.var(name).ok().map(|v| v.to_string())
+            }))
+        })
+        .clone()
+    })
 }
 
 /// The store `STORAGE_BACKEND` selects, or which binding is missing.
@@ -139,7 +177,8 @@ fn backend(config: &Config, env: &Env) -> Result<Backend, String> {
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let now = (Date::now().as_millis() / 1000) as i64;
-    let config = match Config::from_vars(|name| env.var(name).ok().map(|v| v.to_string())) {
+    let config = config(&env);
+    let config = match config.as_ref() {
         Ok(c) => c,
         Err(cause) => {
             console_log!(
@@ -153,8 +192,8 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         request_id: format!("scheduled-{now}"),
         ip_hash: None,
     };
-    let result = match backend(&config, &env) {
-        Ok(store) => cleanup(&config, &store, origin, now).await,
+    let result = match backend(config, &env) {
+        Ok(store) => cleanup(config, &store, origin, now).await,
         Err(cause) => Err(ApiError::Internal(cause)),
     };
     let line = match result {

@@ -197,6 +197,17 @@ mod tests {
         assert_eq!(classify("com.example.app:/cb"), Ok(UriKind::PrivateUse));
     }
 
+    /// Hosts are parsed ASCII-only (idna_adapter 1.0, for a smaller module): an internationalized
+    /// name is accepted in its A-label form and refused as a U-label.
+    #[test]
+    fn internationalized_hosts_only_as_a_labels() {
+        assert_eq!(
+            classify("https://xn--bcher-kva.example/cb"),
+            Ok(UriKind::Https { loopback: false })
+        );
+        assert!(classify("https://bücher.example/cb").is_err());
+    }
+
     #[test]
     fn refuses_authorityless_http() {
         assert!(classify("https:/app.example/cb").is_err());

@@ -147,6 +147,24 @@ describe('logs', { timeout: 60_000 }, () => {
   });
 });
 
+describe('LOG_REQUESTS', { timeout: 60_000 }, () => {
+  const lines = (h) => h.logs.map((l) => l.message).filter((m) => m.startsWith('{"'));
+  it('all (the default): one line per request; errors: only 4xx and 5xx', async () => {
+    for (const [mode, expectOk] of [[undefined, true], ['errors', false]]) {
+      const h = await launch(mode ? { vars: { LOG_REQUESTS: mode } } : {});
+      const ok = await h.request('POST', '/register', { json: { redirect_uris: ['https://client.example/cb'] } });
+      assert.equal(ok.status, 201, ok.text);
+      const bad = await h.request('POST', '/register', { json: { redirect_uris: ['http://client.example/cb'] } });
+      assert.equal(bad.status, 400, bad.text);
+      await new Promise((r) => setTimeout(r, 200)); // let the log stream catch up
+      const logged = lines(h).map((m) => JSON.parse(m));
+      assert.equal(logged.some((l) => l.status === 201), expectOk, `${mode ?? 'default'}: ${JSON.stringify(logged)}`);
+      assert.equal(logged.filter((l) => l.status === 400).length, 1, `${mode ?? 'default'}: ${JSON.stringify(logged)}`);
+      await h.dispose();
+    }
+  });
+});
+
 describe('the default build (D1 only)', { timeout: 60_000 }, () => {
   it('refuses STORAGE_BACKEND=kv with a 500 and a log line naming REGISTRAR_FEATURES=kv', async () => {
     // scripts/test.sh runs this directory on the default build; the KV suites in tests/kv/ run on
