@@ -172,11 +172,7 @@ fn register_path(c: &mut Criterion) {
         b.iter(|| black_box(ClientMetadata::from_request(black_box(&request), &config)))
     });
     parts.bench_function("client_id + 2 secrets (getrandom)", |b| {
-        b.iter(|| {
-            black_box(token::new_client_id().expect("random"));
-            black_box(Secret::generate().expect("random"));
-            black_box(Secret::generate().expect("random"))
-        })
+        b.iter(|| black_box(token::new_credentials(true).expect("random")))
     });
     parts.bench_function("2 keyed hashes (HMAC-SHA256)", |b| {
         b.iter(|| {

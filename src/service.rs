@@ -209,13 +209,11 @@ impl<S: ClientStore> Registrar<'_, S> {
     ) -> Result<Map<String, Value>, ApiError> {
         let request = parse_object(body)?;
         let metadata = self.validate(&request, &who.class)?;
-        let client_id = token::new_client_id()?;
-        let secret = if metadata.token_endpoint_auth_method.uses_secret() {
-            Some(Secret::generate()?)
-        } else {
-            None
-        };
-        let access_token = Secret::generate()?;
+        let token::NewCredentials {
+            client_id,
+            secret,
+            access_token,
+        } = token::new_credentials(metadata.token_endpoint_auth_method.uses_secret())?;
         let key = &self.config.hash_key;
         let client = StoredClient {
             client_secret_hash: secret

@@ -34,6 +34,28 @@ pub fn new_client_id() -> Result<String, ApiError> {
     random_b64(CLIENT_ID_BYTES)
 }
 
+/// What a registration issues: a `client_id`, a client secret when the auth method uses one,
+/// and the registration access token.
+pub struct NewCredentials {
+    pub client_id: String,
+    pub secret: Option<Secret>,
+    pub access_token: Secret,
+}
+
+/// New credentials from one call to the system's random source (one `crypto.getRandomValues`
+/// in the Worker instead of three).
+pub fn new_credentials(with_secret: bool) -> Result<NewCredentials, ApiError> {
+    let mut buf = [0u8; CLIENT_ID_BYTES + 2 * SECRET_BYTES];
+    getrandom::fill(&mut buf).map_err(|e| ApiError::Internal(format!("getrandom: {e}")))?;
+    let (id, rest) = buf.split_at(CLIENT_ID_BYTES);
+    let (secret, token) = rest.split_at(SECRET_BYTES);
+    Ok(NewCredentials {
+        client_id: URL_SAFE_NO_PAD.encode(id),
+        secret: with_secret.then(|| Secret(URL_SAFE_NO_PAD.encode(secret))),
+        access_token: Secret(URL_SAFE_NO_PAD.encode(token)),
+    })
+}
+
 /// Whether `s` could be a `client_id` this server issued; anything else is not looked up.
 pub fn is_client_id_shaped(s: &str) -> bool {
     s.len() == 22
@@ -154,6 +176,21 @@ mod tests {
         let b = Secret::generate().unwrap();
         assert_eq!(a.expose().len(), 43);
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn new_credentials_are_independent_random_values() {
+        let a = new_credentials(true).unwrap();
+        let b = new_credentials(true).unwrap();
+        assert_eq!(a.client_id.len(), 22);
+        assert!(is_client_id_shaped(&a.client_id));
+        let (sa, ta) = (a.secret.unwrap(), a.access_token);
+        assert_eq!((sa.expose().len(), ta.expose().len()), (43, 43));
+        // Three slices of one buffer: no two equal, and nothing repeats across calls.
+        assert_ne!(sa, ta);
+        assert_ne!(a.client_id, b.client_id);
+        assert_ne!(sa, b.secret.unwrap());
+        assert!(new_credentials(false).unwrap().secret.is_none());
     }
 
     #[test]
