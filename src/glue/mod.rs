@@ -3,24 +3,25 @@
 
 mod backend;
 mod d1_store;
+mod js_bridge;
 #[cfg(feature = "kv")]
 mod kv_store;
 
 use crate::config::{Config, StorageBackend};
 use crate::error::{ApiError, MAX_BODY_BYTES};
-use crate::http::{self, ApiRequest, ApiResponse, Outcome, RateLimiter};
+use crate::http::{self, ApiRequest, Outcome, RateLimiter};
 use crate::service::{LimitBucket, Registrar, RequestOrigin};
 use crate::store::{CleanupReport, ClientStore};
 use backend::Backend;
 use d1_store::D1Store;
 use futures_util::StreamExt;
+use js_bridge::RequestFacts;
 #[cfg(feature = "kv")]
 use kv_store::KvStore;
 use std::cell::OnceCell;
 use std::rc::Rc;
 use worker::{
-    console_log, event, Context, Date, Env, Request, Response, ResponseBuilder, ScheduleContext,
-    ScheduledEvent,
+    console_log, event, web_sys, Context, Date, Env, Request, ScheduleContext, ScheduledEvent,
 };
 
 /// The Workers Rate Limiting bindings (`[[ratelimits]]` in wrangler.toml); a missing binding
@@ -54,36 +55,27 @@ impl RateLimiter for BindingLimits {
 }
 
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<web_sys::Response> {
     let started = Date::now().as_millis();
-    // The method as sent: `worker::Method` maps every method it does not know to GET.
-    let method = req.inner().method();
-    let url = req.url()?;
-    let origin = url.origin().ascii_serialization();
-    let headers = req.headers();
-    let content_type = headers.get("Content-Type")?;
-    let authorization = headers.get("Authorization")?;
-    let request_origin = headers.get("Origin")?;
-    let client_ip = headers.get("CF-Connecting-IP")?;
-    let request_id = headers.get("CF-Ray")?;
+    let facts = RequestFacts::of(req.inner());
+    let r = facts.parts();
     // Read (and drain) the body whatever the method: answering before the body is consumed can
     // make workerd reset a keep-alive connection.
-    let content_length = headers.get("Content-Length")?;
-    let body = read_body_bounded(&mut req, content_length.as_deref()).await;
+    let body = read_body_bounded(&mut req, r.content_length).await;
 
     let config = config(&env);
     let outcome = match config.as_ref() {
         Ok(config) => {
             let request = ApiRequest {
-                method: &method,
-                path: url.path(),
-                origin: &origin,
-                query: url.query().unwrap_or(""),
-                request_origin: request_origin.as_deref(),
-                client_ip: client_ip.as_deref(),
-                request_id: request_id.as_deref(),
-                content_type: content_type.as_deref(),
-                authorization: authorization.as_deref(),
+                method: r.method,
+                path: r.path,
+                origin: r.origin,
+                query: r.query,
+                request_origin: r.request_origin,
+                client_ip: r.client_ip,
+                request_id: r.request_id,
+                content_type: r.content_type,
+                authorization: r.authorization,
                 body: &body,
             };
             let now = (started / 1000) as i64;
@@ -101,12 +93,17 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     };
     if wants_log {
         log(
-            &method,
+            r.method,
             &outcome,
             Date::now().as_millis().saturating_sub(started),
         );
     }
-    to_worker_response(outcome.response)
+    let response = outcome.response;
+    Ok(js_bridge::response(
+        response.status,
+        &response.headers,
+        response.body.map(|b| b.to_string()),
+    ))
 }
 
 /// Reads the request body, keeping at most one byte more than the limit (enough for the core to
@@ -251,15 +248,4 @@ fn log(method: &str, outcome: &Outcome, duration_ms: u64) {
         line["error"] = cause.as_str().into();
     }
     console_log!("{line}");
-}
-
-fn to_worker_response(response: ApiResponse) -> worker::Result<Response> {
-    let mut builder = ResponseBuilder::new().with_status(response.status);
-    for (name, value) in &response.headers {
-        builder = builder.with_header(name, value)?;
-    }
-    Ok(match response.body {
-        Some(body) => builder.fixed(body.to_string().into_bytes()),
-        None => builder.empty(),
-    })
 }

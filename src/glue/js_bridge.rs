@@ -1,0 +1,108 @@
+//! Two calls into JavaScript that replace many: every call across the wasm boundary and every
+//! call into a workerd binding (`Headers.set`, `Headers.get`) has a fixed cost that the V8
+//! profile showed per header (BENCHMARKS.md). The request's facts come out as one string, and
+//! the response goes in with its headers as one string, split and handed to `new Response` in
+//! JavaScript. Newlines separate the parts: neither URLs nor header names or values can hold one.
+
+use wasm_bindgen::prelude::wasm_bindgen;
+use worker::web_sys;
+
+#[wasm_bindgen(inline_js = r#"
+const ABSENT = "\u0000";
+export function requestFacts(request) {
+  const url = new URL(request.url);
+  const h = request.headers;
+  const get = (name) => h.get(name) ?? ABSENT;
+  return [
+    request.method, url.origin, url.pathname, url.search.slice(1),
+    get("content-type"), get("content-length"), get("authorization"), get("origin"),
+    get("cf-connecting-ip"), get("cf-ray"),
+  ].join("\n");
+}
+export function packedResponse(body, status, packedHeaders) {
+  const parts = packedHeaders === "" ? [] : packedHeaders.split("\n");
+  const headers = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) headers.push([parts[i], parts[i + 1]]);
+  return new Response(body, { status, headers });
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = requestFacts)]
+    fn request_facts(request: &web_sys::Request) -> String;
+
+    #[wasm_bindgen(js_name = packedResponse)]
+    fn packed_response(
+        body: Option<String>,
+        status: u16,
+        packed_headers: &str,
+    ) -> web_sys::Response;
+}
+
+/// A header that was absent (`Headers.get` gave `null`); a real value cannot contain NUL.
+const ABSENT: &str = "\u{0}";
+
+/// What the core needs from a request, read in one call.
+pub struct RequestFacts {
+    text: String,
+}
+
+impl RequestFacts {
+    pub fn of(request: &web_sys::Request) -> Self {
+        RequestFacts {
+            text: request_facts(request),
+        }
+    }
+
+    /// The parts, in the order `requestFacts` joins them.
+    pub fn parts(&self) -> Parts<'_> {
+        let mut it = self.text.split('\n');
+        let mut next = || it.next().unwrap_or("");
+        let (method, origin, path, query) = (next(), next(), next(), next());
+        let mut header = || Some(next()).filter(|v| *v != ABSENT);
+        Parts {
+            method,
+            origin,
+            path,
+            query,
+            content_type: header(),
+            content_length: header(),
+            authorization: header(),
+            request_origin: header(),
+            client_ip: header(),
+            request_id: header(),
+        }
+    }
+}
+
+pub struct Parts<'a> {
+    /// As sent: `worker::Method` would map every method it does not know to GET.
+    pub method: &'a str,
+    pub origin: &'a str,
+    pub path: &'a str,
+    pub query: &'a str,
+    pub content_type: Option<&'a str>,
+    pub content_length: Option<&'a str>,
+    pub authorization: Option<&'a str>,
+    pub request_origin: Option<&'a str>,
+    pub client_ip: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+}
+
+/// A `Response` with `headers` and a text body (none for 204 and 304), built in one call.
+pub fn response(
+    status: u16,
+    headers: &[(&'static str, String)],
+    body: Option<String>,
+) -> web_sys::Response {
+    let mut packed =
+        String::with_capacity(headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum());
+    for (i, (name, value)) in headers.iter().enumerate() {
+        if i > 0 {
+            packed.push('\n');
+        }
+        packed.push_str(name);
+        packed.push('\n');
+        packed.push_str(value);
+    }
+    packed_response(body, status, &packed)
+}
