@@ -64,15 +64,28 @@ impl CallerClass {
             ),
         }
     }
+}
 
-    fn describe(&self) -> String {
+/// How errors name the caller class; formatted only when an error is.
+impl std::fmt::Display for CallerClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CallerClass::Anonymous => "anonymous registration".into(),
-            CallerClass::Admin => "admin registration".into(),
-            CallerClass::Profile(p) => format!("initial access token profile {p:?}"),
+            CallerClass::Anonymous => f.write_str("anonymous registration"),
+            CallerClass::Admin => f.write_str("admin registration"),
+            CallerClass::Profile(p) => write!(f, "initial access token profile {p:?}"),
         }
     }
 }
+
+/// The policy of a class the configuration does not mention: no restriction.
+const UNRESTRICTED: &ClassPolicy = &ClassPolicy {
+    grant_types: None,
+    token_endpoint_auth_methods: None,
+    scopes: None,
+    default_scope: None,
+    redirect_uri_hosts: None,
+    max_clients: None,
+};
 
 impl Policy {
     /// Parses and checks `REGISTRATION_POLICY` against the supported scopes.
@@ -144,13 +157,13 @@ impl Policy {
     }
 
     /// The class policy; a class that is not configured does not restrict.
-    pub fn class(&self, class: &CallerClass) -> ClassPolicy {
+    pub fn class(&self, class: &CallerClass) -> &ClassPolicy {
         let found = match class {
             CallerClass::Anonymous => self.anonymous.as_ref(),
             CallerClass::Admin => self.admin.as_ref(),
             CallerClass::Profile(p) => self.profiles.get(p),
         };
-        found.cloned().unwrap_or_default()
+        found.unwrap_or(UNRESTRICTED)
     }
 
     /// Narrows or refuses validated metadata for the caller's class. `scope_requested` says
@@ -163,7 +176,7 @@ impl Policy {
         global_default_scope: &str,
     ) -> Result<(), ApiError> {
         let rules = self.class(class);
-        let who = class.describe();
+        let who = class;
 
         if let Some(allowed) = &rules.grant_types {
             if let Some((i, g)) = metadata

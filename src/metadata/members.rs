@@ -5,6 +5,10 @@
 use crate::error::ApiError;
 use serde_json::{Map, Value};
 
+/// Longest string array checked for duplicates by scanning instead of hashing: cheaper for the
+/// handful of redirect URIs or grant types a registration usually has.
+const SCAN_LIMIT: usize = 16;
+
 /// Which RFC error code a member's problems are reported with.
 #[derive(Clone, Copy)]
 pub enum Code {
@@ -53,18 +57,25 @@ impl<'a> Members<'a> {
             .as_array()
             .ok_or_else(|| code.error(name, "must be an array of strings"))?;
         let mut out: Vec<&str> = Vec::with_capacity(items.len());
-        // A set for the duplicate check: a 64 KiB body can hold thousands of short items.
-        let mut seen = std::collections::HashSet::with_capacity(items.len());
+        // A set for the duplicate check of long arrays (a 64 KiB body can hold thousands of short
+        // items); a scan of what is already kept for the usual few.
+        let mut seen = (items.len() > SCAN_LIMIT)
+            .then(|| std::collections::HashSet::with_capacity(items.len()));
         for (i, item) in items.iter().enumerate() {
-            let member = format!("{name}[{i}]");
+            // The member's name is only formatted for an error.
+            let member = || format!("{name}[{i}]");
             let s = item
                 .as_str()
-                .ok_or_else(|| code.error(&member, "must be a string"))?;
+                .ok_or_else(|| code.error(&member(), "must be a string"))?;
             if s.is_empty() {
-                return Err(code.error(&member, "must not be empty"));
+                return Err(code.error(&member(), "must not be empty"));
             }
-            if !seen.insert(s) {
-                return Err(code.error(&member, format!("duplicate value {s:?}")));
+            let repeated = match &mut seen {
+                Some(set) => !set.insert(s),
+                None => out.contains(&s),
+            };
+            if repeated {
+                return Err(code.error(&member(), format!("duplicate value {s:?}")));
             }
             out.push(s);
         }

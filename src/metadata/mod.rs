@@ -156,12 +156,30 @@ impl ClientMetadata {
             ));
         }
 
-        let (id_token_encrypted_response_alg, id_token_encrypted_response_enc) =
-            encryption_pair(&m, "id_token_encrypted_response", has_keys)?;
-        let (userinfo_encrypted_response_alg, userinfo_encrypted_response_enc) =
-            encryption_pair(&m, "userinfo_encrypted_response", has_keys)?;
-        let (request_object_encryption_alg, request_object_encryption_enc) =
-            encryption_pair(&m, "request_object_encryption", true)?;
+        let (id_token_encrypted_response_alg, id_token_encrypted_response_enc) = encryption_pair(
+            &m,
+            (
+                "id_token_encrypted_response_alg",
+                "id_token_encrypted_response_enc",
+            ),
+            has_keys,
+        )?;
+        let (userinfo_encrypted_response_alg, userinfo_encrypted_response_enc) = encryption_pair(
+            &m,
+            (
+                "userinfo_encrypted_response_alg",
+                "userinfo_encrypted_response_enc",
+            ),
+            has_keys,
+        )?;
+        let (request_object_encryption_alg, request_object_encryption_enc) = encryption_pair(
+            &m,
+            (
+                "request_object_encryption_alg",
+                "request_object_encryption_enc",
+            ),
+            true,
+        )?;
 
         let subject_type = match m.one_of("subject_type", &["public", "pairwise"])? {
             None => None,
@@ -566,21 +584,19 @@ fn scope(m: &Members, config: &Config) -> Result<String, ApiError> {
 /// Encrypting to the client also needs its public keys (`has_keys`).
 fn encryption_pair(
     m: &Members,
-    prefix: &str,
+    (alg_member, enc_member): (&str, &str),
     has_keys: bool,
 ) -> Result<(Option<String>, Option<String>), ApiError> {
-    let alg_member = format!("{prefix}_alg");
-    let enc_member = format!("{prefix}_enc");
-    let alg = m.one_of(&alg_member, ENCRYPTION_ALGS)?;
-    let enc = m.one_of(&enc_member, ENCRYPTION_ENCS)?;
+    let alg = m.one_of(alg_member, ENCRYPTION_ALGS)?;
+    let enc = m.one_of(enc_member, ENCRYPTION_ENCS)?;
     match (alg, enc) {
         (None, None) => Ok((None, None)),
         (None, Some(_)) => Err(ApiError::invalid_metadata(
-            &enc_member,
+            enc_member,
             format!("needs {alg_member}"),
         )),
         (Some(_), _) if !has_keys => Err(ApiError::invalid_metadata(
-            &alg_member,
+            alg_member,
             "encrypting to the client needs its public keys in jwks or jwks_uri",
         )),
         (Some(alg), enc) => Ok((
