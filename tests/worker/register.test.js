@@ -69,6 +69,21 @@ describe('POST /register request body', { timeout: 60_000 }, () => {
     assert.ok(edge.status === 201 || edge.status === 400, `unexpected ${edge.status} ${edge.text}`);
   });
 
+  it('a chunked body (no Content-Length) within the limit registers, read chunk by chunk', async () => {
+    const agent = new http.Agent({ keepAlive: false });
+    try {
+      const r = await rawRequest(agent, 'POST', '/register', {
+        headers: { 'content-type': 'application/json' },
+        body: paddedBody(40_000),
+        chunked: true,
+      });
+      assert.equal(r.status, 201, r.text);
+      assert.equal(r.body.software_id.length, 40_000 - 64);
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('413 also for a chunked body (no Content-Length) over the limit', async () => {
     const agent = new http.Agent({ keepAlive: false });
     try {
