@@ -4,6 +4,7 @@
 //! the response goes in with its headers as one string, split and handed to `new Response` in
 //! JavaScript. Newlines separate the parts: neither URLs nor header names or values can hold one.
 
+use crate::http::ApiRequest;
 use wasm_bindgen::prelude::wasm_bindgen;
 use worker::web_sys;
 
@@ -53,39 +54,39 @@ impl RequestFacts {
         }
     }
 
-    /// The parts, in the order `requestFacts` joins them.
-    pub fn parts(&self) -> Parts<'_> {
+    /// The parts in the order `requestFacts` joins them: method, origin, path, query, then the
+    /// six headers.
+    fn parts(&self) -> (&str, &str, &str, &str, [Option<&str>; 6]) {
         let mut it = self.text.split('\n');
         let mut next = || it.next().unwrap_or("");
         let (method, origin, path, query) = (next(), next(), next(), next());
-        let mut header = || Some(next()).filter(|v| *v != ABSENT);
-        Parts {
+        let headers = std::array::from_fn(|_| Some(next()).filter(|v| *v != ABSENT));
+        (method, origin, path, query, headers)
+    }
+
+    pub fn content_length(&self) -> Option<&str> {
+        self.parts().4[1]
+    }
+
+    /// The request for the core. The method is as sent: `worker::Method` would map every method
+    /// it does not know to GET.
+    pub fn request<'a>(&'a self, body: &'a [u8]) -> ApiRequest<'a> {
+        let (method, origin, path, query, h) = self.parts();
+        let [content_type, _content_length, authorization, request_origin, client_ip, request_id] =
+            h;
+        ApiRequest {
             method,
-            origin,
             path,
+            origin,
             query,
-            content_type: header(),
-            content_length: header(),
-            authorization: header(),
-            request_origin: header(),
-            client_ip: header(),
-            request_id: header(),
+            request_origin,
+            client_ip,
+            request_id,
+            content_type,
+            authorization,
+            body,
         }
     }
-}
-
-pub struct Parts<'a> {
-    /// As sent: `worker::Method` would map every method it does not know to GET.
-    pub method: &'a str,
-    pub origin: &'a str,
-    pub path: &'a str,
-    pub query: &'a str,
-    pub content_type: Option<&'a str>,
-    pub content_length: Option<&'a str>,
-    pub authorization: Option<&'a str>,
-    pub request_origin: Option<&'a str>,
-    pub client_ip: Option<&'a str>,
-    pub request_id: Option<&'a str>,
 }
 
 /// A `Response` with `headers` and a text body (none for 204 and 304), built in one call.

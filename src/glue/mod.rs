@@ -9,7 +9,7 @@ mod kv_store;
 
 use crate::config::{Config, StorageBackend};
 use crate::error::{ApiError, MAX_BODY_BYTES};
-use crate::http::{self, ApiRequest, Outcome, RateLimiter};
+use crate::http::{self, Outcome, RateLimiter};
 use crate::service::{LimitBucket, Registrar, RequestOrigin};
 use crate::store::{CleanupReport, ClientStore};
 use backend::Backend;
@@ -58,26 +58,14 @@ impl RateLimiter for BindingLimits {
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<web_sys::Response> {
     let started = Date::now().as_millis();
     let facts = RequestFacts::of(req.inner());
-    let r = facts.parts();
     // Read (and drain) the body whatever the method: answering before the body is consumed can
     // make workerd reset a keep-alive connection.
-    let body = read_body_bounded(&mut req, r.content_length).await;
+    let body = read_body_bounded(&mut req, facts.content_length()).await;
+    let request = facts.request(&body);
 
     let config = config(&env);
     let outcome = match config.as_ref() {
         Ok(config) => {
-            let request = ApiRequest {
-                method: r.method,
-                path: r.path,
-                origin: r.origin,
-                query: r.query,
-                request_origin: r.request_origin,
-                client_ip: r.client_ip,
-                request_id: r.request_id,
-                content_type: r.content_type,
-                authorization: r.authorization,
-                body: &body,
-            };
             let now = (started / 1000) as i64;
             let limits = BindingLimits::from_env(&env);
             match backend(config, &env) {
@@ -93,7 +81,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<web_
     };
     if wants_log {
         log(
-            r.method,
+            request.method,
             &outcome,
             Date::now().as_millis().saturating_sub(started),
         );
