@@ -14,6 +14,10 @@
 //! `cargo bench --bench register_path` (bench/run.sh shortens the measurement with
 //! `-- --warm-up-time 1 --measurement-time 2`).
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::block_on;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use registrar::config::Config;
 use registrar::http::{self, ApiRequest, NoLimits};
@@ -22,10 +26,7 @@ use registrar::service::{parse_object, Registrar, RequestOrigin};
 use registrar::store::memory::MemoryStore;
 use registrar::token::{self, Purpose, Secret};
 use serde_json::Value;
-use std::future::Future;
 use std::hint::black_box;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
 /// The body bench/wrk/register.lua sends.
 const BODY: &[u8] = br#"{"client_name":"bench","redirect_uris":["https://bench.example/cb"],"scope":"openid offline_access","grant_types":["authorization_code","refresh_token"]}"#;
@@ -77,17 +78,6 @@ fn bench_config() -> Config {
             .map(|(_, v)| v.to_string())
     })
     .expect("the bench configuration is valid")
-}
-
-/// Runs a future that never waits (the memory store is synchronous underneath).
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = pin!(f);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(out) = f.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
 }
 
 fn registrar<'a>(config: &'a Config, store: &'a MemoryStore) -> Registrar<'a, MemoryStore> {

@@ -1,6 +1,6 @@
 // Registrar dashboard, Admin section: a browser client of this origin's admin API
 // (docs/protected-registration.md, "Admin API"). Imported by app.js, which passes the helpers it
-// shares (API calls, copy, the confirmation dialog, views).
+// shares (API calls, copy, the confirmation dialog, views, tab-list keys).
 //
 // Rules this file keeps, on top of app.js's:
 // - The admin token lives only in the `token` variable below (page memory). It is never written to
@@ -910,22 +910,6 @@ export function createAdmin(app) {
     return loadPage('audit');
   }
 
-  function onTabKey(e) {
-    const all = tabs();
-    const i = all.indexOf(document.activeElement);
-    if (i < 0) return;
-    let next;
-    switch (e.key) {
-      case 'ArrowRight': next = all[(i + 1) % all.length]; break;
-      case 'ArrowLeft': next = all[(i - 1 + all.length) % all.length]; break;
-      case 'Home': next = all[0]; break;
-      case 'End': next = all[all.length - 1]; break;
-      default: return;
-    }
-    e.preventDefault();
-    selectTab(next, true);
-  }
-
   // ------------------------------------------------------------------------------------------
   // Sign in, sign out
   // ------------------------------------------------------------------------------------------
@@ -946,7 +930,7 @@ export function createAdmin(app) {
     const events = $('a-audit-event');
     for (const name of AUDIT_EVENTS) events.append(el('option', { value: name }, name));
 
-    $('admin-tablist').addEventListener('keydown', onTabKey);
+    $('admin-tablist').addEventListener('keydown', app.tabKeyHandler(tabs, selectTab));
     for (const t of tabs()) t.addEventListener('click', () => selectTab(t, false));
     $('a-search').addEventListener('submit', search);
     $('a-search-clear').addEventListener('click', clearSearch);

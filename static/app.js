@@ -1048,20 +1048,25 @@ function selectTab(tab, focus) {
   else tab.scrollIntoView({ block: 'nearest', inline: 'nearest' });
 }
 
-function onTabKey(e) {
-  const all = tabs();
-  const i = all.indexOf(document.activeElement);
-  if (i < 0) return;
-  let next;
-  switch (e.key) {
-    case 'ArrowRight': next = all[(i + 1) % all.length]; break;
-    case 'ArrowLeft': next = all[(i - 1 + all.length) % all.length]; break;
-    case 'Home': next = all[0]; break;
-    case 'End': next = all[all.length - 1]; break;
-    default: return;
-  }
-  e.preventDefault();
-  selectTab(next, true);
+// The keydown handler of a WAI-ARIA tab list (used here and by admin.js): arrows move to the
+// next or previous tab, wrapping; Home and End to the first and last. `tabsOf()` lists the tabs,
+// `select(tab, true)` selects and focuses one.
+function tabKeyHandler(tabsOf, select) {
+  return (e) => {
+    const all = tabsOf();
+    const i = all.indexOf(document.activeElement);
+    if (i < 0) return;
+    let next;
+    switch (e.key) {
+      case 'ArrowRight': next = all[(i + 1) % all.length]; break;
+      case 'ArrowLeft': next = all[(i - 1 + all.length) % all.length]; break;
+      case 'Home': next = all[0]; break;
+      case 'End': next = all[all.length - 1]; break;
+      default: return;
+    }
+    e.preventDefault();
+    select(next, true);
+  };
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -1527,6 +1532,7 @@ const admin = createAdmin({
   registrationEndpoint: () => (state.disco && typeof state.disco.registration_endpoint === 'string'
     ? state.disco.registration_endpoint : `${location.origin}/register`),
   startNewWithIat,
+  tabKeyHandler,
 });
 
 function init() {
@@ -1565,7 +1571,7 @@ function init() {
   form.addEventListener('input', onEdit);
   form.addEventListener('change', onEdit);
 
-  $('tablist').addEventListener('keydown', onTabKey);
+  $('tablist').addEventListener('keydown', tabKeyHandler(tabs, selectTab));
   for (const t of tabs()) t.addEventListener('click', () => selectTab(t, false));
 
   $('json-apply').addEventListener('click', applyJson);

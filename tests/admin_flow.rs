@@ -3,11 +3,11 @@
 
 mod common;
 
-use common::{block_on, config_with};
+use common::{block_on, config_with, registrar, IP_HASH, REQUEST_ID};
 use registrar::admin::Query;
 use registrar::config::Config;
 use registrar::error::ApiError;
-use registrar::service::{Registrar, RequestOrigin};
+use registrar::service::Registrar;
 use registrar::store::memory::MemoryStore;
 use registrar::store::{ClientStatus, ClientStore};
 use serde_json::{json, Map, Value};
@@ -19,19 +19,6 @@ fn config(extra: &[(&str, &str)]) -> Config {
     let mut vars = vec![("ADMIN_TOKEN", ADMIN)];
     vars.extend_from_slice(extra);
     config_with(&vars)
-}
-
-fn registrar<'a>(cfg: &'a Config, store: &'a MemoryStore, now: i64) -> Registrar<'a, MemoryStore> {
-    Registrar {
-        config: cfg,
-        store,
-        issuer: "https://registrar.example".into(),
-        now,
-        origin: RequestOrigin {
-            request_id: "req-1".into(),
-            ip_hash: Some("iphash".into()),
-        },
-    }
 }
 
 fn body(v: Value) -> Vec<u8> {
@@ -256,7 +243,7 @@ fn every_change_writes_its_event_and_refusals_are_logged() {
     );
     assert!(log
         .iter()
-        .all(|e| e.request_id == "req-1" && e.ip_hash.as_deref() == Some("iphash")));
+        .all(|e| e.request_id == REQUEST_ID && e.ip_hash.as_deref() == Some(IP_HASH)));
     assert_eq!(
         log[2].detail.as_ref().unwrap()["error"],
         "invalid_redirect_uri"

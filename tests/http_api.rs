@@ -3,13 +3,12 @@
 
 mod common;
 
-use common::{block_on, config, config_with};
+use common::{block_on, config, config_with, nulls, ISSUER};
 use registrar::config::Config;
 use registrar::http::{handle, ApiRequest, ApiResponse, NoLimits};
 use registrar::store::memory::MemoryStore;
 use serde_json::{json, Map, Value};
 
-const ISSUER: &str = "https://registrar.example";
 const ORIGIN: &str = "https://registrar.example";
 const NOW: i64 = 1_700_000_000;
 const JSON: Option<&str> = Some("application/json");
@@ -17,24 +16,6 @@ const DISCOVERY: [&str; 2] = [
     "/.well-known/oauth-authorization-server",
     "/.well-known/openid-configuration",
 ];
-
-/// Every path to a `null` anywhere in `v`.
-fn nulls(v: &Value, path: &str, out: &mut Vec<String>) {
-    match v {
-        Value::Null => out.push(path.to_string()),
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                nulls(item, &format!("{path}[{i}]"), out);
-            }
-        }
-        Value::Object(map) => {
-            for (k, item) in map {
-                nulls(item, &format!("{path}.{k}"), out);
-            }
-        }
-        _ => {}
-    }
-}
 
 /// Sends one request and checks the invariants every response must hold: no `null` anywhere
 /// in the body, and every error body is exactly `{"error", "error_description"}` (strings).

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{config, config_with};
+use common::{config, config_with, nulls};
 use registrar::config::Config;
 use registrar::error::ApiError;
 use registrar::metadata::ClientMetadata;
@@ -29,24 +29,6 @@ fn object(v: Value) -> Map<String, Value> {
 
 fn validate(cfg: &Config, body: Value) -> Result<ClientMetadata, ApiError> {
     ClientMetadata::from_request(&object(body), cfg)
-}
-
-/// Paths of every `null` found anywhere in `v`.
-fn nulls(v: &Value, path: &str, out: &mut Vec<String>) {
-    match v {
-        Value::Null => out.push(path.to_string()),
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                nulls(item, &format!("{path}[{i}]"), out);
-            }
-        }
-        Value::Object(map) => {
-            for (k, item) in map {
-                nulls(item, &format!("{path}.{k}"), out);
-            }
-        }
-        _ => {}
-    }
 }
 
 #[track_caller]

@@ -15,7 +15,10 @@
 
 mod common;
 
-use common::{block_on, config_with};
+use common::{
+    block_on, check_redirects, config_with, error_allowed, null_paths, registrar, ADMIN_TOKEN,
+    ALL_GRANTS, ISSUER, POLICY,
+};
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
@@ -26,18 +29,12 @@ use registrar::metadata::algorithms::{
     ENCRYPTION_ALGS, ENCRYPTION_ENCS, REQUEST_OBJECT_SIGNING_ALGS, SIGNING_ALGS,
 };
 use registrar::metadata::ClientMetadata;
-use registrar::service::{parse_object, Registrar, RequestOrigin, SERVER_ONLY_MEMBERS};
+use registrar::service::{parse_object, SERVER_ONLY_MEMBERS};
 use registrar::store::memory::MemoryStore;
 use serde_json::{json, Map, Value};
 use std::sync::LazyLock;
 
-const ISSUER: &str = "https://registrar.example";
 const T0: i64 = 1_700_000_000;
-const ADMIN_TOKEN: &str = "admin-token-0123456789abcdef0123456789";
-
-const ALL_GRANTS: &str = "authorization_code implicit refresh_token client_credentials \
-    urn:ietf:params:oauth:grant-type:device_code urn:ietf:params:oauth:grant-type:token-exchange \
-    urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /// Configurations indexed by `implicit as usize * 2 + rotate as usize`.
 static CONFIGS: LazyLock<[Config; 4]> = LazyLock::new(|| {
@@ -58,60 +55,12 @@ static ADMIN_CONFIG: LazyLock<Config> = LazyLock::new(|| {
     config_with(&[
         ("ADMIN_TOKEN", ADMIN_TOKEN),
         ("GRANT_TYPES_SUPPORTED", ALL_GRANTS),
-        (
-            "REGISTRATION_POLICY",
-            r#"{"reserved_scopes": ["phone"], "restricted_scopes": ["offline_access"],
-                "anonymous": {"scopes": ["openid", "profile", "email"],
-                              "redirect_uri_hosts": ["127.0.0.1", "localhost", "*.example", "client.example"]},
-                "profiles": {"partner": {"scopes": ["openid", "profile", "email", "offline_access"]}},
-                "admin": {}}"#,
-        ),
+        ("REGISTRATION_POLICY", POLICY),
     ])
 });
 
 fn cfg(implicit: bool, rotate: bool) -> &'static Config {
     &CONFIGS[implicit as usize * 2 + rotate as usize]
-}
-
-fn registrar<'a>(
-    config: &'a Config,
-    store: &'a MemoryStore,
-    now: i64,
-) -> Registrar<'a, MemoryStore> {
-    Registrar {
-        config,
-        store,
-        issuer: ISSUER.to_string(),
-        now,
-        origin: RequestOrigin {
-            request_id: "property".into(),
-            ip_hash: None,
-        },
-    }
-}
-
-/// Every path to a `null` anywhere in `v` (object members and array items alike).
-fn nulls(v: &Value, path: &str, out: &mut Vec<String>) {
-    match v {
-        Value::Null => out.push(path.to_string()),
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                nulls(item, &format!("{path}[{i}]"), out);
-            }
-        }
-        Value::Object(map) => {
-            for (k, item) in map {
-                nulls(item, &format!("{path}.{k}"), out);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn null_paths(v: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    nulls(v, "$", &mut out);
-    out
 }
 
 fn without(m: &Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
@@ -1176,27 +1125,7 @@ proptest! {
         let Ok(m) = ClientMetadata::from_request(&body, cfg(true, true)) else {
             return Ok(());
         };
-        let url = url::Url::parse(&raw);
-        prop_assert!(url.is_ok(), "{:?} accepted but does not parse", raw);
-        let url = url.unwrap();
-        if matches!(url.scheme(), "http" | "https") {
-            prop_assert!(url.username().is_empty() && url.password().is_none(), "{:?}", raw);
-        }
-        prop_assert!(url.fragment().is_none(), "{:?}", raw);
-        prop_assert!(
-            !matches!(url.scheme(), "javascript" | "data" | "vbscript" | "file" | "blob" | "about"),
-            "{:?}", raw
-        );
-        let host = url.host_str().map(str::to_ascii_lowercase);
-        let loopback = matches!(host.as_deref(), Some("127.0.0.1" | "[::1]" | "localhost"));
-        match url.scheme() {
-            "http" => prop_assert!(loopback, "{:?}: http to {:?}", raw, host),
-            "https" => prop_assert!(host.is_some()),
-            _ => prop_assert_eq!(app, "native", "{:?}: custom scheme for a web client", raw),
-        }
-        if implicit && app == "web" {
-            prop_assert!(url.scheme() == "https" && !loopback, "{:?}: implicit web redirect", raw);
-        }
+        check_redirects(&m);
         prop_assert_eq!(&m.redirect_uris, &vec![raw.clone()], "not stored byte for byte");
     }
 }
@@ -1204,28 +1133,6 @@ proptest! {
 // =============================================================================================
 // (d) the HTTP layer: any request gets a 4xx (or success), never a 5xx, in the documented form
 // =============================================================================================
-
-/// Every `error` value the API may send, with the status it goes with. RFC 7591 §3.2.2
-/// (`invalid_redirect_uri`, `invalid_client_metadata`, `invalid_software_statement`),
-/// RFC 6749 §5.2 / RFC 6750 §3.1 (`invalid_request`, `invalid_token`, `access_denied`), and
-/// Registrar's own `not_found` (unknown path) and `too_many_requests` (rate limit).
-fn error_allowed(status: u16, code: &str) -> bool {
-    match status {
-        400 => matches!(
-            code,
-            "invalid_request"
-                | "invalid_redirect_uri"
-                | "invalid_client_metadata"
-                | "invalid_software_statement"
-        ),
-        401 => code == "invalid_token",
-        403 => code == "access_denied",
-        404 => code == "not_found",
-        405 | 413 | 415 => code == "invalid_request",
-        429 => code == "too_many_requests",
-        _ => false,
-    }
-}
 
 #[derive(Debug, Clone)]
 enum PathSel {

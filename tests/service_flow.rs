@@ -3,33 +3,15 @@
 
 mod common;
 
-use common::{block_on, config, config_with};
+use common::{block_on, config, config_with, registrar, ISSUER};
 use registrar::config::Config;
 use registrar::error::ApiError;
-use registrar::service::{Registrar, RequestOrigin, SERVER_ONLY_MEMBERS};
+use registrar::service::{Registrar, SERVER_ONLY_MEMBERS};
 use registrar::store::memory::MemoryStore;
 use registrar::token::{HashKey, Secret};
 use serde_json::{json, Map, Value};
 
-const ISSUER: &str = "https://registrar.example";
 const T0: i64 = 1_700_000_000;
-
-fn registrar<'a>(
-    config: &'a Config,
-    store: &'a MemoryStore,
-    now: i64,
-) -> Registrar<'a, MemoryStore> {
-    Registrar {
-        config,
-        store,
-        issuer: ISSUER.to_string(),
-        now,
-        origin: RequestOrigin {
-            request_id: "test-request".into(),
-            ip_hash: Some("ip-hash".into()),
-        },
-    }
-}
 
 fn bytes(v: &Value) -> Vec<u8> {
     serde_json::to_vec(v).unwrap()

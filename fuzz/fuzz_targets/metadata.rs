@@ -10,6 +10,7 @@
 //! redirector).
 #![no_main]
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use libfuzzer_sys::fuzz_target;
@@ -34,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
             Ok(m) => {
                 common::check_redirects(&m);
                 let echoed = m.to_json();
-                let nulls = common::unexpected_nulls(&Value::Object(echoed.clone()));
+                let nulls = common::null_paths(&Value::Object(echoed.clone()));
                 assert!(nulls.is_empty(), "null echoed at {nulls:?}");
                 let again = ClientMetadata::from_request(&echoed, config)
                     .unwrap_or_else(|e| panic!("echoed metadata refused: {e}\n{echoed:?}"));
