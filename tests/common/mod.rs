@@ -34,6 +34,45 @@ pub const ADMIN_TOKEN: &str = "admin-token-0123456789abcdef0123456789";
 pub const ALL_GRANTS: &str = "authorization_code implicit refresh_token client_credentials \
     urn:ietf:params:oauth:grant-type:device_code urn:ietf:params:oauth:grant-type:token-exchange \
     urn:ietf:params:oauth:grant-type:jwt-bearer";
+/// Every client metadata member Registrar reads (RFC 7591 §2, OIDC Registration §2, RP-Initiated
+/// Logout), for generators that pick member names.
+pub const METADATA_MEMBERS: &[&str] = &[
+    "redirect_uris",
+    "token_endpoint_auth_method",
+    "grant_types",
+    "response_types",
+    "application_type",
+    "client_name",
+    "client_uri",
+    "logo_uri",
+    "tos_uri",
+    "policy_uri",
+    "scope",
+    "contacts",
+    "jwks_uri",
+    "jwks",
+    "software_id",
+    "software_version",
+    "software_statement",
+    "sector_identifier_uri",
+    "subject_type",
+    "id_token_signed_response_alg",
+    "id_token_encrypted_response_alg",
+    "id_token_encrypted_response_enc",
+    "userinfo_signed_response_alg",
+    "userinfo_encrypted_response_alg",
+    "userinfo_encrypted_response_enc",
+    "request_object_signing_alg",
+    "request_object_encryption_alg",
+    "request_object_encryption_enc",
+    "token_endpoint_auth_signing_alg",
+    "default_max_age",
+    "require_auth_time",
+    "default_acr_values",
+    "initiate_login_uri",
+    "request_uris",
+    "post_logout_redirect_uris",
+];
 /// A `REGISTRATION_POLICY` with restricted and reserved scopes, host rules and a profile.
 pub const POLICY: &str = r#"{"reserved_scopes": ["phone"], "restricted_scopes": ["offline_access"],
     "anonymous": {"scopes": ["openid", "profile", "email"],
