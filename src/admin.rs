@@ -1,7 +1,7 @@
 //! The admin operations (docs/protected-registration.md): client search and lifecycle, initial
 //! access tokens, the audit log. Authorisation (the admin token) is checked in [`crate::http`].
 
-use crate::error::ApiError;
+use crate::error::{quoted, ApiError};
 use crate::policy::is_profile_name;
 use crate::service::{parse_object, Registrar};
 use crate::store::{
@@ -41,7 +41,10 @@ impl Query {
         self.text(name)
             .map(|v| {
                 v.parse().map_err(|_| {
-                    ApiError::InvalidRequest(format!("{name}: expected an integer, got {v:?}"))
+                    ApiError::InvalidRequest(format!(
+                        "{name}: expected an integer, got {}",
+                        quoted(&v)
+                    ))
                 })
             })
             .transpose()

@@ -7,6 +7,31 @@ use std::fmt;
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// Most characters of a submitted value an error description repeats.
+pub const QUOTE_CHARS: usize = 64;
+
+/// A submitted value as error descriptions quote it: in double quotes with JSON-style escapes,
+/// cut to [`QUOTE_CHARS`] characters with an ellipsis, so a description (and the audit event
+/// that records it) stays short whatever was sent.
+pub fn quoted(value: &str) -> String {
+    let mut cut = value.char_indices().nth(QUOTE_CHARS).map(|(i, _)| i);
+    let shown = &value[..cut.unwrap_or(value.len())];
+    let mut out = format!("{shown:?}");
+    if cut.take().is_some() {
+        out.insert(out.len() - 1, '…');
+    }
+    out
+}
+
+/// A member name as error descriptions show it: member names can be submitted too
+/// (`client_name#<tag>`), so they are cut like values, without quotes.
+fn member_name(member: &str) -> std::borrow::Cow<'_, str> {
+    match member.char_indices().nth(QUOTE_CHARS + 16) {
+        None => member.into(),
+        Some((i, _)) => format!("{}…", &member[..i]).into(),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
     /// 400 `invalid_request`: the request itself is malformed (not the metadata).
@@ -41,11 +66,11 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn invalid_metadata(member: &str, detail: impl fmt::Display) -> Self {
-        ApiError::InvalidClientMetadata(format!("{member}: {detail}"))
+        ApiError::InvalidClientMetadata(format!("{}: {detail}", member_name(member)))
     }
 
     pub fn invalid_redirect(member: &str, detail: impl fmt::Display) -> Self {
-        ApiError::InvalidRedirectUri(format!("{member}: {detail}"))
+        ApiError::InvalidRedirectUri(format!("{}: {detail}", member_name(member)))
     }
 
     pub fn status(&self) -> u16 {
@@ -158,6 +183,25 @@ mod tests {
             vec![("WWW-Authenticate", r#"Bearer error="invalid_token""#.into())]
         );
         assert_eq!(e.body()["error"], "invalid_token");
+    }
+
+    #[test]
+    fn quoted_values_are_cut_at_64_characters_with_an_ellipsis() {
+        assert_eq!(quoted("abc"), "\"abc\"");
+        let exactly = "é".repeat(QUOTE_CHARS);
+        assert_eq!(quoted(&exactly), format!("\"{exactly}\""));
+        let long = "x".repeat(60_000);
+        assert_eq!(quoted(&long), format!("\"{}…\"", "x".repeat(QUOTE_CHARS)));
+        // Escapes are applied to what is shown, so a control character cannot break the text.
+        assert_eq!(quoted("a\u{202e}b\n"), "\"a\\u{202e}b\\n\"");
+    }
+
+    #[test]
+    fn long_member_names_are_cut() {
+        let key = format!("client_name#{}", "a".repeat(10_000));
+        let e = ApiError::invalid_metadata(&key, "bad tag");
+        assert!(e.description().chars().count() < 120, "{}", e.description());
+        assert!(e.description().ends_with("…: bad tag"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Who may register what: the declarative registration policy (`REGISTRATION_POLICY`, described in
 //! docs/protected-registration.md), applied after the RFC metadata rules.
 
-use crate::error::ApiError;
+use crate::error::{quoted, ApiError};
 use crate::metadata::enums::{AuthMethod, GrantType};
 use crate::metadata::ClientMetadata;
 use serde::Deserialize;
@@ -72,7 +72,7 @@ impl std::fmt::Display for CallerClass {
         match self {
             CallerClass::Anonymous => f.write_str("anonymous registration"),
             CallerClass::Admin => f.write_str("admin registration"),
-            CallerClass::Profile(p) => write!(f, "initial access token profile {p:?}"),
+            CallerClass::Profile(p) => write!(f, "initial access token profile {}", quoted(p)),
         }
     }
 }
@@ -212,7 +212,7 @@ impl Policy {
             {
                 return Err(ApiError::invalid_redirect(
                     &format!("redirect_uris[{i}]"),
-                    format!("host of {uri:?} is not allowed for {who}"),
+                    format!("host of {} is not allowed for {who}", quoted(uri)),
                 ));
             }
             // Logout redirects are redirects too: the same hosts.
@@ -220,7 +220,7 @@ impl Policy {
             if let Some((i, uri)) = logout.clone().find(|(_, u)| !allowed(u)) {
                 return Err(ApiError::invalid_metadata(
                     &format!("post_logout_redirect_uris[{i}]"),
-                    format!("host of {uri:?} is not allowed for {who}"),
+                    format!("host of {} is not allowed for {who}", quoted(uri)),
                 ));
             }
         }
@@ -249,7 +249,7 @@ impl Policy {
                 if !list.iter().any(|x| x == s) {
                     return Err(ApiError::invalid_metadata(
                         "scope",
-                        format!("{s:?} is not allowed for {who}"),
+                        format!("{} is not allowed for {who}", quoted(s)),
                     ));
                 }
             }

@@ -1,5 +1,7 @@
 //! Closed sets of metadata values. Each value is parsed from, and written as, its wire string.
 
+use crate::error::quoted;
+
 /// Defines a closed enum with its wire strings, `as_str`, `from_wire` and serde as that string.
 macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $wire:literal),+ $(,)? }) => {
@@ -103,10 +105,10 @@ impl ResponseType {
         let mut seen: Vec<&str> = Vec::new();
         for part in s.split(' ') {
             if !matches!(part, "code" | "token" | "id_token") {
-                return Err(format!("unsupported value {s:?}"));
+                return Err(format!("unsupported value {}", quoted(s)));
             }
             if seen.contains(&part) {
-                return Err(format!("{part:?} repeated in {s:?}"));
+                return Err(format!("{} repeated in {}", quoted(part), quoted(s)));
             }
             seen.push(part);
         }

@@ -1,5 +1,6 @@
 //! Checks an inline `jwks` value (RFC 7591 §2): a JWK Set (RFC 7517 §5) of public keys only.
 
+use crate::error::quoted;
 use serde_json::Value;
 
 /// JWK members that hold private or symmetric key material (RFC 7518 §6.2.2, §6.3.2, §6.4.1).
@@ -22,7 +23,7 @@ pub fn check_public_jwk_set(jwks: &Value) -> Result<(), String> {
         match key.get("kty").and_then(Value::as_str) {
             Some("RSA" | "EC" | "OKP") => {}
             Some("oct") => return Err(format!("keys[{i}] is a symmetric key; only public keys")),
-            Some(other) => return Err(format!("keys[{i}] has unsupported kty {other:?}")),
+            Some(other) => return Err(format!("keys[{i}] has unsupported kty {}", quoted(other))),
             None => return Err(format!("keys[{i}] has no \"kty\"")),
         }
         if let Some(m) = PRIVATE_MEMBERS.iter().find(|m| key.contains_key(**m)) {

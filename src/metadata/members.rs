@@ -2,7 +2,7 @@
 //! form can show it beside the field. `null` counts as absent, as many clients send it for unset
 //! members.
 
-use crate::error::ApiError;
+use crate::error::{quoted, ApiError};
 use serde_json::{Map, Value};
 
 /// Longest string array checked for duplicates by scanning instead of hashing: cheaper for the
@@ -75,7 +75,7 @@ impl<'a> Members<'a> {
                 None => out.contains(&s),
             };
             if repeated {
-                return Err(code.error(&member(), format!("duplicate value {s:?}")));
+                return Err(code.error(&member(), format!("duplicate value {}", quoted(s))));
             }
             out.push(s);
         }
@@ -108,7 +108,8 @@ impl<'a> Members<'a> {
             Some(s) => Err(ApiError::invalid_metadata(
                 name,
                 format!(
-                    "unsupported value {s:?} (supported: {})",
+                    "unsupported value {} (supported: {})",
+                    quoted(s),
                     allowed.join(", ")
                 ),
             )),

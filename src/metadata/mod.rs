@@ -12,7 +12,7 @@ pub mod members;
 pub mod redirect_uri;
 
 use crate::config::Config;
-use crate::error::ApiError;
+use crate::error::{quoted, ApiError};
 use crate::metadata::algorithms::{
     DEFAULT_ENCRYPTION_ENC, DEFAULT_ID_TOKEN_SIGNING_ALG, ENCRYPTION_ALGS, ENCRYPTION_ENCS,
     REQUEST_OBJECT_SIGNING_ALGS, SIGNING_ALGS,
@@ -295,7 +295,7 @@ fn auth_method(m: &Members) -> Result<AuthMethod, ApiError> {
             let all: Vec<_> = AuthMethod::ALL.iter().map(|a| a.as_str()).collect();
             ApiError::invalid_metadata(
                 MEMBER,
-                format!("unsupported value {s:?} (supported: {})", all.join(", ")),
+                format!("unsupported value {} (supported: {})", quoted(s), all.join(", ")),
             )
         }),
     }
@@ -314,13 +314,13 @@ fn grants_and_response_types(
             for (i, g) in list.iter().enumerate() {
                 let member = format!("grant_types[{i}]");
                 let grant = GrantType::from_wire(g).ok_or_else(|| {
-                    ApiError::invalid_metadata(&member, format!("unsupported value {g:?}"))
+                    ApiError::invalid_metadata(&member, format!("unsupported value {}", quoted(g)))
                 })?;
                 if !config.grant_types_supported.contains(&grant) {
                     let why = if grant == GrantType::Implicit {
                         "the implicit grant is disabled on this server (RFC 9700)".to_string()
                     } else {
-                        format!("{g:?} is not enabled on this server")
+                        format!("{} is not enabled on this server", quoted(g))
                     };
                     return Err(ApiError::invalid_metadata(&member, why));
                 }
@@ -340,7 +340,7 @@ fn grants_and_response_types(
                 if rt.uses_implicit() && !config.implicit_enabled() {
                     return Err(ApiError::invalid_metadata(
                         &member,
-                        format!("{r:?} returns tokens from the authorization endpoint, which needs the implicit grant; it is disabled on this server (RFC 9700)"),
+                        format!("{} returns tokens from the authorization endpoint, which needs the implicit grant; it is disabled on this server (RFC 9700)", quoted(r)),
                     ));
                 }
                 out.push(rt);
@@ -446,7 +446,7 @@ fn redirect_uris(
         Some(s) => ApplicationType::from_wire(s).ok_or_else(|| {
             ApiError::invalid_metadata(
                 "application_type",
-                format!("unsupported value {s:?} (supported: web, native)"),
+                format!("unsupported value {} (supported: web, native)", quoted(s)),
             )
         })?,
         None if redirect_uri::looks_native(&kinds) => ApplicationType::Native,
@@ -557,14 +557,15 @@ fn scope(m: &Members, config: &Config) -> Result<String, ApiError> {
         {
             return Err(ApiError::invalid_metadata(
                 "scope",
-                format!("{token:?} is not a valid scope token"),
+                format!("{} is not a valid scope token", quoted(token)),
             ));
         }
         if !config.scopes_supported.iter().any(|s| s == token) {
             return Err(ApiError::invalid_metadata(
                 "scope",
                 format!(
-                    "unsupported value {token:?} (supported: {})",
+                    "unsupported value {} (supported: {})",
+                    quoted(token),
                     config.scopes_supported.join(" ")
                 ),
             ));
@@ -572,7 +573,7 @@ fn scope(m: &Members, config: &Config) -> Result<String, ApiError> {
         if seen.contains(&token) {
             return Err(ApiError::invalid_metadata(
                 "scope",
-                format!("{token:?} repeated"),
+                format!("{} repeated", quoted(token)),
             ));
         }
         seen.push(token);
@@ -639,7 +640,7 @@ fn localized(input: &Map<String, Value>) -> Result<BTreeMap<String, String>, Api
         if !lang_tag::is_valid(tag) {
             return Err(ApiError::invalid_metadata(
                 key,
-                format!("{tag:?} is not a valid BCP 47 language tag"),
+                format!("{} is not a valid BCP 47 language tag", quoted(tag)),
             ));
         }
         // Language tags compare case-insensitively (RFC 5646 §2.1.1): `#fr` and `#FR` are one.
