@@ -89,6 +89,7 @@ fn registrar<'a>(config: &'a Config, store: &'a MemoryStore) -> Registrar<'a, Me
         origin: RequestOrigin {
             request_id: "bench-request".into(),
             ip_hash: Some("bench-ip-hash".into()),
+            ip_limit_key: Some("bench-ip-hash".into()),
         },
     }
 }

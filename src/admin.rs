@@ -6,7 +6,7 @@ use crate::policy::is_profile_name;
 use crate::service::{parse_object, Registrar};
 use crate::store::{
     AdminChange, After, AuditFilter, AuditRecord, CleanupReport, ClientFilter, ClientStatus,
-    ClientStore, InitialAccessToken, StoredClient,
+    ClientStore, InitialAccessToken, StoredClient, AUDIT_PRUNE_BATCH, AUDIT_PRUNE_MAX_BATCHES,
 };
 use crate::token::{self, Purpose, Secret};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -167,7 +167,35 @@ impl<S: ClientStore> Registrar<'_, S> {
             .idle_anonymous_client_days
             .map(|days| self.now - i64::from(days) * 86_400);
         let template = self.event("scheduled_cleanup", None, "system");
-        self.store.cleanup(self.now, idle_before, &template).await
+        let mut report = self.store.cleanup(self.now, idle_before, &template).await?;
+        report.pruned_events = self.prune_audit_log().await?;
+        Ok(report)
+    }
+
+    /// Removes audit events older than `AUDIT_RETENTION_DAYS`, in bounded batches, and records
+    /// what it removed as one `audit_pruned` event. A backlog larger than one run's batches is
+    /// worked off by the next runs.
+    async fn prune_audit_log(&self) -> Result<u64, ApiError> {
+        let before = self.now - i64::from(self.config.audit_retention_days) * 86_400;
+        let mut pruned = 0;
+        for _ in 0..AUDIT_PRUNE_MAX_BATCHES {
+            let n = self.store.prune_audit(before, AUDIT_PRUNE_BATCH).await?;
+            pruned += n;
+            if n < AUDIT_PRUNE_BATCH as u64 {
+                break;
+            }
+        }
+        if pruned > 0 {
+            let event = self
+                .event("audit_pruned", None, "system")
+                .with_detail(json!({
+                    "deleted": pruned,
+                    "before": before,
+                    "retention_days": self.config.audit_retention_days,
+                }));
+            self.store.append_audit(&[event]).await?;
+        }
+        Ok(pruned)
     }
 
     pub async fn admin_list_clients(&self, q: &Query) -> Result<Map<String, Value>, ApiError> {
@@ -341,8 +369,9 @@ impl<S: ClientStore> Registrar<'_, S> {
             uses: 0,
             revoked_at: None,
         };
-        let mut event = self.event("iat_minted", None, ADMIN);
-        event.detail = Some(json!({ "iat_id": id }));
+        let event = self
+            .event("iat_minted", None, ADMIN)
+            .with_detail(json!({ "iat_id": id }));
         self.store.insert_iat(&iat, &[event]).await?;
         let mut out = iat_json(&iat, self.now);
         out["token"] = value.expose().into();
@@ -362,8 +391,9 @@ impl<S: ClientStore> Registrar<'_, S> {
     }
 
     pub async fn admin_revoke_iat(&self, id: &str) -> Result<(), ApiError> {
-        let mut event = self.event("iat_revoked", None, ADMIN);
-        event.detail = Some(json!({ "iat_id": id }));
+        let event = self
+            .event("iat_revoked", None, ADMIN)
+            .with_detail(json!({ "iat_id": id }));
         if self.store.revoke_iat(id, self.now, &[event]).await? {
             Ok(())
         } else {

@@ -43,7 +43,17 @@ pub struct Config {
     pub idle_anonymous_client_days: Option<u32>,
     /// `LOG_REQUESTS`: which requests get their structured log line.
     pub log_requests: LogRequests,
+    /// `RATE_LIMIT_IPV6_PREFIX`: the prefix length an IPv6 client is rate limited by.
+    pub ipv6_rate_limit_prefix: u8,
+    /// `AUDIT_RETENTION_DAYS`: the scheduled job removes audit events older than this.
+    pub audit_retention_days: u32,
 }
+
+/// Shortest `AUDIT_RETENTION_DAYS`; the D1 schema refuses to prune anything younger
+/// (migrations/0004), whatever the setting.
+pub const MIN_AUDIT_RETENTION_DAYS: u32 = 30;
+/// Default `AUDIT_RETENTION_DAYS`: a year and a month, so a yearly review sees a whole year.
+pub const DEFAULT_AUDIT_RETENTION_DAYS: u32 = 400;
 
 /// `LOG_REQUESTS`: `all` (the default) logs one line per request; `errors` only the requests
 /// answered with a 4xx or 5xx, for deployments where a line per registration costs too much
@@ -227,6 +237,29 @@ impl Config {
             }
         };
 
+        let ipv6_rate_limit_prefix = match get("RATE_LIMIT_IPV6_PREFIX") {
+            None => crate::ratelimit::DEFAULT_IPV6_PREFIX,
+            Some(p) => match p.parse::<u8>() {
+                Ok(n) if (32..=128).contains(&n) => n,
+                _ => {
+                    return Err(format!(
+                        "RATE_LIMIT_IPV6_PREFIX: expected a prefix length from 32 to 128, got {p:?}"
+                    ))
+                }
+            },
+        };
+        let audit_retention_days = match get("AUDIT_RETENTION_DAYS") {
+            None => DEFAULT_AUDIT_RETENTION_DAYS,
+            Some(d) => match d.parse::<u32>() {
+                Ok(n) if (MIN_AUDIT_RETENTION_DAYS..=36_500).contains(&n) => n,
+                _ => {
+                    return Err(format!(
+                        "AUDIT_RETENTION_DAYS: expected a number of days from {MIN_AUDIT_RETENTION_DAYS} to 36500, got {d:?}"
+                    ))
+                }
+            },
+        };
+
         Ok(Config {
             issuer,
             default_scope,
@@ -243,6 +276,8 @@ impl Config {
             storage,
             idle_anonymous_client_days,
             log_requests,
+            ipv6_rate_limit_prefix,
+            audit_retention_days,
         })
     }
 
@@ -339,6 +374,8 @@ mod tests {
         assert_eq!(c.default_scope, "openid");
         assert!(c.rotate_registration_token);
         assert_eq!(c.cors, CorsPolicy::Any);
+        assert_eq!(c.ipv6_rate_limit_prefix, 64);
+        assert_eq!(c.audit_retention_days, 400);
     }
 
     #[test]
@@ -373,6 +410,10 @@ mod tests {
             ("STORAGE_BACKEND", "r2"),
             ("IDLE_ANONYMOUS_CLIENT_DAYS", "0"),
             ("LOG_REQUESTS", "none"),
+            ("RATE_LIMIT_IPV6_PREFIX", "16"),
+            ("RATE_LIMIT_IPV6_PREFIX", "/64"),
+            ("AUDIT_RETENTION_DAYS", "7"),
+            ("AUDIT_RETENTION_DAYS", "forever"),
         ] {
             let err = Config::from_vars(vars(&[(var, value)])).unwrap_err();
             assert!(err.contains(var), "{var}={value}: {err}");

@@ -122,7 +122,7 @@ impl ApiError {
             }
             ApiError::NotFound(what) | ApiError::InvalidBearer(what) => (*what).into(),
             ApiError::TooManyRequests(secs) => {
-                format!("too many registrations; retry after {secs} seconds")
+                format!("too many requests; retry after {secs} seconds")
             }
             ApiError::MethodNotAllowed(allow) => format!("method not allowed; allowed: {allow}"),
             ApiError::PayloadTooLarge => {

@@ -17,6 +17,7 @@ pub mod error;
 pub mod http;
 pub mod metadata;
 pub mod policy;
+pub mod ratelimit;
 pub mod service;
 pub mod store;
 pub mod token;

@@ -6,6 +6,8 @@ use crate::config::{Config, RegistrationMode};
 use crate::error::ApiError;
 use crate::metadata::ClientMetadata;
 use crate::policy::{CallerClass, DEFAULT_PROFILE};
+pub use crate::ratelimit::LimitBucket;
+use crate::ratelimit::RateLimiter;
 use crate::store::{AuditEvent, ClientStatus, ClientStore, StoredClient};
 use crate::token::{self, Purpose, Secret};
 use serde_json::{json, Map, Value};
@@ -37,6 +39,9 @@ pub struct RequestOrigin {
     pub request_id: String,
     /// HMAC of `CF-Connecting-IP`.
     pub ip_hash: Option<String>,
+    /// HMAC of the client's network as rate limits key it (`ratelimit::network_key`: an IPv6
+    /// address cut to its /64); `None` without `CF-Connecting-IP`.
+    pub ip_limit_key: Option<String>,
 }
 
 pub const INVALID_IAT: &str = "the initial access token is wrong, expired, used up or revoked";
@@ -47,15 +52,6 @@ pub struct Registrant {
     pub class: CallerClass,
     /// `anonymous`, `admin` or `iat:<id>` (the audit actor and `registered_by`).
     pub actor: String,
-}
-
-/// Which rate limit a registration counts against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LimitBucket {
-    /// Callers without a token, keyed by client IP.
-    RegisterByIp,
-    /// Callers with an initial access token, keyed by the token.
-    RegisterByToken,
 }
 
 /// Parses a request body that must be a JSON object.
@@ -116,12 +112,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         if self.is_admin(bearer) {
             return Vec::new();
         }
-        let ip = self
-            .origin
-            .ip_hash
-            .clone()
-            .unwrap_or_else(|| "unknown".into());
-        let mut limits = vec![(LimitBucket::RegisterByIp, ip)];
+        let mut limits = vec![(LimitBucket::RegisterByIp, self.network_limit_key())];
         if let Some(t) = bearer {
             let key = self.config.hash_key.hash(
                 Purpose::InitialAccessToken,
@@ -131,6 +122,27 @@ impl<S: ClientStore> Registrar<'_, S> {
             limits.push((LimitBucket::RegisterByToken, key));
         }
         limits
+    }
+
+    /// The key of the caller's network for the per-IP buckets.
+    pub fn network_limit_key(&self) -> String {
+        self.origin
+            .ip_limit_key
+            .clone()
+            .unwrap_or_else(|| "unknown".into())
+    }
+
+    /// Counts an RFC 7592 request of an authenticated client against the client's own bucket.
+    async fn within_client_limit<L: RateLimiter>(
+        &self,
+        limits: &L,
+        client_id: &str,
+    ) -> Result<(), ApiError> {
+        if limits.allow(LimitBucket::ManageByClient, client_id).await {
+            Ok(())
+        } else {
+            Err(ApiError::TooManyRequests(self.config.rate_limit_period))
+        }
     }
 
     /// Decides who is registering, by mode and bearer token (docs/protected-registration.md).
@@ -189,9 +201,11 @@ impl<S: ClientStore> Registrar<'_, S> {
         };
         if let Err(e) = &result {
             if !matches!(e, ApiError::Internal(_)) {
-                let mut event = self.event("registration_refused", None, &actor);
-                event.detail =
-                    Some(json!({ "error": e.code(), "error_description": e.description() }));
+                let event = self
+                    .event("registration_refused", None, &actor)
+                    .with_detail(
+                        json!({ "error": e.code(), "error_description": e.description() }),
+                    );
                 // The refusal stands even if it cannot be logged; the log failure is not the
                 // caller's fault, so it is not reported to them.
                 let _ = self.store.append_audit(&[event]).await;
@@ -232,6 +246,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             registered_by: who.actor.clone(),
             policy_class: who.class.as_stored(),
             version: 0,
+            last_read_at: None,
         };
         let mut events = vec![self.event("client_registered", Some(&client.client_id), &who.actor)];
         if who.actor.starts_with("iat:") {
@@ -259,17 +274,21 @@ impl<S: ClientStore> Registrar<'_, S> {
         Ok(metadata)
     }
 
-    /// RFC 7592 §2.1.
-    pub async fn read(
+    /// RFC 7592 §2.1. The read is recorded at most once per client per
+    /// [`crate::store::READ_EVENT_INTERVAL`]: a client polling its registration must not add a
+    /// row to the audit log per request.
+    pub async fn read<L: RateLimiter>(
         &self,
         client_id: &str,
         token: Option<&str>,
+        limits: &L,
     ) -> Result<Map<String, Value>, ApiError> {
         let (client, token) = self.authenticate(client_id, token).await?;
-        // A read changes nothing, so its event is written on its own after the answer is known.
-        self.store
-            .append_audit(&[self.event("client_read", Some(client_id), "client")])
-            .await?;
+        self.within_client_limit(limits, client_id).await?;
+        if client.read_due(self.now) {
+            let event = self.event("client_read", Some(client_id), "client");
+            self.store.record_read(client_id, self.now, &event).await?;
+        }
         Ok(self.information(&client, None, &token))
     }
 
@@ -277,13 +296,15 @@ impl<S: ClientStore> Registrar<'_, S> {
     /// presented token still being current, so of two concurrent updates exactly one wins.
     /// `body` may already be refused (size, media type); that error is reported only after
     /// authentication, so strangers learn nothing from it.
-    pub async fn update(
+    pub async fn update<L: RateLimiter>(
         &self,
         client_id: &str,
         token: Option<&str>,
         body: Result<&[u8], ApiError>,
+        limits: &L,
     ) -> Result<Map<String, Value>, ApiError> {
         let (current, presented) = self.authenticate(client_id, token).await?;
+        self.within_client_limit(limits, client_id).await?;
         if current.status == ClientStatus::Suspended {
             return Err(ApiError::AccessDenied(
                 "this client is suspended; its registration cannot be changed".into(),
@@ -379,13 +400,18 @@ impl<S: ClientStore> Registrar<'_, S> {
         Ok(self.information(&updated, secret_to_return.as_ref(), &next_token))
     }
 
-    /// RFC 7592 §2.3: one conditional delete; a wrong token and an unknown client look alike.
-    pub async fn delete(&self, client_id: &str, token: Option<&str>) -> Result<(), ApiError> {
-        let token = bearer_token(client_id, token)?;
-        let hash = self
-            .config
-            .hash_key
-            .hash(Purpose::RegistrationAccessToken, client_id, &token);
+    /// RFC 7592 §2.3: authenticate (so the client's own bucket counts only its holder's
+    /// requests), then one delete conditional on the token; a wrong token and an unknown client
+    /// look alike.
+    pub async fn delete<L: RateLimiter>(
+        &self,
+        client_id: &str,
+        token: Option<&str>,
+        limits: &L,
+    ) -> Result<(), ApiError> {
+        let (client, _) = self.authenticate(client_id, token).await?;
+        self.within_client_limit(limits, client_id).await?;
+        let hash = client.registration_token_hash;
         let events = [self.event("client_deleted", Some(client_id), "client")];
         if self.store.delete(client_id, Some(&hash), &events).await? {
             Ok(())

@@ -7,6 +7,7 @@ use common::{block_on, config_with, registrar, IP_HASH, REQUEST_ID};
 use registrar::admin::Query;
 use registrar::config::Config;
 use registrar::error::ApiError;
+use registrar::ratelimit::NoLimits;
 use registrar::service::Registrar;
 use registrar::store::memory::MemoryStore;
 use registrar::store::{ClientStatus, ClientStore};
@@ -121,7 +122,7 @@ fn tokens_of_one_kind_never_work_as_another() {
     let id = s(&reg, "client_id");
     // The initial access token is not this client's registration access token...
     assert_eq!(
-        block_on(r.read(&id, iat["token"].as_str())).unwrap_err(),
+        block_on(r.read(&id, iat["token"].as_str(), &NoLimits)).unwrap_err(),
         ApiError::InvalidToken
     );
     // ...and the registration access token is not an initial access token.
@@ -148,6 +149,7 @@ fn class_quota_counts_the_clients_a_class_holds() {
     block_on(r.delete(
         &s(&first, "client_id"),
         Some(&s(&first, "registration_access_token")),
+        &NoLimits,
     ))
     .unwrap();
     block_on(r.register(None, &web())).expect("a place was freed");
@@ -163,11 +165,11 @@ fn suspended_client_cannot_update_itself_but_can_read() {
     let summary = block_on(r.admin_set_status(&id, ClientStatus::Suspended)).unwrap();
     assert_eq!(summary["status"], "suspended");
     let update = body(json!({"client_id": id, "redirect_uris": ["https://app.example/cb"]}));
-    let err = block_on(r.update(&id, Some(&rat), Ok(&update))).unwrap_err();
+    let err = block_on(r.update(&id, Some(&rat), Ok(&update), &NoLimits)).unwrap_err();
     assert_eq!((err.status(), err.code()), (403, "access_denied"));
-    block_on(r.read(&id, Some(&rat))).expect("reads still work");
+    block_on(r.read(&id, Some(&rat), &NoLimits)).expect("reads still work");
     block_on(r.admin_set_status(&id, ClientStatus::Active)).unwrap();
-    block_on(r.update(&id, Some(&rat), Ok(&update))).expect("active again");
+    block_on(r.update(&id, Some(&rat), Ok(&update), &NoLimits)).expect("active again");
 }
 
 #[test]
@@ -180,10 +182,10 @@ fn reissued_token_replaces_the_lost_one() {
     let fresh = block_on(r.admin_reissue_token(&id)).unwrap();
     let new_token = fresh["registration_access_token"].as_str().unwrap();
     assert_eq!(
-        block_on(r.read(&id, Some(&s(&reg, "registration_access_token")))).unwrap_err(),
+        block_on(r.read(&id, Some(&s(&reg, "registration_access_token")), &NoLimits)).unwrap_err(),
         ApiError::InvalidToken
     );
-    block_on(r.read(&id, Some(new_token))).expect("new token works");
+    block_on(r.read(&id, Some(new_token), &NoLimits)).expect("new token works");
 }
 
 #[test]
@@ -219,16 +221,16 @@ fn every_change_writes_its_event_and_refusals_are_logged() {
     let r = registrar(&cfg, &store, NOW);
     let reg = block_on(r.register(None, &web())).unwrap();
     let (id, rat) = (s(&reg, "client_id"), s(&reg, "registration_access_token"));
-    block_on(r.read(&id, Some(&rat))).unwrap();
+    block_on(r.read(&id, Some(&rat), &NoLimits)).unwrap();
     // A refused update (wrong token) records no client_updated event.
     let update = body(json!({"client_id": id, "redirect_uris": ["https://app.example/cb"]}));
-    block_on(r.update(&id, Some("wrong"), Ok(&update))).unwrap_err();
+    block_on(r.update(&id, Some("wrong"), Ok(&update), &NoLimits)).unwrap_err();
     block_on(r.register(
         None,
         &body(json!({"redirect_uris": ["https://x.example/#f"]})),
     ))
     .unwrap_err();
-    block_on(r.delete(&id, Some(&rat))).unwrap();
+    block_on(r.delete(&id, Some(&rat), &NoLimits)).unwrap();
 
     let log = store.audit_log();
     let events: Vec<&str> = log.iter().map(|e| e.event.as_str()).collect();
@@ -311,6 +313,7 @@ fn scheduled_cleanup_removes_expired_tokens_and_only_idle_anonymous_clients() {
     block_on(r.read(
         &s(&read_lately, "client_id"),
         Some(&s(&read_lately, "registration_access_token")),
+        &NoLimits,
     ))
     .unwrap();
 

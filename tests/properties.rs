@@ -901,7 +901,7 @@ proptest! {
         let upd = block_on(registrar(config, &store, T0 + 60).update(
             &client_id,
             Some(&token),
-            Ok(&update_body),
+            Ok(&update_body), &NoLimits,
         ));
         prop_assert!(upd.is_ok(), "round trip refused: {:?}\n{}", upd.as_ref().err(),
             String::from_utf8_lossy(&update_body));
@@ -914,14 +914,14 @@ proptest! {
             "the update changed the registration"
         );
 
-        let read = block_on(registrar(config, &store, T0 + 120).read(&client_id, Some(&new_token)));
+        let read = block_on(registrar(config, &store, T0 + 120).read(&client_id, Some(&new_token), &NoLimits));
         prop_assert!(read.is_ok(), "{:?}", read.err());
         prop_assert_eq!(
             without(&read.unwrap(), &["registration_access_token"]),
             without(&reg, &["registration_access_token", "client_secret"])
         );
         if config.rotate_registration_token {
-            let old = block_on(registrar(config, &store, T0 + 120).read(&client_id, Some(&token)));
+            let old = block_on(registrar(config, &store, T0 + 120).read(&client_id, Some(&token), &NoLimits));
             prop_assert_eq!(old.err(), Some(ApiError::InvalidToken));
         }
     }

@@ -6,6 +6,7 @@ mod common;
 use common::{block_on, config, config_with, registrar, ISSUER};
 use registrar::config::Config;
 use registrar::error::ApiError;
+use registrar::ratelimit::NoLimits;
 use registrar::service::{Registrar, SERVER_ONLY_MEMBERS};
 use registrar::store::memory::MemoryStore;
 use registrar::token::{HashKey, Secret};
@@ -45,7 +46,7 @@ fn read(
     id: &str,
     token: &str,
 ) -> Result<Map<String, Value>, ApiError> {
-    block_on(r.read(id, Some(token)))
+    block_on(r.read(id, Some(token), &NoLimits))
 }
 
 fn update(
@@ -55,7 +56,7 @@ fn update(
     body: &Value,
 ) -> Result<Map<String, Value>, ApiError> {
     let b = bytes(body);
-    block_on(r.update(id, Some(token), Ok(&b)))
+    block_on(r.update(id, Some(token), Ok(&b), &NoLimits))
 }
 
 /// The registration response minus the server-only members, as an update request body.
@@ -253,7 +254,7 @@ fn read_with_wrong_token_is_invalid_token() {
         );
     }
     assert_eq!(
-        block_on(r.read(&client_id, None)),
+        block_on(r.read(&client_id, None, &NoLimits)),
         Err(ApiError::InvalidToken)
     );
 }
@@ -298,15 +299,15 @@ fn delete_needs_the_right_token_then_the_client_is_gone() {
     let b = register(&r, web());
 
     assert_eq!(
-        block_on(r.delete(&id(&a), Some("wrong"))),
+        block_on(r.delete(&id(&a), Some("wrong"), &NoLimits)),
         Err(ApiError::InvalidToken)
     );
     assert_eq!(
-        block_on(r.delete(&id(&a), Some(&token(&b)))),
+        block_on(r.delete(&id(&a), Some(&token(&b)), &NoLimits)),
         Err(ApiError::InvalidToken)
     );
     assert_eq!(
-        block_on(r.delete(&id(&a), None)),
+        block_on(r.delete(&id(&a), None, &NoLimits)),
         Err(ApiError::InvalidToken)
     );
     assert!(
@@ -314,10 +315,13 @@ fn delete_needs_the_right_token_then_the_client_is_gone() {
         "failed deletes must not delete"
     );
 
-    assert_eq!(block_on(r.delete(&id(&a), Some(&token(&a)))), Ok(()));
+    assert_eq!(
+        block_on(r.delete(&id(&a), Some(&token(&a)), &NoLimits)),
+        Ok(())
+    );
     assert_eq!(read(&r, &id(&a), &token(&a)), Err(ApiError::InvalidToken));
     assert_eq!(
-        block_on(r.delete(&id(&a), Some(&token(&a)))),
+        block_on(r.delete(&id(&a), Some(&token(&a)), &NoLimits)),
         Err(ApiError::InvalidToken)
     );
     assert_eq!(
@@ -416,6 +420,13 @@ fn update_without_matching_client_id_is_invalid_request() {
     let mut before = before;
     before.sort_by(|a, b| a.client_id.cmp(&b.client_id));
     after.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+    // The read above recorded itself; that is the only change.
+    for c in &mut after {
+        if c.client_id == client_id {
+            assert_eq!(c.last_read_at, Some(T0));
+            c.last_read_at = None;
+        }
+    }
     assert_eq!(before, after);
 }
 
@@ -531,7 +542,8 @@ fn update_with_malformed_body_is_invalid_request_and_token_stays() {
     let r = registrar(&cfg, &store, T0);
     let reg = register(&r, web());
     for body in [&b""[..], b"{", b"[]", b"null"] {
-        let err = block_on(r.update(&id(&reg), Some(&token(&reg)), Ok(body))).unwrap_err();
+        let err =
+            block_on(r.update(&id(&reg), Some(&token(&reg)), Ok(body), &NoLimits)).unwrap_err();
         assert!(matches!(err, ApiError::InvalidRequest(_)), "{err:?}");
     }
     assert!(read(&r, &id(&reg), &token(&reg)).is_ok());
@@ -547,25 +559,35 @@ fn update_authenticates_before_looking_at_the_body() {
     let client_id = id(&reg);
     for refused in [ApiError::UnsupportedMediaType, ApiError::PayloadTooLarge] {
         assert_eq!(
-            block_on(r.update(&client_id, Some("wrong"), Err(refused.clone()))),
+            block_on(r.update(&client_id, Some("wrong"), Err(refused.clone()), &NoLimits)),
             Err(ApiError::InvalidToken)
         );
         assert_eq!(
-            block_on(r.update(&client_id, Some(&token(&other)), Err(refused.clone()))),
+            block_on(r.update(
+                &client_id,
+                Some(&token(&other)),
+                Err(refused.clone()),
+                &NoLimits
+            )),
             Err(ApiError::InvalidToken)
         );
         assert_eq!(
-            block_on(r.update(&client_id, Some(&token(&reg)), Err(refused.clone()))),
+            block_on(r.update(
+                &client_id,
+                Some(&token(&reg)),
+                Err(refused.clone()),
+                &NoLimits
+            )),
             Err(refused)
         );
     }
     // A garbage body with a wrong token is also just invalid_token.
     assert_eq!(
-        block_on(r.update(&client_id, Some("wrong"), Ok(b"{not json"))),
+        block_on(r.update(&client_id, Some("wrong"), Ok(b"{not json"), &NoLimits)),
         Err(ApiError::InvalidToken)
     );
     assert_eq!(
-        block_on(r.update(&client_id, None, Ok(&bytes(&as_update(&reg))))),
+        block_on(r.update(&client_id, None, Ok(&bytes(&as_update(&reg))), &NoLimits)),
         Err(ApiError::InvalidToken)
     );
 }
@@ -602,7 +624,7 @@ fn update_rotates_the_registration_access_token() {
         Err(ApiError::InvalidToken)
     );
     assert_eq!(
-        block_on(r.delete(&client_id, Some(&token(&reg)))),
+        block_on(r.delete(&client_id, Some(&token(&reg)), &NoLimits)),
         Err(ApiError::InvalidToken)
     );
     let got = read(&r, &client_id, &new_token).unwrap();

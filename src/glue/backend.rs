@@ -121,6 +121,19 @@ impl ClientStore for Backend {
         forward!(self.cleanup(now, idle_before, template))
     }
 
+    async fn record_read(
+        &self,
+        client_id: &str,
+        now: i64,
+        event: &AuditEvent,
+    ) -> Result<(), ApiError> {
+        forward!(self.record_read(client_id, now, event))
+    }
+
+    async fn prune_audit(&self, before: i64, limit: usize) -> Result<u64, ApiError> {
+        forward!(self.prune_audit(before, limit))
+    }
+
     async fn revoke_iat(
         &self,
         id: &str,

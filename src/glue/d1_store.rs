@@ -6,7 +6,7 @@
 use crate::error::ApiError;
 use crate::store::{
     AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport, ClientFilter,
-    ClientStatus, ClientStore, InitialAccessToken, StoredClient,
+    ClientStatus, ClientStore, InitialAccessToken, StoredClient, READ_EVENT_INTERVAL,
 };
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -17,7 +17,7 @@ pub struct D1Store {
 }
 
 const CLIENT_COLUMNS: &str = "client_id, metadata, client_secret_hash, registration_token_hash, \
-     client_id_issued_at, updated_at, status, registered_by, policy_class, version";
+     client_id_issued_at, updated_at, status, registered_by, policy_class, version, last_read_at";
 
 #[derive(Deserialize)]
 struct ClientRow {
@@ -31,6 +31,7 @@ struct ClientRow {
     registered_by: String,
     policy_class: String,
     version: i64,
+    last_read_at: Option<i64>,
 }
 
 impl ClientRow {
@@ -52,6 +53,7 @@ impl ClientRow {
             registered_by: self.registered_by,
             policy_class: self.policy_class,
             version: self.version,
+            last_read_at: self.last_read_at,
         })
     }
 }
@@ -179,7 +181,7 @@ impl D1Store {
         events
             .iter()
             .map(|e| {
-                let detail = e.detail.as_ref().map(|d| d.to_string());
+                let detail = e.detail_text();
                 self.statement(
                     sql,
                     &[
@@ -257,7 +259,7 @@ impl ClientStore for D1Store {
         batch.push(self.statement(
             &format!(
                 "INSERT INTO clients ({CLIENT_COLUMNS}) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL)"
             ),
             &[
                 text(&client.client_id),
@@ -561,9 +563,8 @@ impl ClientStore for D1Store {
             )?,
         ];
         if let Some(cutoff) = idle_before {
-            const IDLE: &str = "policy_class = 'anonymous' AND max(updated_at, coalesce(( \
-                 SELECT max(a.at) FROM audit_events a \
-                 WHERE a.client_id = clients.client_id AND a.event = 'client_read'), 0)) < ?4";
+            const IDLE: &str = "policy_class = 'anonymous' \
+                 AND max(updated_at, coalesce(last_read_at, 0)) < ?4";
             batch.push(self.statement(
                 &format!(
                     "INSERT INTO audit_events (at, event, client_id, actor, request_id) \
@@ -588,7 +589,55 @@ impl ClientStore for D1Store {
         Ok(CleanupReport {
             expired_tokens: count(0)?,
             idle_clients: count(2)?,
+            pruned_events: 0,
         })
+    }
+
+    async fn record_read(
+        &self,
+        client_id: &str,
+        now: i64,
+        event: &AuditEvent,
+    ) -> Result<(), ApiError> {
+        // Conditional, so of concurrent reads in one hour only the first records its event.
+        let update = self.statement(
+            "UPDATE clients SET last_read_at = ?2 \
+             WHERE client_id = ?1 AND coalesce(last_read_at, 0) <= ?2 - ?3",
+            &[text(client_id), int(now), int(READ_EVENT_INTERVAL)],
+            "record_read",
+        )?;
+        self.change_with_events(update, std::slice::from_ref(event), "record_read")
+            .await
+            .map(|_| ())
+    }
+
+    async fn prune_audit(&self, before: i64, limit: usize) -> Result<u64, ApiError> {
+        // The horizon first: the schema refuses to delete any event at or after it
+        // (migrations/0004).
+        let batch = vec![
+            self.statement(
+                "UPDATE audit_prune_horizon SET before = max(before, ?1) WHERE id = 1",
+                &[int(before)],
+                "prune_audit",
+            )?,
+            self.statement(
+                &format!(
+                    "DELETE FROM audit_events WHERE id IN \
+                     (SELECT id FROM audit_events WHERE at < ?1 ORDER BY id LIMIT {limit})"
+                ),
+                &[int(before)],
+                "prune_audit",
+            )?,
+        ];
+        let results = self
+            .db
+            .batch(batch)
+            .await
+            .map_err(d1_error("prune_audit"))?;
+        match results.get(1) {
+            Some(r) => changes(r, "prune_audit").map(|n| n as u64),
+            None => Err(ApiError::Internal("D1 prune_audit: no result".into())),
+        }
     }
 
     async fn revoke_iat(

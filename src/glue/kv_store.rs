@@ -9,13 +9,16 @@
 //! - `age/<inverted issued_at>/<client_id>`: listing index, newest first; metadata `{"id"}`;
 //! - `iat/<token hash>`: an initial access token; `iat-id/<id>`: its hash; both expire with it;
 //! - `audit/<inverted id>`: an audit event, the event itself as key metadata; `id` is
-//!   `milliseconds × 1000 + random`, so events list newest first.
+//!   `milliseconds × 1000 + random`, so events list newest first. Each expires
+//!   `AUDIT_RETENTION_DAYS` after it was written: KV removes it, there is no prune run.
+//! - `read/<client_id>`: present for an hour after a recorded RFC 7592 read (reads are recorded
+//!   at most hourly); it expires by itself.
 
 use crate::error::ApiError;
 use crate::metadata::ClientMetadata;
 use crate::store::{
-    AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport, ClientFilter,
-    ClientStatus, ClientStore, InitialAccessToken, StoredClient,
+    bounded_detail, AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport,
+    ClientFilter, ClientStatus, ClientStore, InitialAccessToken, StoredClient, READ_EVENT_INTERVAL,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -23,6 +26,8 @@ use worker::kv::KvStore as Kv;
 
 pub struct KvStore {
     kv: Kv,
+    /// Seconds an audit event is kept (`AUDIT_RETENTION_DAYS`).
+    audit_retention: i64,
 }
 
 /// The stored form of a client.
@@ -73,6 +78,8 @@ impl ClientRecord {
             registered_by: self.registered_by,
             policy_class: self.policy_class,
             version: self.revision,
+            // Kept under its own key (`read/<id>`), so a read never rewrites the record.
+            last_read_at: None,
         }
     }
 }
@@ -92,8 +99,6 @@ struct AuditMeta {
     detail: Option<Value>,
 }
 
-/// KV key metadata is limited to 1024 bytes; long event details are cut to fit.
-const MAX_DETAIL_CHARS: usize = 400;
 /// Inverting keeps the newest first in KV's ascending key order.
 const INVERT: i64 = 9_999_999_999_999_999;
 /// KV's shortest expiration TTL.
@@ -112,8 +117,11 @@ fn age_key(issued_at: i64, id: &str) -> String {
 }
 
 impl KvStore {
-    pub fn new(kv: Kv) -> Self {
-        KvStore { kv }
+    pub fn new(kv: Kv, audit_retention_days: u32) -> Self {
+        KvStore {
+            kv,
+            audit_retention: i64::from(audit_retention_days) * 86_400,
+        }
     }
 
     /// Reads a JSON value with serde_json (the metadata model relies on `#[serde(flatten)]`,
@@ -193,14 +201,8 @@ impl KvStore {
         let base = now_ms() * 1000 + i64::from(random[0] % 100) * 10;
         for (i, e) in events.iter().enumerate() {
             let id = base + i as i64;
-            let detail = e.detail.as_ref().map(|d| {
-                let text = d.to_string();
-                if text.chars().count() > MAX_DETAIL_CHARS {
-                    Value::String(text.chars().take(MAX_DETAIL_CHARS).collect())
-                } else {
-                    d.clone()
-                }
-            });
+            // Bounded to 512 bytes, which keeps the key metadata under KV's 1024-byte limit.
+            let detail = e.detail.as_ref().map(|d| bounded_detail(d.clone()));
             let meta = AuditMeta {
                 id,
                 at: e.at,
@@ -211,11 +213,13 @@ impl KvStore {
                 ip_hash: e.ip_hash.clone(),
                 detail,
             };
+            let expires = (e.at + self.audit_retention).max(now_s() + MIN_TTL);
             self.kv
                 .put_bytes(&format!("audit/{:016}", INVERT - id), b"")
                 .map_err(kv_error("audit"))?
                 .metadata(&meta)
                 .map_err(kv_error("audit"))?
+                .expiration(expires as u64)
                 .execute()
                 .await
                 .map_err(kv_error("audit"))?;
@@ -490,6 +494,39 @@ impl ClientStore for KvStore {
             ));
         }
         Ok(CleanupReport::default())
+    }
+
+    async fn record_read(
+        &self,
+        client_id: &str,
+        _now: i64,
+        event: &AuditEvent,
+    ) -> Result<(), ApiError> {
+        // Best effort, as everything on KV: two reads in different locations within KV's
+        // propagation delay may both record an event.
+        let key = format!("read/{client_id}");
+        let recent = self
+            .kv
+            .get(&key)
+            .text()
+            .await
+            .map_err(kv_error("get read"))?;
+        if recent.is_none() {
+            self.kv
+                .put_bytes(&key, b"")
+                .map_err(kv_error("put read"))?
+                .expiration_ttl(READ_EVENT_INTERVAL as u64)
+                .execute()
+                .await
+                .map_err(kv_error("put read"))?;
+            self.write_events(std::slice::from_ref(event)).await?;
+        }
+        Ok(())
+    }
+
+    async fn prune_audit(&self, _before: i64, _limit: usize) -> Result<u64, ApiError> {
+        // Events carry their expiration (write_events); KV removes them by itself.
+        Ok(0)
     }
 
     async fn revoke_iat(

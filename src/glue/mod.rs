@@ -9,8 +9,9 @@ mod kv_store;
 
 use crate::config::{Config, StorageBackend};
 use crate::error::{ApiError, MAX_BODY_BYTES};
-use crate::http::{self, Outcome, RateLimiter};
-use crate::service::{LimitBucket, Registrar, RequestOrigin};
+use crate::http::{self, Outcome};
+use crate::ratelimit::{LimitBucket, RateLimiter};
+use crate::service::{Registrar, RequestOrigin};
 use crate::store::{CleanupReport, ClientStore};
 use backend::Backend;
 use d1_store::D1Store;
@@ -29,6 +30,8 @@ use worker::{
 struct BindingLimits {
     by_ip: Option<worker::RateLimiter>,
     by_token: Option<worker::RateLimiter>,
+    manage_by_ip: Option<worker::RateLimiter>,
+    manage_by_client: Option<worker::RateLimiter>,
 }
 
 impl BindingLimits {
@@ -36,6 +39,8 @@ impl BindingLimits {
         BindingLimits {
             by_ip: env.get_binding("REGISTER_IP_LIMITER").ok(),
             by_token: env.get_binding("REGISTER_TOKEN_LIMITER").ok(),
+            manage_by_ip: env.get_binding("MANAGE_IP_LIMITER").ok(),
+            manage_by_client: env.get_binding("MANAGE_CLIENT_LIMITER").ok(),
         }
     }
 }
@@ -45,6 +50,8 @@ impl RateLimiter for BindingLimits {
         let limiter = match bucket {
             LimitBucket::RegisterByIp => &self.by_ip,
             LimitBucket::RegisterByToken => &self.by_token,
+            LimitBucket::ManageByIp => &self.manage_by_ip,
+            LimitBucket::ManageByClient => &self.manage_by_client,
         };
         match limiter {
             // A limiter that fails open: an outage of the limiter must not stop registration.
@@ -147,7 +154,7 @@ fn backend(config: &Config, env: &Env) -> Result<Backend, String> {
         #[cfg(feature = "kv")]
         StorageBackend::Kv => env
             .kv("CLIENTS_KV")
-            .map(|kv| Backend::Kv(KvStore::new(kv)))
+            .map(|kv| Backend::Kv(KvStore::new(kv, config.audit_retention_days)))
             .map_err(|e| format!("KV binding CLIENTS_KV: {e}")),
         #[cfg(not(feature = "kv"))]
         StorageBackend::Kv => Err(
@@ -176,6 +183,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let origin = RequestOrigin {
         request_id: format!("scheduled-{now}"),
         ip_hash: None,
+        ip_limit_key: None,
     };
     let result = match backend(config, &env) {
         Ok(store) => cleanup(config, &store, origin, now).await,
@@ -186,6 +194,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             "scheduled": "cleanup",
             "expired_tokens": r.expired_tokens,
             "idle_clients": r.idle_clients,
+            "pruned_events": r.pruned_events,
         }),
         Err(e) => serde_json::json!({"scheduled": "cleanup", "error": e.to_string()}),
     };

@@ -7,26 +7,16 @@ mod admin;
 use crate::config::Config;
 use crate::discovery;
 use crate::error::{ApiError, MAX_BODY_BYTES};
-use crate::service::{LimitBucket, Registrar, RequestOrigin};
+use crate::ratelimit::{network_key, LimitBucket};
+pub use crate::ratelimit::{NoLimits, RateLimiter};
+use crate::service::{Registrar, RequestOrigin};
 use crate::store::ClientStore;
 use crate::token::{self, Purpose, Secret};
 use serde_json::Value;
 
-/// A rate limiter (the Workers Rate Limiting binding in production).
-#[allow(async_fn_in_trait)]
-pub trait RateLimiter {
-    /// Counts one request under `key` and says whether it is within the limit.
-    async fn allow(&self, bucket: LimitBucket, key: &str) -> bool;
-}
-
-/// No limits: for tests, and when no limiter binding is configured.
-pub struct NoLimits;
-
-impl RateLimiter for NoLimits {
-    async fn allow(&self, _: LimitBucket, _: &str) -> bool {
-        true
-    }
-}
+/// Longest request id kept for the audit log: `CF-Ray` is 20 characters; anything longer was not
+/// set by Cloudflare and is cut (and limited to printable ASCII).
+const MAX_REQUEST_ID_CHARS: usize = 64;
 
 pub const REGISTER_PATH: &str = "/register";
 const DISCOVERY_PATHS: &[&str] = &[
@@ -154,15 +144,23 @@ pub async fn handle<S: ClientStore, L: RateLimiter>(
     let route = Route::parse(req.path);
     let issuer = config.issuer_for(req.origin);
     let request_id = match req.request_id {
-        Some(id) => id.to_string(),
-        None => token::new_client_id().unwrap_or_default(),
+        Some(id) if !id.is_empty() => id
+            .chars()
+            .filter(char::is_ascii_graphic)
+            .take(MAX_REQUEST_ID_CHARS)
+            .collect(),
+        _ => token::new_client_id().unwrap_or_default(),
     };
-    let ip_hash = req.client_ip.map(|ip| {
+    let short_hash = |value: &str| {
         let h = config
             .hash_key
-            .hash(Purpose::ClientIp, "", &Secret::from_presented(ip));
+            .hash(Purpose::ClientIp, "", &Secret::from_presented(value));
         h[..16].to_string()
-    });
+    };
+    let ip_hash = req.client_ip.map(short_hash);
+    let ip_limit_key = req
+        .client_ip
+        .map(|ip| short_hash(&network_key(ip, config.ipv6_rate_limit_prefix)));
     let registrar = Registrar {
         config,
         store,
@@ -171,6 +169,7 @@ pub async fn handle<S: ClientStore, L: RateLimiter>(
         origin: RequestOrigin {
             request_id,
             ip_hash,
+            ip_limit_key,
         },
     };
     let token = bearer(req.authorization);
@@ -191,24 +190,15 @@ pub async fn handle<S: ClientStore, L: RateLimiter>(
                 };
                 ("POST /register", None, r.map(Reply::Created))
             }
-            (Route::Client(id), "GET") => (
-                "GET /register/{client_id}",
-                Some(*id),
-                registrar.read(id, token).await.map(Reply::Client),
-            ),
-            (Route::Client(id), "PUT") => {
-                let body = check_json_body(req).map(|()| req.body);
-                (
-                    "PUT /register/{client_id}",
-                    Some(*id),
-                    registrar.update(id, token, body).await.map(Reply::Client),
-                )
+            (Route::Client(id), "GET" | "PUT" | "DELETE") => {
+                let r = manage(&registrar, limits, id, method, token, req).await;
+                let label = match method {
+                    "GET" => "GET /register/{client_id}",
+                    "PUT" => "PUT /register/{client_id}",
+                    _ => "DELETE /register/{client_id}",
+                };
+                (label, Some(*id), r)
             }
-            (Route::Client(id), "DELETE") => (
-                "DELETE /register/{client_id}",
-                Some(*id),
-                registrar.delete(id, token).await.map(|()| Reply::Deleted),
-            ),
             (Route::Discovery, "GET" | "HEAD") => (
                 "GET discovery",
                 None,
@@ -255,6 +245,44 @@ async fn register<S: ClientStore, L: RateLimiter>(
         }
     }
     registrar.register(token, body).await
+}
+
+/// RFC 7592 read, update or delete: the caller's network is limited before anything else (a
+/// wrong token costs no storage work once over the limit); the client's own bucket is counted by
+/// the service once the token is verified.
+async fn manage<S: ClientStore, L: RateLimiter>(
+    registrar: &Registrar<'_, S>,
+    limits: &L,
+    client_id: &str,
+    method: &str,
+    token: Option<&str>,
+    req: &ApiRequest<'_>,
+) -> Result<Reply, ApiError> {
+    if !limits
+        .allow(LimitBucket::ManageByIp, &registrar.network_limit_key())
+        .await
+    {
+        return Err(ApiError::TooManyRequests(
+            registrar.config.rate_limit_period,
+        ));
+    }
+    match method {
+        "GET" => registrar
+            .read(client_id, token, limits)
+            .await
+            .map(Reply::Client),
+        "PUT" => {
+            let body = check_json_body(req).map(|()| req.body);
+            registrar
+                .update(client_id, token, body, limits)
+                .await
+                .map(Reply::Client)
+        }
+        _ => registrar
+            .delete(client_id, token, limits)
+            .await
+            .map(|()| Reply::Deleted),
+    }
 }
 
 enum Reply {

@@ -40,7 +40,8 @@ impl MemoryStore {
 impl State {
     fn record(&mut self, events: &[AuditEvent]) {
         for e in events {
-            let id = self.audit.len() as i64 + 1;
+            // Ids only grow, also after pruning removed the oldest.
+            let id = self.audit.last().map_or(1, |e| e.id + 1);
             self.audit.push(AuditRecord {
                 id,
                 at: e.at,
@@ -49,7 +50,7 @@ impl State {
                 actor: e.actor.clone(),
                 request_id: e.request_id.clone(),
                 ip_hash: e.ip_hash.clone(),
-                detail: e.detail.clone(),
+                detail: e.detail.as_ref().map(|d| super::bounded_detail(d.clone())),
             });
         }
     }
@@ -124,6 +125,7 @@ impl ClientStore for MemoryStore {
             {
                 *current = StoredClient {
                     version: read.version + 1,
+                    last_read_at: current.last_read_at,
                     ..client.clone()
                 };
                 s.record(events);
@@ -276,18 +278,7 @@ impl ClientStore for MemoryStore {
                 .clients
                 .values()
                 .filter(|c| c.policy_class == "anonymous")
-                .filter(|c| {
-                    let last_read = s
-                        .audit
-                        .iter()
-                        .filter(|e| {
-                            e.event == "client_read" && e.client_id.as_ref() == Some(&c.client_id)
-                        })
-                        .map(|e| e.at)
-                        .max()
-                        .unwrap_or(0);
-                    c.updated_at.max(last_read) < cutoff
-                })
+                .filter(|c| c.updated_at.max(c.last_read_at.unwrap_or(0)) < cutoff)
                 .map(|c| c.client_id.clone())
                 .collect();
             for id in idle {
@@ -300,6 +291,36 @@ impl ClientStore for MemoryStore {
             }
         }
         Ok(report)
+    }
+
+    async fn record_read(
+        &self,
+        client_id: &str,
+        now: i64,
+        event: &AuditEvent,
+    ) -> Result<(), ApiError> {
+        let mut s = self.state.borrow_mut();
+        match s.clients.get_mut(client_id) {
+            Some(c) if c.read_due(now) => {
+                c.last_read_at = Some(now);
+                s.record(std::slice::from_ref(event));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    async fn prune_audit(&self, before: i64, limit: usize) -> Result<u64, ApiError> {
+        let mut s = self.state.borrow_mut();
+        // Oldest first (lowest ids), as D1 removes them.
+        let old: Vec<usize> = (0..s.audit.len())
+            .filter(|i| s.audit[*i].at < before)
+            .take(limit)
+            .collect();
+        for i in old.iter().rev() {
+            s.audit.remove(*i);
+        }
+        Ok(old.len() as u64)
     }
 
     async fn revoke_iat(

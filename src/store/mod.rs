@@ -6,7 +6,19 @@ pub mod memory;
 
 use crate::error::ApiError;
 use crate::metadata::ClientMetadata;
-use serde_json::Value;
+use serde_json::{json, Value};
+
+/// Largest audit event `detail`, in bytes of its stored JSON text.
+pub const MAX_AUDIT_DETAIL_BYTES: usize = 512;
+
+/// At most one `client_read` event per client in this many seconds: a read is recorded, a client
+/// polling its registration does not add a row per request.
+pub const READ_EVENT_INTERVAL: i64 = 3600;
+
+/// Most audit events one prune statement removes, and most statements per scheduled run: the run
+/// stays well inside a Worker invocation's limits, and a backlog is worked off run by run.
+pub const AUDIT_PRUNE_BATCH: usize = 2_000;
+pub const AUDIT_PRUNE_MAX_BATCHES: usize = 25;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClientStatus {
@@ -51,6 +63,17 @@ pub struct StoredClient {
     pub policy_class: String,
     /// Raised by every change; updates are compare-and-set on it.
     pub version: i64,
+    /// When a read of it through RFC 7592 was last recorded (Unix seconds), if ever. Not part of
+    /// the compare-and-set: recording a read never conflicts with an update.
+    pub last_read_at: Option<i64>,
+}
+
+impl StoredClient {
+    /// Whether a read at `now` is to be recorded (none within [`READ_EVENT_INTERVAL`]).
+    pub fn read_due(&self, now: i64) -> bool {
+        self.last_read_at
+            .is_none_or(|t| now.saturating_sub(t) >= READ_EVENT_INTERVAL)
+    }
 }
 
 /// An audit log entry. Never holds a secret or token.
@@ -63,6 +86,60 @@ pub struct AuditEvent {
     pub request_id: String,
     pub ip_hash: Option<String>,
     pub detail: Option<Value>,
+}
+
+impl AuditEvent {
+    /// The event with `detail`, cut to [`MAX_AUDIT_DETAIL_BYTES`] (see [`bounded_detail`]).
+    pub fn with_detail(mut self, detail: Value) -> Self {
+        self.detail = Some(bounded_detail(detail));
+        self
+    }
+
+    /// `detail` as the JSON text a store writes: never over [`MAX_AUDIT_DETAIL_BYTES`], however
+    /// the event was built.
+    pub fn detail_text(&self) -> Option<String> {
+        self.detail
+            .as_ref()
+            .map(|d| bounded_detail(d.clone()).to_string())
+    }
+}
+
+/// `detail` if its JSON text fits [`MAX_AUDIT_DETAIL_BYTES`]; else the same object with its
+/// string members cut (marked `"truncated": true`), or only that marker when nothing else fits.
+/// A refused registration's description repeats what was sent, so this is what keeps one
+/// request from storing more than a row's worth.
+pub fn bounded_detail(detail: Value) -> Value {
+    let fits = |v: &Value| v.to_string().len() <= MAX_AUDIT_DETAIL_BYTES;
+    if fits(&detail) {
+        return detail;
+    }
+    if let Value::Object(map) = &detail {
+        let mut room = MAX_AUDIT_DETAIL_BYTES / 2;
+        while room >= 8 {
+            let mut cut: serde_json::Map<String, Value> = map
+                .iter()
+                .filter(|(k, _)| k.len() <= 64)
+                .map(|(k, v)| match v {
+                    Value::String(s) if s.len() > room => {
+                        let end = (0..=room)
+                            .rev()
+                            .find(|i| s.is_char_boundary(*i))
+                            .unwrap_or(0);
+                        (k.clone(), Value::String(format!("{}…", &s[..end])))
+                    }
+                    Value::String(_) | Value::Number(_) | Value::Bool(_) => (k.clone(), v.clone()),
+                    _ => (k.clone(), json!("…")),
+                })
+                .collect();
+            cut.insert("truncated".into(), true.into());
+            let cut = Value::Object(cut);
+            if fits(&cut) {
+                return cut;
+            }
+            room /= 2;
+        }
+    }
+    json!({ "truncated": true })
 }
 
 /// An audit entry as read back.
@@ -168,6 +245,8 @@ pub enum AdminChange {
 pub struct CleanupReport {
     pub expired_tokens: u64,
     pub idle_clients: u64,
+    /// Audit events older than `AUDIT_RETENTION_DAYS`.
+    pub pruned_events: u64,
 }
 
 /// Keyset position: the `(sort time, id)` of the last item of the previous page.
@@ -258,6 +337,20 @@ pub trait ClientStore {
         idle_before: Option<i64>,
         template: &AuditEvent,
     ) -> Result<CleanupReport, ApiError>;
+
+    /// Records an RFC 7592 read of the client at `now` with its event, unless one was recorded
+    /// within [`READ_EVENT_INTERVAL`] (then nothing is written). Sets `last_read_at`, which the
+    /// idle clean-up reads; never touches the client's version.
+    async fn record_read(
+        &self,
+        client_id: &str,
+        now: i64,
+        event: &AuditEvent,
+    ) -> Result<(), ApiError>;
+
+    /// Removes up to `limit` audit events older than `before` (oldest first) and returns how
+    /// many. The only deletion of audit events there is; the D1 schema refuses any other.
+    async fn prune_audit(&self, before: i64, limit: usize) -> Result<u64, ApiError>;
 
     /// Revokes the token; `Ok(false)` if it does not exist or was already revoked.
     async fn revoke_iat(&self, id: &str, now: i64, events: &[AuditEvent])

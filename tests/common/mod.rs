@@ -114,6 +114,7 @@ pub fn registrar<'a>(
         origin: RequestOrigin {
             request_id: REQUEST_ID.into(),
             ip_hash: Some(IP_HASH.into()),
+            ip_limit_key: Some(IP_HASH.into()),
         },
     }
 }
