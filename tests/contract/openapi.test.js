@@ -73,9 +73,9 @@ function* operations() {
 const EXPECTED_STATUSES = {
   'POST /register': [201, 400, 401, 403, 413, 415, 429, 500],
   'OPTIONS /register': [204],
-  'GET /register/{client_id}': [200, 401, 500],
-  'PUT /register/{client_id}': [200, 400, 401, 403, 413, 415, 500],
-  'DELETE /register/{client_id}': [204, 401, 500],
+  'GET /register/{client_id}': [200, 401, 429, 500],
+  'PUT /register/{client_id}': [200, 400, 401, 403, 413, 415, 429, 500],
+  'DELETE /register/{client_id}': [204, 401, 429, 500],
   'OPTIONS /register/{client_id}': [204],
   'GET /.well-known/oauth-authorization-server': [200, 500],
   'HEAD /.well-known/oauth-authorization-server': [200, 500],
