@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
-import { experimental_readRawConfig } from 'wrangler';
+import { experimental_readRawConfig, unstable_readConfig } from 'wrangler';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUILD_DIR = path.join(ROOT, 'build');
@@ -36,6 +36,23 @@ let configCache;
 export function wranglerConfig() {
   configCache ??= experimental_readRawConfig({ config: path.join(ROOT, 'wrangler.toml') }).rawConfig;
   return configCache;
+}
+
+/**
+ * One environment of wrangler.toml (`[env.NAME]`) as `wrangler --env NAME` resolves it: wrangler's
+ * own reader (unstable_readConfig) applies its inheritance rules (vars, D1, KV and ratelimits are
+ * not inherited; main, compatibility_date, [build], [assets], [triggers] are). Throws when the
+ * file has no such environment (wrangler itself would only warn and use the top level).
+ */
+const envConfigCache = new Map();
+export function wranglerEnvConfig(env) {
+  if (!envConfigCache.has(env)) {
+    const configPath = path.join(ROOT, 'wrangler.toml');
+    const raw = experimental_readRawConfig({ config: configPath }).rawConfig;
+    if (!raw.env || !Object.hasOwn(raw.env, env)) throw new Error(`wrangler.toml has no [env.${env}]`);
+    envConfigCache.set(env, unstable_readConfig({ config: configPath, env }));
+  }
+  return envConfigCache.get(env);
 }
 
 function d1Config() {
@@ -136,9 +153,12 @@ function freePort() {
   });
 }
 
-/** The [vars] of wrangler.toml with ISSUER (and the URLs in AUTHORIZATION_SERVER_METADATA) moved to `issuer`. */
-export function defaultVars(issuer) {
-  const vars = { ...(wranglerConfig().vars ?? {}) };
+/**
+ * The [vars] of wrangler.toml (of `[env.<env>]` when `env` is given) with ISSUER (and the URLs in
+ * AUTHORIZATION_SERVER_METADATA) moved to `issuer`.
+ */
+export function defaultVars(issuer, env) {
+  const vars = { ...((env ? wranglerEnvConfig(env) : wranglerConfig()).vars ?? {}) };
   // wrangler.toml leaves ISSUER unset for local use; its example endpoints are on the dev origin.
   const configured = vars.ISSUER ?? 'http://127.0.0.1:8787';
   vars.ISSUER = issuer;
@@ -196,13 +216,17 @@ export function assertBuilt() {
  * @param {string} [opts.persistDir] a dir from createState(); default: a fresh one
  * @param {number} [opts.port] listen on this port (default: a free one)
  * @param {Record<string,{limit:number,period:number}>} [opts.ratelimits] overrides of [[ratelimits]]
+ * @param {string} [opts.env] run with the [vars], [[ratelimits]] and KV bindings of wrangler.toml's
+ *   `[env.<env>]` (as wrangler resolves them) instead of the top level's. ISSUER is still the local
+ *   origin, and D1 is still the local, migrated database of the top level's `DB`.
  */
 export async function start(opts = {}) {
   assertBuilt();
   const persistDir = opts.persistDir ?? (await createState());
-  const cfg = wranglerConfig();
+  const cfg = opts.env ? wranglerEnvConfig(opts.env) : wranglerConfig();
+  // The local D1 state is the one migrated from the top level's entry (createState).
   const { database_id } = d1Config();
-  const assetsDir = path.join(ROOT, cfg.assets?.directory ?? 'static');
+  const assetsDir = path.resolve(ROOT, cfg.assets?.directory ?? 'static');
   if (!fs.existsSync(assetsDir)) throw new Error(`the static assets directory ${assetsDir} (wrangler.toml [assets]) does not exist`);
 
   let lastError;
@@ -210,7 +234,7 @@ export async function start(opts = {}) {
     const port = opts.port ?? (await freePort());
     const issuer = `http://127.0.0.1:${port}`;
     const bindings = {
-      ...defaultVars(issuer),
+      ...defaultVars(issuer, opts.env),
       REGISTRAR_HMAC_KEY: randomBytes(32).toString('hex'),
       // REGISTRAR_TEST_BACKEND=kv runs a suite against the KV backend (scripts/test.sh does).
       ...(process.env.REGISTRAR_TEST_BACKEND ? { STORAGE_BACKEND: process.env.REGISTRAR_TEST_BACKEND } : {}),
