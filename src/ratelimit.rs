@@ -2,7 +2,7 @@
 //! The limiter itself is the Workers Rate Limiting binding in production (`glue`), a stand-in in
 //! tests; the core only asks it.
 
-use std::net::{IpAddr, Ipv6Addr};
+use url::Host;
 
 /// Which rate limit a request counts against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,19 +41,25 @@ pub const DEFAULT_IPV6_PREFIX: u8 = 64;
 /// The network a client address is limited as: an IPv4 address itself, an IPv6 address cut to
 /// its first `v6_prefix` bits. An IPv4-mapped IPv6 address (`::ffff:192.0.2.1`) counts as the
 /// IPv4 address. Anything that is not an address (never sent by Cloudflare) is its own key.
+/// (Parsed with the `url` crate's host parser, already in the module, rather than `std::net`'s.)
 pub fn network_key(ip: &str, v6_prefix: u8) -> String {
-    match ip.trim().parse::<IpAddr>() {
-        Ok(IpAddr::V4(v4)) => v4.to_string(),
-        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+    let ip = ip.trim();
+    let host = if ip.contains(':') {
+        Host::parse(&format!("[{ip}]"))
+    } else {
+        Host::parse(ip)
+    };
+    match host {
+        Ok(Host::Ipv4(v4)) => v4.to_string(),
+        Ok(Host::Ipv6(v6)) => match v6.to_ipv4_mapped() {
             Some(v4) => v4.to_string(),
             None => {
                 let bits = u32::from(v6_prefix.min(128));
                 let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
-                let network = Ipv6Addr::from(u128::from(v6) & mask);
-                format!("{network}/{bits}")
+                format!("{:032x}/{bits}", u128::from(v6) & mask)
             }
         },
-        Err(_) => format!("raw:{ip}"),
+        _ => format!("raw:{ip}"),
     }
 }
 
@@ -64,7 +70,7 @@ mod tests {
     #[test]
     fn ipv6_addresses_of_one_prefix_share_a_key() {
         let a = network_key("2001:db8:1:2::1", 64);
-        assert_eq!(a, "2001:db8:1:2::/64");
+        assert_eq!(a, "20010db8000100020000000000000000/64");
         assert_eq!(network_key("2001:db8:1:2:ffff:ffff:ffff:ffff", 64), a);
         assert_ne!(network_key("2001:db8:1:3::1", 64), a);
         // A shorter prefix groups more: a /56 holds 256 /64s.
@@ -72,7 +78,10 @@ mod tests {
             network_key("2001:db8:1:2::1", 56),
             network_key("2001:db8:1:ff::1", 56)
         );
-        assert_eq!(network_key("2001:db8::1", 128), "2001:db8::1/128");
+        assert_eq!(
+            network_key("2001:db8::1", 128),
+            "20010db8000000000000000000000001/128"
+        );
     }
 
     #[test]
@@ -85,5 +94,6 @@ mod tests {
     #[test]
     fn non_addresses_are_their_own_key() {
         assert_eq!(network_key("unknown", 64), "raw:unknown");
+        assert_eq!(network_key("1:2:3", 64), "raw:1:2:3");
     }
 }
