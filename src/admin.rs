@@ -2,7 +2,7 @@
 //! access tokens, the audit log. Authorisation (the admin token) is checked in [`crate::http`].
 
 use crate::error::{quoted, ApiError};
-use crate::policy::is_profile_name;
+use crate::policy::{is_profile_name, Policy};
 use crate::service::{parse_object, Registrar};
 use crate::store::{
     AdminChange, After, AuditFilter, AuditRecord, CleanupReport, ClientFilter, ClientStatus,
@@ -110,13 +110,17 @@ pub fn client_summary(c: &StoredClient) -> Value {
     })
 }
 
-fn iat_json(t: &InitialAccessToken, now: i64) -> Value {
+/// A token as the admin API shows it. `profile_removed`: usable but for its profile, which the
+/// policy no longer has (registration with it is refused).
+fn iat_json(t: &InitialAccessToken, now: i64, policy: &Policy) -> Value {
     let state = if t.revoked_at.is_some() {
         "revoked"
     } else if t.expires_at <= now {
         "expired"
     } else if t.uses >= t.max_uses {
         "exhausted"
+    } else if policy.is_removed_profile(t.profile.as_deref()) {
+        "profile_removed"
     } else {
         "active"
     };
@@ -344,7 +348,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         let mut event = self.event("iat_minted", None, ADMIN);
         event.detail = Some(json!({ "iat_id": id }));
         self.store.insert_iat(&iat, &[event]).await?;
-        let mut out = iat_json(&iat, self.now);
+        let mut out = iat_json(&iat, self.now, &self.config.policy);
         out["token"] = value.expose().into();
         Ok(out)
     }
@@ -356,7 +360,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             "initial_access_tokens",
             items,
             limit,
-            |t| iat_json(t, self.now),
+            |t| iat_json(t, self.now, &self.config.policy),
             |t| cursor(t.created_at, &t.id),
         ))
     }

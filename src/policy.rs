@@ -77,7 +77,9 @@ impl std::fmt::Display for CallerClass {
     }
 }
 
-/// The policy of a class the configuration does not mention: no restriction.
+/// The policy of the anonymous or admin class when the configuration has no section for it: no
+/// restriction (the operator chose none). A profile the configuration does not name gets the
+/// anonymous rules instead (see [`Policy::class`]).
 const UNRESTRICTED: &ClassPolicy = &ClassPolicy {
     grant_types: None,
     token_endpoint_auth_methods: None,
@@ -156,14 +158,35 @@ impl Policy {
         self.profiles.contains_key(name)
     }
 
-    /// The class policy; a class that is not configured does not restrict.
+    /// Whether an initial access token minted for `profile` names a profile this policy no
+    /// longer has (removed from the configuration since): such a token is refused. A token
+    /// minted without a profile never does.
+    pub fn is_removed_profile(&self, profile: Option<&str>) -> bool {
+        profile.is_some_and(|p| !self.has_profile(p))
+    }
+
+    /// The class policy. The anonymous and admin classes without a section are unrestricted (the
+    /// operator configured no restriction for them). A profile the policy does not name (removed
+    /// from the configuration, or `default` for a token minted without a profile when
+    /// `profiles.default` is absent) gets the anonymous rules: never unrestricted by omission.
     pub fn class(&self, class: &CallerClass) -> &ClassPolicy {
-        let found = match class {
-            CallerClass::Anonymous => self.anonymous.as_ref(),
-            CallerClass::Admin => self.admin.as_ref(),
-            CallerClass::Profile(p) => self.profiles.get(p),
-        };
-        found.unwrap_or(UNRESTRICTED)
+        let anonymous = || self.anonymous.as_ref().unwrap_or(UNRESTRICTED);
+        match class {
+            CallerClass::Anonymous => anonymous(),
+            CallerClass::Admin => self.admin.as_ref().unwrap_or(UNRESTRICTED),
+            CallerClass::Profile(p) => self.profiles.get(p).unwrap_or_else(anonymous),
+        }
+    }
+
+    /// How errors name the class whose rules apply: a profile the policy does not name says
+    /// that the anonymous rules apply to it.
+    fn judged(&self, class: &CallerClass) -> String {
+        match class {
+            CallerClass::Profile(p) if !self.has_profile(p) => {
+                format!("{class} (not configured on this server: the anonymous rules apply)")
+            }
+            _ => class.to_string(),
+        }
     }
 
     /// Narrows or refuses validated metadata for the caller's class. `scope_requested` says
@@ -176,7 +199,7 @@ impl Policy {
         global_default_scope: &str,
     ) -> Result<(), ApiError> {
         let rules = self.class(class);
-        let who = class;
+        let who = Lazy(|| self.judged(class));
 
         if let Some(allowed) = &rules.grant_types {
             if let Some((i, g)) = metadata
@@ -273,6 +296,15 @@ impl Policy {
         }
         metadata.scope = granted.join(" ");
         Ok(())
+    }
+}
+
+/// Formats what the closure returns, only when formatted: error texts are built only on errors.
+struct Lazy<F>(F);
+
+impl<F: Fn() -> String> std::fmt::Display for Lazy<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&(self.0)())
     }
 }
 

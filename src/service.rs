@@ -41,6 +41,9 @@ pub struct RequestOrigin {
 
 pub const INVALID_IAT: &str = "the initial access token is wrong, expired, used up or revoked";
 
+pub const IAT_PROFILE_REMOVED: &str = "the initial access token's profile is no longer configured \
+    on this server; ask the operator for a new token";
+
 /// Who is calling `POST /register`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Registrant {
@@ -134,7 +137,10 @@ impl<S: ClientStore> Registrar<'_, S> {
     }
 
     /// Decides who is registering, by mode and bearer token (docs/protected-registration.md).
-    pub async fn registrant(&self, bearer: Option<&str>) -> Result<Registrant, ApiError> {
+    /// A refusal comes with the audit actor: `anonymous`, or `iat:<id>` for a usable token whose
+    /// profile is no longer configured.
+    pub async fn registrant(&self, bearer: Option<&str>) -> Result<Registrant, (ApiError, String)> {
+        let anonymous = |e: ApiError| (e, "anonymous".to_string());
         if self.is_admin(bearer) {
             return Ok(Registrant {
                 class: CallerClass::Admin,
@@ -142,9 +148,9 @@ impl<S: ClientStore> Registrar<'_, S> {
             });
         }
         if self.config.registration_mode == RegistrationMode::Disabled {
-            return Err(ApiError::AccessDenied(
+            return Err(anonymous(ApiError::AccessDenied(
                 "registration is disabled on this server".into(),
-            ));
+            )));
         }
         let Some(presented) = bearer else {
             return match self.config.registration_mode {
@@ -152,9 +158,9 @@ impl<S: ClientStore> Registrar<'_, S> {
                     class: CallerClass::Anonymous,
                     actor: "anonymous".into(),
                 }),
-                _ => Err(ApiError::InvalidBearer(
+                _ => Err(anonymous(ApiError::InvalidBearer(
                     "an initial access token is required to register on this server",
-                )),
+                ))),
             };
         };
         let hash = self.config.hash_key.hash(
@@ -162,14 +168,30 @@ impl<S: ClientStore> Registrar<'_, S> {
             "",
             &Secret::from_presented(presented),
         );
-        match self.store.find_iat_by_hash(&hash).await? {
+        let found = self
+            .store
+            .find_iat_by_hash(&hash)
+            .await
+            .map_err(anonymous)?;
+        match found {
+            // Minted for a profile the operator has since removed: its class is gone, and its
+            // holder must not register under other rules than the ones it was minted for.
+            Some(t)
+                if t.usable_at(self.now)
+                    && self.config.policy.is_removed_profile(t.profile.as_deref()) =>
+            {
+                Err((
+                    ApiError::InvalidBearer(IAT_PROFILE_REMOVED),
+                    format!("iat:{}", t.id),
+                ))
+            }
             Some(t) if t.usable_at(self.now) => Ok(Registrant {
                 class: CallerClass::Profile(
                     t.profile.clone().unwrap_or_else(|| DEFAULT_PROFILE.into()),
                 ),
                 actor: format!("iat:{}", t.id),
             }),
-            _ => Err(ApiError::InvalidBearer(INVALID_IAT)),
+            _ => Err(anonymous(ApiError::InvalidBearer(INVALID_IAT))),
         }
     }
 
@@ -179,13 +201,9 @@ impl<S: ClientStore> Registrar<'_, S> {
         bearer: Option<&str>,
         body: &[u8],
     ) -> Result<Map<String, Value>, ApiError> {
-        let mut actor = "anonymous".to_string();
-        let result = match self.registrant(bearer).await {
-            Ok(who) => {
-                actor = who.actor.clone();
-                self.register_as(&who, body).await
-            }
-            Err(e) => Err(e),
+        let (actor, result) = match self.registrant(bearer).await {
+            Ok(who) => (who.actor.clone(), self.register_as(&who, body).await),
+            Err((e, actor)) => (actor, Err(e)),
         };
         if let Err(e) = &result {
             if !matches!(e, ApiError::Internal(_)) {

@@ -339,3 +339,111 @@ fn scheduled_cleanup_removes_expired_tokens_and_only_idle_anonymous_clients() {
         .any(|e| e.event == "client_expired"
             && e.client_id.as_deref() == Some(&s(&idle, "client_id"))));
 }
+
+// =============================================================================================
+// Issue 11, item 3: an initial access token whose profile was removed from the policy.
+// =============================================================================================
+
+const WITH_GONE: &str = r#"{"restricted_scopes": ["offline_access"],
+    "anonymous": {"grant_types": ["authorization_code", "refresh_token"],
+                  "scopes": ["openid", "profile", "email"],
+                  "redirect_uri_hosts": ["app.example"]},
+    "profiles": {"gone": {"scopes": ["openid", "email", "offline_access"]}, "kept": {}}}"#;
+const WITHOUT_GONE: &str = r#"{"restricted_scopes": ["offline_access"],
+    "anonymous": {"grant_types": ["authorization_code", "refresh_token"],
+                  "scopes": ["openid", "profile", "email"],
+                  "redirect_uri_hosts": ["app.example"]},
+    "profiles": {"kept": {}}}"#;
+
+fn iat_listed(r: &Registrar<MemoryStore>, id: &Value) -> Value {
+    let page = block_on(r.admin_list_iats(&Query::parse("limit=100"))).unwrap();
+    page["initial_access_tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| &t["id"] == id)
+        .cloned()
+        .expect("listed")
+}
+
+#[test]
+fn token_whose_profile_was_removed_is_refused_unused_and_the_refusal_audited() {
+    let before = config(&[("REGISTRATION_POLICY", WITH_GONE)]);
+    let after = config(&[("REGISTRATION_POLICY", WITHOUT_GONE)]);
+    let store = MemoryStore::new();
+    let r = registrar(&before, &store, NOW);
+    let iat = mint(
+        &r,
+        json!({"label": "partner", "profile": "gone", "max_uses": 5}),
+    );
+    let token = iat["token"].as_str().unwrap();
+    let reg = block_on(r.register(
+        Some(token),
+        &body(
+            json!({"redirect_uris": ["https://app.example/cb"], "scope": "openid offline_access"}),
+        ),
+    ))
+    .expect("registers while the profile exists");
+    assert_eq!(reg["scope"], "openid offline_access");
+
+    // The operator removes the profile.
+    let r = registrar(&after, &store, NOW + 1);
+    let err = block_on(r.register(Some(token), &web())).unwrap_err();
+    assert_eq!(
+        err,
+        ApiError::InvalidBearer(registrar::service::IAT_PROFILE_REMOVED)
+    );
+    assert_eq!((err.status(), err.code()), (401, "invalid_token"));
+    assert!(
+        err.description()
+            .contains("profile is no longer configured"),
+        "{err}"
+    );
+    assert_eq!(
+        err.headers(),
+        vec![(
+            "WWW-Authenticate",
+            r#"Bearer error="invalid_token""#.to_string()
+        )]
+    );
+    // Not used, shown to the operator, and the refusal is in the audit log under the token.
+    let listed = iat_listed(&r, &iat["id"]);
+    assert_eq!(listed["uses"], 1);
+    assert_eq!(listed["state"], "profile_removed");
+    assert_eq!(listed["profile"], "gone");
+    let log = store.audit_log();
+    let refused = log.last().unwrap();
+    assert_eq!(refused.event, "registration_refused");
+    assert_eq!(
+        refused.actor,
+        format!("iat:{}", iat["id"].as_str().unwrap())
+    );
+    assert_eq!(refused.detail.as_ref().unwrap()["error"], "invalid_token");
+    assert_eq!(store.dump().len(), 1, "no client was stored");
+    // A token of a profile still configured, and a token without profile, keep working.
+    let kept = mint(&r, json!({"label": "kept", "profile": "kept"}));
+    block_on(r.register(kept["token"].as_str(), &web())).expect("kept profile");
+    assert_eq!(iat_listed(&r, &kept["id"])["state"], "exhausted");
+}
+
+#[test]
+fn profile_less_token_without_profiles_default_registers_under_the_anonymous_rules() {
+    let cfg = config(&[("REGISTRATION_POLICY", WITHOUT_GONE)]);
+    let store = MemoryStore::new();
+    let r = registrar(&cfg, &store, NOW);
+    let iat = mint(&r, json!({"label": "no profile", "max_uses": 5}));
+    let token = iat["token"].as_str();
+    let err = block_on(r.register(token, &body(json!({"grant_types": ["client_credentials"]}))))
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_client_metadata", "{err}");
+    let err = block_on(r.register(
+        token,
+        &body(json!({"redirect_uris": ["https://elsewhere.example/cb"]})),
+    ))
+    .unwrap_err();
+    assert_eq!(err.code(), "invalid_redirect_uri", "{err}");
+    let reg = block_on(r.register(token, &web())).expect("within the anonymous rules");
+    let summary = block_on(r.admin_get_client(&s(&reg, "client_id"))).unwrap();
+    assert_eq!(summary["policy_class"], "profile:default");
+    assert_eq!(iat_listed(&r, &iat["id"])["state"], "active");
+}

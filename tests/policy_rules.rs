@@ -37,6 +37,12 @@ fn partner() -> CallerClass {
     CallerClass::Profile("partner".into())
 }
 
+/// A profile the policy does not name (removed from the configuration after clients and
+/// tokens were made with it).
+fn gone() -> CallerClass {
+    CallerClass::Profile("gone".into())
+}
+
 /// Validates like the service does: RFC rules, then the class policy.
 fn validate(class: CallerClass, body: Value) -> Result<ClientMetadata, ApiError> {
     let cfg = config();
@@ -105,8 +111,15 @@ granted! {
         anonymous(), json!({"redirect_uris": ["https://a.tenant.example/cb"]}) => scope "openid profile";
     private_use_redirects_are_not_host_restricted:
         anonymous(), json!({"redirect_uris": ["com.example.app:/cb"], "token_endpoint_auth_method": "none"}) => scope "openid profile";
-    unconfigured_profile_does_not_restrict:
-        CallerClass::Profile("default".into()), web(json!({"grant_types": ["authorization_code", "client_credentials"], "scope": "address"})) => scope "address";
+    // Issue 11, item 3: a profile the policy does not name gets the anonymous rules.
+    removed_profile_gets_the_anonymous_default_scope:
+        gone(), web(json!({})) => scope "openid profile";
+    removed_profile_has_restricted_scopes_dropped_as_anonymous:
+        gone(), web(json!({"scope": "openid offline_access"})) => scope "openid";
+    profile_less_token_without_profiles_default_gets_the_anonymous_default_scope:
+        CallerClass::Profile("default".into()), web(json!({})) => scope "openid profile";
+    profile_less_token_without_profiles_default_has_restricted_scopes_dropped:
+        CallerClass::Profile("default".into()), web(json!({"scope": "email offline_access"})) => scope "email";
 }
 
 refused! {
@@ -134,6 +147,90 @@ refused! {
     profile_scope_list_is_enforced:
         partner(), web(json!({"scope": "profile"}))
         => "invalid_client_metadata" naming "scope";
+    // Issue 11, item 3: never unrestricted by omission.
+    removed_profile_is_held_to_the_anonymous_grant_types:
+        gone(), web(json!({"grant_types": ["authorization_code", "client_credentials"]}))
+        => "invalid_client_metadata" naming "grant_types[1]";
+    removed_profile_is_held_to_the_anonymous_auth_methods:
+        gone(), web(json!({"token_endpoint_auth_method": "client_secret_post"}))
+        => "invalid_client_metadata" naming "token_endpoint_auth_method";
+    removed_profile_is_held_to_the_anonymous_scopes:
+        gone(), web(json!({"scope": "openid address"}))
+        => "invalid_client_metadata" naming "scope";
+    removed_profile_is_held_to_the_anonymous_redirect_hosts:
+        gone(), json!({"redirect_uris": ["https://evil.example/cb"]})
+        => "invalid_redirect_uri" naming "redirect_uris[0]";
+    profile_less_token_without_profiles_default_is_held_to_the_anonymous_grant_types:
+        CallerClass::Profile("default".into()), web(json!({"grant_types": ["authorization_code", "client_credentials"], "scope": "openid"}))
+        => "invalid_client_metadata" naming "grant_types[1]";
+    profile_less_token_without_profiles_default_is_held_to_the_anonymous_scopes:
+        CallerClass::Profile("default".into()), web(json!({"scope": "address"}))
+        => "invalid_client_metadata" naming "scope";
+    profile_less_token_without_profiles_default_is_held_to_the_anonymous_redirect_hosts:
+        CallerClass::Profile("default".into()), json!({"redirect_uris": ["https://evil.example/cb"]})
+        => "invalid_redirect_uri" naming "redirect_uris[0]";
+}
+
+#[test]
+fn refusal_for_a_removed_profile_says_the_anonymous_rules_apply() {
+    let err = validate(
+        gone(),
+        web(json!({"grant_types": ["authorization_code", "client_credentials"]})),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.description(),
+        "grant_types[1]: client_credentials is not allowed for initial access token profile \
+         \"gone\" (not configured on this server: the anonymous rules apply)"
+    );
+}
+
+#[test]
+fn a_configured_default_profile_is_used_for_profile_less_tokens() {
+    let cfg = config_with(&[(
+        "REGISTRATION_POLICY",
+        r#"{"anonymous": {"grant_types": ["authorization_code"]},
+            "profiles": {"default": {"grant_types": ["client_credentials"]}}}"#,
+    )]);
+    let class = CallerClass::Profile("default".into());
+    let map = json!({"grant_types": ["client_credentials"]});
+    let mut md = ClientMetadata::from_request(map.as_object().unwrap(), &cfg).unwrap();
+    cfg.policy
+        .apply(&class, &mut md, false, &cfg.default_scope)
+        .expect("profiles.default allows client_credentials");
+}
+
+#[test]
+fn without_an_anonymous_section_an_unnamed_profile_is_unrestricted_but_the_admin_always_is() {
+    // The operator configured no anonymous restriction: the anonymous rules restrict nothing,
+    // so neither does the fallback. An unconfigured admin class is the operator's own.
+    let cfg = config_with(&[(
+        "REGISTRATION_POLICY",
+        r#"{"profiles": {"partner": {"grant_types": ["authorization_code"]}}}"#,
+    )]);
+    for class in [
+        CallerClass::Profile("gone".into()),
+        CallerClass::Profile("default".into()),
+        CallerClass::Admin,
+    ] {
+        let map = json!({"grant_types": ["client_credentials"], "scope": "address"});
+        let mut md = ClientMetadata::from_request(map.as_object().unwrap(), &cfg).unwrap();
+        cfg.policy
+            .apply(&class, &mut md, true, &cfg.default_scope)
+            .unwrap_or_else(|e| panic!("{class:?}: {e}"));
+    }
+}
+
+#[test]
+fn an_unnamed_profile_gets_the_anonymous_max_clients_for_its_own_count() {
+    let cfg = config_with(&[(
+        "REGISTRATION_POLICY",
+        r#"{"anonymous": {"max_clients": 7}, "admin": {"max_clients": 2}}"#,
+    )]);
+    assert_eq!(cfg.policy.class(&gone()).max_clients, Some(7));
+    assert_eq!(cfg.policy.class(&CallerClass::Admin).max_clients, Some(2));
+    assert!(cfg.policy.is_removed_profile(Some("gone")));
+    assert!(!cfg.policy.is_removed_profile(None));
 }
 
 #[test]
