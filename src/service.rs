@@ -226,7 +226,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         body: &[u8],
     ) -> Result<Map<String, Value>, ApiError> {
         let request = parse_object(body)?;
-        let metadata = self.validate(&request, &who.class)?;
+        let metadata = self.validate(&request, &who.class, None)?;
         let token::NewCredentials {
             client_id,
             secret,
@@ -260,20 +260,28 @@ impl<S: ClientStore> Registrar<'_, S> {
         Ok(self.information(&client, secret.as_ref(), &access_token))
     }
 
-    /// The RFC rules, then the policy of the caller's class.
-    fn validate(
+    /// The RFC rules, then the policy of the caller's class; for a client updating itself
+    /// (`current`: what it has now) also the rule that it may add only what anonymous
+    /// registration may have ([`crate::policy::Policy::apply_update`]).
+    pub(crate) fn validate(
         &self,
         request: &Map<String, Value>,
         class: &CallerClass,
+        current: Option<&ClientMetadata>,
     ) -> Result<ClientMetadata, ApiError> {
         let mut metadata = ClientMetadata::from_request(request, self.config)?;
         let scope_requested = request.get("scope").is_some_and(|v| !v.is_null());
-        self.config.policy.apply(
-            class,
-            &mut metadata,
-            scope_requested,
-            &self.config.default_scope,
-        )?;
+        let (policy, default_scope) = (&self.config.policy, &self.config.default_scope);
+        match current {
+            None => policy.apply(class, &mut metadata, scope_requested, default_scope)?,
+            Some(current) => policy.apply_update(
+                class,
+                &mut metadata,
+                current,
+                scope_requested,
+                default_scope,
+            )?,
+        }
         Ok(metadata)
     }
 
@@ -353,24 +361,11 @@ impl<S: ClientStore> Registrar<'_, S> {
             }
         };
 
-        let metadata = self.validate(&request, &CallerClass::from_stored(&current.policy_class))?;
+        let class = CallerClass::from_stored(&current.policy_class);
+        let metadata = self.validate(&request, &class, Some(&current.metadata))?;
 
-        // A client that moves to a secret-based method without having a secret gets a new one;
-        // one that keeps a secret keeps it; one that leaves secret-based methods loses it.
-        let (client_secret_hash, secret_to_return) = match (
-            metadata.token_endpoint_auth_method.uses_secret(),
-            current.client_secret_hash.clone(),
-        ) {
-            (false, _) => (None, None),
-            (true, Some(hash)) => (Some(hash), presented_secret),
-            (true, None) => {
-                let fresh = Secret::generate()?;
-                (
-                    Some(key.hash(Purpose::ClientSecret, client_id, &fresh)),
-                    Some(fresh),
-                )
-            }
-        };
+        let (client_secret_hash, fresh) = self.secret_after_update(&metadata, &current)?;
+        let secret_to_return = fresh.or(presented_secret);
         let next_token = if self.config.rotate_registration_token {
             Secret::generate()?
         } else {
@@ -395,6 +390,34 @@ impl<S: ClientStore> Registrar<'_, S> {
             return Err(ApiError::InvalidToken);
         }
         Ok(self.information(&updated, secret_to_return.as_ref(), &next_token))
+    }
+
+    /// The client secret hash after an update to `metadata`, and a new secret to return once:
+    /// a client that moves to a secret-based method without having a secret gets a new one; one
+    /// that keeps a secret keeps it; one that leaves secret-based methods loses it.
+    pub(crate) fn secret_after_update(
+        &self,
+        metadata: &ClientMetadata,
+        current: &StoredClient,
+    ) -> Result<(Option<String>, Option<Secret>), ApiError> {
+        Ok(
+            match (
+                metadata.token_endpoint_auth_method.uses_secret(),
+                &current.client_secret_hash,
+            ) {
+                (false, _) => (None, None),
+                (true, Some(hash)) => (Some(hash.clone()), None),
+                (true, None) => {
+                    let fresh = Secret::generate()?;
+                    let hash = self.config.hash_key.hash(
+                        Purpose::ClientSecret,
+                        &current.client_id,
+                        &fresh,
+                    );
+                    (Some(hash), Some(fresh))
+                }
+            },
+        )
     }
 
     /// RFC 7592 §2.3: one conditional delete; a wrong token and an unknown client look alike.

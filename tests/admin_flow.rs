@@ -424,6 +424,33 @@ fn token_whose_profile_was_removed_is_refused_unused_and_the_refusal_audited() {
     let kept = mint(&r, json!({"label": "kept", "profile": "kept"}));
     block_on(r.register(kept["token"].as_str(), &web())).expect("kept profile");
     assert_eq!(iat_listed(&r, &kept["id"])["state"], "exhausted");
+
+    // The client registered with the removed profile is judged by the anonymous rules on PUT:
+    // it keeps what it has (the restricted scope its profile gave it), may not add a host.
+    let (id, rat) = (s(&reg, "client_id"), s(&reg, "registration_access_token"));
+    let mut update = reg.clone();
+    for k in registrar::service::SERVER_ONLY_MEMBERS {
+        update.remove(*k);
+    }
+    update.remove("client_secret");
+    let mut foreign = update.clone();
+    foreign.insert(
+        "redirect_uris".into(),
+        json!(["https://elsewhere.example/cb"]),
+    );
+    let err = block_on(r.update(&id, Some(&rat), Ok(&body(Value::Object(foreign))))).unwrap_err();
+    assert_eq!(err.code(), "invalid_redirect_uri", "{err}");
+    let updated = block_on(r.update(&id, Some(&rat), Ok(&body(Value::Object(update))))).unwrap();
+    assert_eq!(updated["scope"], "openid offline_access");
+    let mut more = as_update(&updated);
+    more.insert("scope".into(), json!("openid offline_access address"));
+    let err = block_on(r.update(
+        &id,
+        updated["registration_access_token"].as_str(),
+        Ok(&body(Value::Object(more))),
+    ))
+    .unwrap_err();
+    assert_eq!(err.code(), "invalid_client_metadata", "{err}");
 }
 
 #[test]
@@ -446,4 +473,14 @@ fn profile_less_token_without_profiles_default_registers_under_the_anonymous_rul
     let summary = block_on(r.admin_get_client(&s(&reg, "client_id"))).unwrap();
     assert_eq!(summary["policy_class"], "profile:default");
     assert_eq!(iat_listed(&r, &iat["id"])["state"], "active");
+}
+
+/// The client information response as an RFC 7592 update body.
+fn as_update(reg: &Map<String, Value>) -> Map<String, Value> {
+    let mut m = reg.clone();
+    for k in registrar::service::SERVER_ONLY_MEMBERS {
+        m.remove(*k);
+    }
+    m.remove("client_secret");
+    m
 }
