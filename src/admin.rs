@@ -2,8 +2,8 @@
 //! access tokens, the audit log. Authorisation (the admin token) is checked in [`crate::http`].
 
 use crate::error::{quoted, ApiError};
-use crate::policy::is_profile_name;
-use crate::service::{parse_object, Registrar};
+use crate::policy::{is_profile_name, CallerClass, Policy};
+use crate::service::{parse_object, Registrar, SERVER_ONLY_MEMBERS};
 use crate::store::{
     AdminChange, After, AuditFilter, AuditRecord, CleanupReport, ClientFilter, ClientStatus,
     ClientStore, InitialAccessToken, StoredClient, AUDIT_PRUNE_BATCH, AUDIT_PRUNE_MAX_BATCHES,
@@ -20,6 +20,8 @@ const DEFAULT_IAT_LIFETIME: i64 = 86_400;
 const MAX_IAT_LIFETIME: i64 = 31_536_000;
 const MAX_IAT_USES: i64 = 100_000;
 const ADMIN: &str = "admin";
+/// How often an admin update is tried against a client that keeps changing meanwhile.
+const ADMIN_UPDATE_ATTEMPTS: usize = 3;
 
 /// Query parameters of an admin request.
 pub struct Query(HashMap<String, String>);
@@ -110,13 +112,17 @@ pub fn client_summary(c: &StoredClient) -> Value {
     })
 }
 
-fn iat_json(t: &InitialAccessToken, now: i64) -> Value {
+/// A token as the admin API shows it. `profile_removed`: usable but for its profile, which the
+/// policy no longer has (registration with it is refused).
+fn iat_json(t: &InitialAccessToken, now: i64, policy: &Policy) -> Value {
     let state = if t.revoked_at.is_some() {
         "revoked"
     } else if t.expires_at <= now {
         "expired"
     } else if t.uses >= t.max_uses {
         "exhausted"
+    } else if policy.is_removed_profile(t.profile.as_deref()) {
+        "profile_removed"
     } else {
         "active"
     };
@@ -277,6 +283,63 @@ impl<S: ClientStore> Registrar<'_, S> {
         }
     }
 
+    /// Replaces a client's metadata (`PUT /admin/clients/{id}`): the RFC rules and the admin
+    /// class policy, not the client's own class nor the RFC 7592 echo rules. The client keeps its
+    /// class, status, secret and registration access token; a move to a secret-based method
+    /// without a secret issues one, returned once as `client_secret`.
+    pub async fn admin_update_client(
+        &self,
+        client_id: &str,
+        body: &[u8],
+    ) -> Result<Value, ApiError> {
+        let mut current = self.existing(client_id).await?;
+        let request = parse_object(body)?;
+        if let Some(member) = SERVER_ONLY_MEMBERS
+            .iter()
+            .chain(&["client_secret"])
+            .find(|m| request.get(**m).is_some_and(|v| !v.is_null()))
+        {
+            return Err(ApiError::InvalidRequest(format!(
+                "{member}: set by the server, not in an admin update (a new client secret: \
+                 POST /admin/clients/{{id}}/client-secret)"
+            )));
+        }
+        match request.get("client_id") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(id)) if id == client_id => {}
+            Some(_) => {
+                return Err(ApiError::InvalidRequest(
+                    "client_id: does not match the client being updated".into(),
+                ))
+            }
+        }
+        let metadata = self.validate(&request, &CallerClass::Admin, None)?;
+        // Compare-and-set as an RFC 7592 update; a concurrent change (the client updating
+        // itself, another admin call) is read again and the admin's metadata applied over it.
+        for _ in 0..ADMIN_UPDATE_ATTEMPTS {
+            let (client_secret_hash, fresh) = self.secret_after_update(&metadata, &current)?;
+            let updated = StoredClient {
+                metadata: metadata.clone(),
+                client_secret_hash,
+                updated_at: self.now,
+                ..current.clone()
+            };
+            let events = [self.event("client_updated", Some(client_id), ADMIN)];
+            if self.store.replace(&updated, &current, &events).await? {
+                let mut out = client_summary(&updated);
+                if let Some(secret) = fresh {
+                    out["client_secret"] = secret.expose().into();
+                    out["client_secret_expires_at"] = 0.into();
+                }
+                return Ok(out);
+            }
+            current = self.existing(client_id).await?;
+        }
+        Err(ApiError::Internal(format!(
+            "admin update of {client_id}: the client changed during {ADMIN_UPDATE_ATTEMPTS} attempts"
+        )))
+    }
+
     /// A new client secret, returned once; the old one stops working.
     pub async fn admin_rotate_secret(&self, client_id: &str) -> Result<Value, ApiError> {
         let client = self.existing(client_id).await?;
@@ -373,7 +436,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             .event("iat_minted", None, ADMIN)
             .with_detail(json!({ "iat_id": id }));
         self.store.insert_iat(&iat, &[event]).await?;
-        let mut out = iat_json(&iat, self.now);
+        let mut out = iat_json(&iat, self.now, &self.config.policy);
         out["token"] = value.expose().into();
         Ok(out)
     }
@@ -385,7 +448,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             "initial_access_tokens",
             items,
             limit,
-            |t| iat_json(t, self.now),
+            |t| iat_json(t, self.now, &self.config.policy),
             |t| cursor(t.created_at, &t.id),
         ))
     }

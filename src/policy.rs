@@ -77,7 +77,9 @@ impl std::fmt::Display for CallerClass {
     }
 }
 
-/// The policy of a class the configuration does not mention: no restriction.
+/// The policy of the anonymous or admin class when the configuration has no section for it: no
+/// restriction (the operator chose none). A profile the configuration does not name gets the
+/// anonymous rules instead (see [`Policy::class`]).
 const UNRESTRICTED: &ClassPolicy = &ClassPolicy {
     grant_types: None,
     token_endpoint_auth_methods: None,
@@ -156,14 +158,35 @@ impl Policy {
         self.profiles.contains_key(name)
     }
 
-    /// The class policy; a class that is not configured does not restrict.
+    /// Whether an initial access token minted for `profile` names a profile this policy no
+    /// longer has (removed from the configuration since): such a token is refused. A token
+    /// minted without a profile never does.
+    pub fn is_removed_profile(&self, profile: Option<&str>) -> bool {
+        profile.is_some_and(|p| !self.has_profile(p))
+    }
+
+    /// The class policy. The anonymous and admin classes without a section are unrestricted (the
+    /// operator configured no restriction for them). A profile the policy does not name (removed
+    /// from the configuration, or `default` for a token minted without a profile when
+    /// `profiles.default` is absent) gets the anonymous rules: never unrestricted by omission.
     pub fn class(&self, class: &CallerClass) -> &ClassPolicy {
-        let found = match class {
-            CallerClass::Anonymous => self.anonymous.as_ref(),
-            CallerClass::Admin => self.admin.as_ref(),
-            CallerClass::Profile(p) => self.profiles.get(p),
-        };
-        found.unwrap_or(UNRESTRICTED)
+        let anonymous = || self.anonymous.as_ref().unwrap_or(UNRESTRICTED);
+        match class {
+            CallerClass::Anonymous => anonymous(),
+            CallerClass::Admin => self.admin.as_ref().unwrap_or(UNRESTRICTED),
+            CallerClass::Profile(p) => self.profiles.get(p).unwrap_or_else(anonymous),
+        }
+    }
+
+    /// How errors name the class whose rules apply: a profile the policy does not name says
+    /// that the anonymous rules apply to it.
+    fn judged(&self, class: &CallerClass) -> String {
+        match class {
+            CallerClass::Profile(p) if !self.has_profile(p) => {
+                format!("{class} (not configured on this server: the anonymous rules apply)")
+            }
+            _ => class.to_string(),
+        }
     }
 
     /// Narrows or refuses validated metadata for the caller's class. `scope_requested` says
@@ -176,33 +199,163 @@ impl Policy {
         global_default_scope: &str,
     ) -> Result<(), ApiError> {
         let rules = self.class(class);
-        let who = class;
+        if !scope_requested {
+            if let Some(default) = &rules.default_scope {
+                metadata.scope = default.clone();
+            }
+        }
+        let who = Lazy(|| self.judged(class));
+        self.judge(rules, class, &who, "", metadata, None)?;
+        if metadata.scope.is_empty() {
+            let fallback = rules
+                .default_scope
+                .as_deref()
+                .unwrap_or(global_default_scope);
+            metadata.scope = self.without_reserved(fallback);
+            if metadata.scope.is_empty() {
+                return Err(ApiError::invalid_metadata(
+                    "scope",
+                    format!("none of the requested scopes may be granted to {who}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// An RFC 7592 update by the client itself. What the client has now (`current`) is kept;
+    /// every addition must pass both the client's class ([`Policy::class`], with its fallback)
+    /// and the anonymous rules, so self-service cannot widen a client beyond what anyone could
+    /// register. An added grant type, a changed auth method, or a redirect or logout URI on a
+    /// host the client does not have, outside those rules → 400 naming the member; an added
+    /// plain scope outside a `scopes` list → 400 naming `scope`; an added restricted scope either
+    /// may not have is dropped (the response shows what was registered). Reserved scopes are
+    /// never granted. Anything more needs the admin API.
+    pub fn apply_update(
+        &self,
+        class: &CallerClass,
+        new: &mut ClientMetadata,
+        current: &ClientMetadata,
+        scope_requested: bool,
+        global_default_scope: &str,
+    ) -> Result<(), ApiError> {
+        let rules = self.class(class);
+        if !scope_requested {
+            if let Some(default) = &rules.default_scope {
+                new.scope = default.clone();
+            }
+        }
+        let asked = new.scope.clone();
+        let mine = Lazy(|| self.judged(class));
+        let anonymous = CallerClass::Anonymous;
+        let judges: [(&ClassPolicy, &CallerClass, &dyn std::fmt::Display); 2] = [
+            (rules, class, &mine),
+            (self.class(&anonymous), &anonymous, &anonymous),
+        ];
+        for (r, c, who) in judges {
+            self.judge(r, c, who, ADDING_NEEDS_ADMIN, new, Some(current))?;
+        }
+        if new.scope.is_empty() {
+            // Only additions that are dropped were asked: the class default, as far as the
+            // client holds it or may add it.
+            let fallback = rules
+                .default_scope
+                .as_deref()
+                .unwrap_or(global_default_scope);
+            let keep = |s: &&str| {
+                judges
+                    .iter()
+                    .all(|(r, c, _)| self.scope_verdict(r, c, s, Some(current)) == Verdict::Grant)
+            };
+            let scope: Vec<&str> = fallback.split(' ').filter(keep).collect();
+            if scope.is_empty() {
+                return Err(ApiError::invalid_metadata(
+                    "scope",
+                    format!(
+                        "{} may not be added to this client; {ADDING_NEEDS_ADMIN}",
+                        quoted(&asked)
+                    ),
+                ));
+            }
+            new.scope = scope.join(" ");
+        }
+        Ok(())
+    }
+
+    /// `scope` without the reserved scopes.
+    fn without_reserved(&self, scope: &str) -> String {
+        scope
+            .split(' ')
+            .filter(|s| !self.reserved_scopes.iter().any(|r| r == s))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Holds `metadata` to one class's `rules`, named `who` in errors (which end with
+    /// `suffix`). With `held` (an update: what the client has now), only additions are judged:
+    /// grant types it does not have, a changed auth method, URIs on hosts it has none on,
+    /// scopes it does not hold. Refuses with the RFC 7591 error naming the member, or narrows
+    /// the scope (reserved scopes always, restricted ones the class may not have); the scope
+    /// may be left empty for the caller's fallback.
+    fn judge(
+        &self,
+        rules: &ClassPolicy,
+        class: &CallerClass,
+        who: &dyn std::fmt::Display,
+        suffix: &str,
+        metadata: &mut ClientMetadata,
+        held: Option<&ClientMetadata>,
+    ) -> Result<(), ApiError> {
+        let not_allowed = |what: &dyn std::fmt::Display| {
+            let mut text = format!("{what} is not allowed for {who}");
+            if !suffix.is_empty() {
+                text.push_str("; ");
+                text.push_str(suffix);
+            }
+            text
+        };
 
         if let Some(allowed) = &rules.grant_types {
+            let has = |g: &GrantType| held.is_some_and(|c| c.grant_types.contains(g));
             if let Some((i, g)) = metadata
                 .grant_types
                 .iter()
                 .enumerate()
-                .find(|(_, g)| !allowed.contains(g))
+                .find(|(_, g)| !has(g) && !allowed.contains(g))
             {
                 return Err(ApiError::invalid_metadata(
                     &format!("grant_types[{i}]"),
-                    format!("{g} is not allowed for {who}"),
+                    not_allowed(g),
                 ));
             }
         }
         if let Some(allowed) = &rules.token_endpoint_auth_methods {
             let method = metadata.token_endpoint_auth_method;
-            if !allowed.contains(&method) {
+            let has = held.is_some_and(|c| c.token_endpoint_auth_method == method);
+            if !has && !allowed.contains(&method) {
+                let text = if suffix.is_empty() {
+                    not_allowed(&method)
+                } else {
+                    format!(
+                        "{method} is not allowed for {who}; changing this client to it needs \
+                         the admin API"
+                    )
+                };
                 return Err(ApiError::invalid_metadata(
                     "token_endpoint_auth_method",
-                    format!("{method} is not allowed for {who}"),
+                    text,
                 ));
             }
         }
         if let Some(hosts) = &rules.redirect_uri_hosts {
+            let held_hosts: Vec<String> = held
+                .iter()
+                .flat_map(|c| c.redirect_uris.iter().chain(&c.post_logout_redirect_uris))
+                .filter_map(|u| http_host(u))
+                .collect();
             let allowed = |uri: &String| {
-                http_host(uri).is_none_or(|h| hosts.iter().any(|p| host_matches(p, &h)))
+                http_host(uri).is_none_or(|h| {
+                    held_hosts.contains(&h) || hosts.iter().any(|p| host_matches(p, &h))
+                })
             };
             if let Some((i, uri)) = metadata
                 .redirect_uris
@@ -212,7 +365,7 @@ impl Policy {
             {
                 return Err(ApiError::invalid_redirect(
                     &format!("redirect_uris[{i}]"),
-                    format!("host of {} is not allowed for {who}", quoted(uri)),
+                    not_allowed(&format_args!("host of {}", quoted(uri))),
                 ));
             }
             // Logout redirects are redirects too: the same hosts.
@@ -220,59 +373,73 @@ impl Policy {
             if let Some((i, uri)) = logout.clone().find(|(_, u)| !allowed(u)) {
                 return Err(ApiError::invalid_metadata(
                     &format!("post_logout_redirect_uris[{i}]"),
-                    format!("host of {} is not allowed for {who}", quoted(uri)),
+                    not_allowed(&format_args!("host of {}", quoted(uri))),
                 ));
             }
         }
 
-        if !scope_requested {
-            if let Some(default) = &rules.default_scope {
-                metadata.scope = default.clone();
-            }
-        }
-        let may_have_restricted = |s: &str| match &rules.scopes {
-            Some(list) => list.iter().any(|x| x == s),
-            None => *class == CallerClass::Admin,
-        };
         let mut granted: Vec<&str> = Vec::new();
-        for s in metadata.scope.split(' ') {
-            if self.reserved_scopes.iter().any(|r| r == s) {
-                continue; // never granted by registration
-            }
-            if self.restricted_scopes.iter().any(|r| r == s) {
-                if may_have_restricted(s) {
-                    granted.push(s);
+        for s in metadata.scope.split(' ').filter(|s| !s.is_empty()) {
+            match self.scope_verdict(rules, class, s, held) {
+                Verdict::Grant => granted.push(s),
+                Verdict::Drop => {}
+                Verdict::Refuse => {
+                    return Err(ApiError::invalid_metadata("scope", not_allowed(&quoted(s))))
                 }
-                continue;
-            }
-            if let Some(list) = &rules.scopes {
-                if !list.iter().any(|x| x == s) {
-                    return Err(ApiError::invalid_metadata(
-                        "scope",
-                        format!("{} is not allowed for {who}", quoted(s)),
-                    ));
-                }
-            }
-            granted.push(s);
-        }
-        if granted.is_empty() {
-            let fallback = rules
-                .default_scope
-                .as_deref()
-                .unwrap_or(global_default_scope);
-            granted = fallback
-                .split(' ')
-                .filter(|s| !self.reserved_scopes.iter().any(|r| r == s))
-                .collect();
-            if granted.is_empty() {
-                return Err(ApiError::invalid_metadata(
-                    "scope",
-                    format!("none of the requested scopes may be granted to {who}"),
-                ));
             }
         }
         metadata.scope = granted.join(" ");
         Ok(())
+    }
+
+    /// What one class's rules do with one requested scope: reserved scopes are never granted;
+    /// a scope the client holds (`held`, on update) is kept; a restricted scope is granted only
+    /// to a class whose `scopes` list it (or to an admin class without a list); another scope
+    /// outside the class's `scopes` is refused.
+    fn scope_verdict(
+        &self,
+        rules: &ClassPolicy,
+        class: &CallerClass,
+        s: &str,
+        held: Option<&ClientMetadata>,
+    ) -> Verdict {
+        let listed = |s: &str| rules.scopes.as_ref().map(|l| l.iter().any(|x| x == s));
+        if self.reserved_scopes.iter().any(|r| r == s) {
+            Verdict::Drop
+        } else if held.is_some_and(|c| c.scope.split(' ').any(|x| x == s)) {
+            Verdict::Grant
+        } else if self.restricted_scopes.iter().any(|r| r == s) {
+            match listed(s).unwrap_or(*class == CallerClass::Admin) {
+                true => Verdict::Grant,
+                false => Verdict::Drop,
+            }
+        } else if listed(s) == Some(false) {
+            Verdict::Refuse
+        } else {
+            Verdict::Grant
+        }
+    }
+}
+
+/// What the policy does with one requested scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Grant,
+    /// Left out silently (restricted or reserved); the response shows what was registered.
+    Drop,
+    /// 400 `invalid_client_metadata` naming `scope`.
+    Refuse,
+}
+
+/// The end of an error about an addition an RFC 7592 update may not make.
+const ADDING_NEEDS_ADMIN: &str = "adding it to this client needs the admin API";
+
+/// Formats what the closure returns, only when formatted: error texts are built only on errors.
+struct Lazy<F>(F);
+
+impl<F: Fn() -> String> std::fmt::Display for Lazy<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&(self.0)())
     }
 }
 

@@ -47,7 +47,8 @@ pub fn network_key(ip: &str, v6_prefix: u8) -> String {
     let host = if ip.contains(':') {
         Host::parse(&format!("[{ip}]"))
     } else {
-        Host::parse(ip)
+        // Lower case first, as the url crate does before its host parser (which expects it).
+        Host::parse(&ip.to_ascii_lowercase())
     };
     match host {
         Ok(Host::Ipv4(v4)) => v4.to_string(),
@@ -95,5 +96,6 @@ mod tests {
     fn non_addresses_are_their_own_key() {
         assert_eq!(network_key("unknown", 64), "raw:unknown");
         assert_eq!(network_key("1:2:3", 64), "raw:1:2:3");
+        assert_eq!(network_key("NOT-AN-IP", 64), "raw:NOT-AN-IP");
     }
 }

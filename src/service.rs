@@ -46,6 +46,9 @@ pub struct RequestOrigin {
 
 pub const INVALID_IAT: &str = "the initial access token is wrong, expired, used up or revoked";
 
+pub const IAT_PROFILE_REMOVED: &str = "the initial access token's profile is no longer configured \
+    on this server; ask the operator for a new token";
+
 /// Who is calling `POST /register`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Registrant {
@@ -146,7 +149,10 @@ impl<S: ClientStore> Registrar<'_, S> {
     }
 
     /// Decides who is registering, by mode and bearer token (docs/protected-registration.md).
-    pub async fn registrant(&self, bearer: Option<&str>) -> Result<Registrant, ApiError> {
+    /// A refusal comes with the audit actor: `anonymous`, or `iat:<id>` for a usable token whose
+    /// profile is no longer configured.
+    pub async fn registrant(&self, bearer: Option<&str>) -> Result<Registrant, (ApiError, String)> {
+        let anonymous = |e: ApiError| (e, "anonymous".to_string());
         if self.is_admin(bearer) {
             return Ok(Registrant {
                 class: CallerClass::Admin,
@@ -154,9 +160,9 @@ impl<S: ClientStore> Registrar<'_, S> {
             });
         }
         if self.config.registration_mode == RegistrationMode::Disabled {
-            return Err(ApiError::AccessDenied(
+            return Err(anonymous(ApiError::AccessDenied(
                 "registration is disabled on this server".into(),
-            ));
+            )));
         }
         let Some(presented) = bearer else {
             return match self.config.registration_mode {
@@ -164,9 +170,9 @@ impl<S: ClientStore> Registrar<'_, S> {
                     class: CallerClass::Anonymous,
                     actor: "anonymous".into(),
                 }),
-                _ => Err(ApiError::InvalidBearer(
+                _ => Err(anonymous(ApiError::InvalidBearer(
                     "an initial access token is required to register on this server",
-                )),
+                ))),
             };
         };
         let hash = self.config.hash_key.hash(
@@ -174,14 +180,30 @@ impl<S: ClientStore> Registrar<'_, S> {
             "",
             &Secret::from_presented(presented),
         );
-        match self.store.find_iat_by_hash(&hash).await? {
+        let found = self
+            .store
+            .find_iat_by_hash(&hash)
+            .await
+            .map_err(anonymous)?;
+        match found {
+            // Minted for a profile the operator has since removed: its class is gone, and its
+            // holder must not register under other rules than the ones it was minted for.
+            Some(t)
+                if t.usable_at(self.now)
+                    && self.config.policy.is_removed_profile(t.profile.as_deref()) =>
+            {
+                Err((
+                    ApiError::InvalidBearer(IAT_PROFILE_REMOVED),
+                    format!("iat:{}", t.id),
+                ))
+            }
             Some(t) if t.usable_at(self.now) => Ok(Registrant {
                 class: CallerClass::Profile(
                     t.profile.clone().unwrap_or_else(|| DEFAULT_PROFILE.into()),
                 ),
                 actor: format!("iat:{}", t.id),
             }),
-            _ => Err(ApiError::InvalidBearer(INVALID_IAT)),
+            _ => Err(anonymous(ApiError::InvalidBearer(INVALID_IAT))),
         }
     }
 
@@ -191,13 +213,9 @@ impl<S: ClientStore> Registrar<'_, S> {
         bearer: Option<&str>,
         body: &[u8],
     ) -> Result<Map<String, Value>, ApiError> {
-        let mut actor = "anonymous".to_string();
-        let result = match self.registrant(bearer).await {
-            Ok(who) => {
-                actor = who.actor.clone();
-                self.register_as(&who, body).await
-            }
-            Err(e) => Err(e),
+        let (actor, result) = match self.registrant(bearer).await {
+            Ok(who) => (who.actor.clone(), self.register_as(&who, body).await),
+            Err((e, actor)) => (actor, Err(e)),
         };
         if let Err(e) = &result {
             if !matches!(e, ApiError::Internal(_)) {
@@ -222,7 +240,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         body: &[u8],
     ) -> Result<Map<String, Value>, ApiError> {
         let request = parse_object(body)?;
-        let metadata = self.validate(&request, &who.class)?;
+        let metadata = self.validate(&request, &who.class, None)?;
         let token::NewCredentials {
             client_id,
             secret,
@@ -257,20 +275,28 @@ impl<S: ClientStore> Registrar<'_, S> {
         Ok(self.information(&client, secret.as_ref(), &access_token))
     }
 
-    /// The RFC rules, then the policy of the caller's class.
-    fn validate(
+    /// The RFC rules, then the policy of the caller's class; for a client updating itself
+    /// (`current`: what it has now) also the rule that it may add only what anonymous
+    /// registration may have ([`crate::policy::Policy::apply_update`]).
+    pub(crate) fn validate(
         &self,
         request: &Map<String, Value>,
         class: &CallerClass,
+        current: Option<&ClientMetadata>,
     ) -> Result<ClientMetadata, ApiError> {
         let mut metadata = ClientMetadata::from_request(request, self.config)?;
         let scope_requested = request.get("scope").is_some_and(|v| !v.is_null());
-        self.config.policy.apply(
-            class,
-            &mut metadata,
-            scope_requested,
-            &self.config.default_scope,
-        )?;
+        let (policy, default_scope) = (&self.config.policy, &self.config.default_scope);
+        match current {
+            None => policy.apply(class, &mut metadata, scope_requested, default_scope)?,
+            Some(current) => policy.apply_update(
+                class,
+                &mut metadata,
+                current,
+                scope_requested,
+                default_scope,
+            )?,
+        }
         Ok(metadata)
     }
 
@@ -356,24 +382,11 @@ impl<S: ClientStore> Registrar<'_, S> {
             }
         };
 
-        let metadata = self.validate(&request, &CallerClass::from_stored(&current.policy_class))?;
+        let class = CallerClass::from_stored(&current.policy_class);
+        let metadata = self.validate(&request, &class, Some(&current.metadata))?;
 
-        // A client that moves to a secret-based method without having a secret gets a new one;
-        // one that keeps a secret keeps it; one that leaves secret-based methods loses it.
-        let (client_secret_hash, secret_to_return) = match (
-            metadata.token_endpoint_auth_method.uses_secret(),
-            current.client_secret_hash.clone(),
-        ) {
-            (false, _) => (None, None),
-            (true, Some(hash)) => (Some(hash), presented_secret),
-            (true, None) => {
-                let fresh = Secret::generate()?;
-                (
-                    Some(key.hash(Purpose::ClientSecret, client_id, &fresh)),
-                    Some(fresh),
-                )
-            }
-        };
+        let (client_secret_hash, fresh) = self.secret_after_update(&metadata, &current)?;
+        let secret_to_return = fresh.or(presented_secret);
         let next_token = if self.config.rotate_registration_token {
             Secret::generate()?
         } else {
@@ -398,6 +411,34 @@ impl<S: ClientStore> Registrar<'_, S> {
             return Err(ApiError::InvalidToken);
         }
         Ok(self.information(&updated, secret_to_return.as_ref(), &next_token))
+    }
+
+    /// The client secret hash after an update to `metadata`, and a new secret to return once:
+    /// a client that moves to a secret-based method without having a secret gets a new one; one
+    /// that keeps a secret keeps it; one that leaves secret-based methods loses it.
+    pub(crate) fn secret_after_update(
+        &self,
+        metadata: &ClientMetadata,
+        current: &StoredClient,
+    ) -> Result<(Option<String>, Option<Secret>), ApiError> {
+        Ok(
+            match (
+                metadata.token_endpoint_auth_method.uses_secret(),
+                &current.client_secret_hash,
+            ) {
+                (false, _) => (None, None),
+                (true, Some(hash)) => (Some(hash.clone()), None),
+                (true, None) => {
+                    let fresh = Secret::generate()?;
+                    let hash = self.config.hash_key.hash(
+                        Purpose::ClientSecret,
+                        &current.client_id,
+                        &fresh,
+                    );
+                    (Some(hash), Some(fresh))
+                }
+            },
+        )
     }
 
     /// RFC 7592 §2.3: authenticate (so the client's own bucket counts only its holder's

@@ -86,7 +86,7 @@ function plural(n, one, many = `${one}s`) {
 }
 
 function pill(value) {
-  const known = ['active', 'suspended', 'expired', 'exhausted', 'revoked'];
+  const known = ['active', 'suspended', 'expired', 'exhausted', 'revoked', 'profile_removed'];
   return el('span', { class: `pill pill-${known.includes(value) ? value : 'other'}` }, String(value));
 }
 

@@ -396,7 +396,10 @@ fn management_requests_are_limited_per_client_after_authentication() {
         })
         .collect();
     assert_eq!(statuses, [200, 200, 429, 429]);
-    assert_eq!(limits.keys(LimitBucket::ManageByClient), [client_id.as_str()]);
+    assert_eq!(
+        limits.keys(LimitBucket::ManageByClient),
+        [client_id.as_str()]
+    );
     assert!(block_on(store.find(&client_id)).unwrap().is_some());
 }
 

@@ -342,3 +342,382 @@ fn scheduled_cleanup_removes_expired_tokens_and_only_idle_anonymous_clients() {
         .any(|e| e.event == "client_expired"
             && e.client_id.as_deref() == Some(&s(&idle, "client_id"))));
 }
+
+// =============================================================================================
+// Issue 11, item 3: an initial access token whose profile was removed from the policy.
+// =============================================================================================
+
+const WITH_GONE: &str = r#"{"restricted_scopes": ["offline_access"],
+    "anonymous": {"grant_types": ["authorization_code", "refresh_token"],
+                  "scopes": ["openid", "profile", "email"],
+                  "redirect_uri_hosts": ["app.example"]},
+    "profiles": {"gone": {"scopes": ["openid", "email", "offline_access"]}, "kept": {}}}"#;
+const WITHOUT_GONE: &str = r#"{"restricted_scopes": ["offline_access"],
+    "anonymous": {"grant_types": ["authorization_code", "refresh_token"],
+                  "scopes": ["openid", "profile", "email"],
+                  "redirect_uri_hosts": ["app.example"]},
+    "profiles": {"kept": {}}}"#;
+
+fn iat_listed(r: &Registrar<MemoryStore>, id: &Value) -> Value {
+    let page = block_on(r.admin_list_iats(&Query::parse("limit=100"))).unwrap();
+    page["initial_access_tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| &t["id"] == id)
+        .cloned()
+        .expect("listed")
+}
+
+#[test]
+fn token_whose_profile_was_removed_is_refused_unused_and_the_refusal_audited() {
+    let before = config(&[("REGISTRATION_POLICY", WITH_GONE)]);
+    let after = config(&[("REGISTRATION_POLICY", WITHOUT_GONE)]);
+    let store = MemoryStore::new();
+    let r = registrar(&before, &store, NOW);
+    let iat = mint(
+        &r,
+        json!({"label": "partner", "profile": "gone", "max_uses": 5}),
+    );
+    let token = iat["token"].as_str().unwrap();
+    let reg = block_on(r.register(
+        Some(token),
+        &body(
+            json!({"redirect_uris": ["https://app.example/cb"], "scope": "openid offline_access"}),
+        ),
+    ))
+    .expect("registers while the profile exists");
+    assert_eq!(reg["scope"], "openid offline_access");
+
+    // The operator removes the profile.
+    let r = registrar(&after, &store, NOW + 1);
+    let err = block_on(r.register(Some(token), &web())).unwrap_err();
+    assert_eq!(
+        err,
+        ApiError::InvalidBearer(registrar::service::IAT_PROFILE_REMOVED)
+    );
+    assert_eq!((err.status(), err.code()), (401, "invalid_token"));
+    assert!(
+        err.description()
+            .contains("profile is no longer configured"),
+        "{err}"
+    );
+    assert_eq!(
+        err.headers(),
+        vec![(
+            "WWW-Authenticate",
+            r#"Bearer error="invalid_token""#.to_string()
+        )]
+    );
+    // Not used, shown to the operator, and the refusal is in the audit log under the token.
+    let listed = iat_listed(&r, &iat["id"]);
+    assert_eq!(listed["uses"], 1);
+    assert_eq!(listed["state"], "profile_removed");
+    assert_eq!(listed["profile"], "gone");
+    let log = store.audit_log();
+    let refused = log.last().unwrap();
+    assert_eq!(refused.event, "registration_refused");
+    assert_eq!(
+        refused.actor,
+        format!("iat:{}", iat["id"].as_str().unwrap())
+    );
+    assert_eq!(refused.detail.as_ref().unwrap()["error"], "invalid_token");
+    assert_eq!(store.dump().len(), 1, "no client was stored");
+    // A token of a profile still configured, and a token without profile, keep working.
+    let kept = mint(&r, json!({"label": "kept", "profile": "kept"}));
+    block_on(r.register(kept["token"].as_str(), &web())).expect("kept profile");
+    assert_eq!(iat_listed(&r, &kept["id"])["state"], "exhausted");
+
+    // The client registered with the removed profile is judged by the anonymous rules on PUT:
+    // it keeps what it has (the restricted scope its profile gave it), may not add a host.
+    let (id, rat) = (s(&reg, "client_id"), s(&reg, "registration_access_token"));
+    let mut update = reg.clone();
+    for k in registrar::service::SERVER_ONLY_MEMBERS {
+        update.remove(*k);
+    }
+    update.remove("client_secret");
+    let mut foreign = update.clone();
+    foreign.insert(
+        "redirect_uris".into(),
+        json!(["https://elsewhere.example/cb"]),
+    );
+    let err = block_on(r.update(
+        &id,
+        Some(&rat),
+        Ok(&body(Value::Object(foreign))),
+        &NoLimits,
+    ))
+    .unwrap_err();
+    assert_eq!(err.code(), "invalid_redirect_uri", "{err}");
+    let updated =
+        block_on(r.update(&id, Some(&rat), Ok(&body(Value::Object(update))), &NoLimits)).unwrap();
+    assert_eq!(updated["scope"], "openid offline_access");
+    let mut more = as_update(&updated);
+    more.insert("scope".into(), json!("openid offline_access address"));
+    let err = block_on(r.update(
+        &id,
+        updated["registration_access_token"].as_str(),
+        Ok(&body(Value::Object(more))),
+        &NoLimits,
+    ))
+    .unwrap_err();
+    assert_eq!(err.code(), "invalid_client_metadata", "{err}");
+}
+
+#[test]
+fn profile_less_token_without_profiles_default_registers_under_the_anonymous_rules() {
+    let cfg = config(&[("REGISTRATION_POLICY", WITHOUT_GONE)]);
+    let store = MemoryStore::new();
+    let r = registrar(&cfg, &store, NOW);
+    let iat = mint(&r, json!({"label": "no profile", "max_uses": 5}));
+    let token = iat["token"].as_str();
+    let err = block_on(r.register(token, &body(json!({"grant_types": ["client_credentials"]}))))
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_client_metadata", "{err}");
+    let err = block_on(r.register(
+        token,
+        &body(json!({"redirect_uris": ["https://elsewhere.example/cb"]})),
+    ))
+    .unwrap_err();
+    assert_eq!(err.code(), "invalid_redirect_uri", "{err}");
+    let reg = block_on(r.register(token, &web())).expect("within the anonymous rules");
+    let summary = block_on(r.admin_get_client(&s(&reg, "client_id"))).unwrap();
+    assert_eq!(summary["policy_class"], "profile:default");
+    assert_eq!(iat_listed(&r, &iat["id"])["state"], "active");
+}
+
+// =============================================================================================
+// Issue 11, item 4: self-service PUT may not widen a client; the admin API (PUT
+// /admin/clients/{id}) can.
+// =============================================================================================
+
+/// The client information response as an RFC 7592 update body.
+fn as_update(reg: &Map<String, Value>) -> Map<String, Value> {
+    let mut m = reg.clone();
+    for k in registrar::service::SERVER_ONLY_MEMBERS {
+        m.remove(*k);
+    }
+    m.remove("client_secret");
+    m
+}
+
+fn set(m: &Map<String, Value>, k: &str, v: Value) -> Vec<u8> {
+    let mut m = m.clone();
+    m.insert(k.into(), v);
+    body(Value::Object(m))
+}
+
+#[test]
+fn self_service_update_cannot_widen_an_admin_or_token_client_and_the_admin_update_can() {
+    let cfg = config(&[("REGISTRATION_POLICY", WITH_GONE)]);
+    let store = MemoryStore::new();
+    let r = registrar(&cfg, &store, NOW);
+    let iat = mint(&r, json!({"label": "p", "profile": "kept"}));
+    for bearer in [None, Some(ADMIN), iat["token"].as_str()] {
+        let reg = block_on(r.register(bearer, &web())).unwrap();
+        let (id, rat) = (s(&reg, "client_id"), s(&reg, "registration_access_token"));
+        let req = as_update(&reg);
+        let cc = set(
+            &req,
+            "grant_types",
+            json!(["authorization_code", "client_credentials"]),
+        );
+        let err = block_on(r.update(&id, Some(&rat), Ok(&cc), &NoLimits)).unwrap_err();
+        assert_eq!(err.code(), "invalid_client_metadata", "{bearer:?}: {err}");
+        let err = block_on(r.update(
+            &id,
+            Some(&rat),
+            Ok(&set(
+                &req,
+                "redirect_uris",
+                json!(["https://elsewhere.example/cb"]),
+            )),
+            &NoLimits,
+        ))
+        .unwrap_err();
+        assert_eq!(err.code(), "invalid_redirect_uri", "{bearer:?}: {err}");
+        let narrowed = block_on(r.update(
+            &id,
+            Some(&rat),
+            Ok(&set(&req, "scope", json!("openid offline_access"))),
+            &NoLimits,
+        ))
+        .unwrap();
+        assert_eq!(narrowed["scope"], "openid", "{bearer:?}");
+        let rat = s(&narrowed, "registration_access_token");
+
+        // The admin adds them; the client keeps them in its own updates afterwards.
+        let mut wide = req.clone();
+        wide.insert(
+            "grant_types".into(),
+            json!(["authorization_code", "client_credentials"]),
+        );
+        wide.insert("scope".into(), json!("openid offline_access"));
+        wide.insert(
+            "redirect_uris".into(),
+            json!(["https://elsewhere.example/cb"]),
+        );
+        let summary = block_on(r.admin_update_client(&id, &body(Value::Object(wide)))).unwrap();
+        assert_eq!(
+            summary["metadata"]["scope"], "openid offline_access",
+            "{bearer:?}"
+        );
+        let read = block_on(r.read(&id, Some(&rat), &NoLimits)).expect("the token still works");
+        let kept = block_on(r.update(
+            &id,
+            Some(&rat),
+            Ok(&body(Value::Object(as_update(&read)))),
+            &NoLimits,
+        ))
+        .unwrap_or_else(|e| panic!("{bearer:?}: keep-as-is refused: {e}"));
+        assert_eq!(
+            kept["grant_types"],
+            json!(["authorization_code", "client_credentials"])
+        );
+        assert_eq!(kept["scope"], "openid offline_access", "{bearer:?}");
+        assert_eq!(
+            kept["redirect_uris"],
+            json!(["https://elsewhere.example/cb"])
+        );
+    }
+}
+
+#[test]
+fn admin_update_replaces_the_metadata_and_keeps_class_status_secret_and_token() {
+    let cfg = config(&[("REGISTRATION_POLICY", WITH_GONE)]);
+    let store = MemoryStore::new();
+    let r = registrar(&cfg, &store, NOW);
+    let reg = block_on(r.register(None, &web())).unwrap();
+    let (id, rat) = (s(&reg, "client_id"), s(&reg, "registration_access_token"));
+    block_on(r.admin_set_status(&id, ClientStatus::Suspended)).unwrap();
+    let before = block_on(store.find(&id)).unwrap().unwrap();
+
+    let later = registrar(&cfg, &store, NOW + 5);
+    let summary = block_on(later.admin_update_client(
+        &id,
+        &body(json!({
+            "client_id": id,
+            "client_name": "Renamed by the operator",
+            "grant_types": ["client_credentials"],
+            "scope": "openid offline_access"
+        })),
+    ))
+    .unwrap();
+    assert_eq!(summary["policy_class"], "anonymous");
+    assert_eq!(summary["status"], "suspended");
+    assert_eq!(summary["updated_at"], NOW + 5);
+    assert_eq!(
+        summary["metadata"]["client_name"],
+        "Renamed by the operator"
+    );
+    assert_eq!(
+        summary["metadata"]["grant_types"],
+        json!(["client_credentials"])
+    );
+    assert!(summary.get("client_secret").is_none());
+    let after = block_on(store.find(&id)).unwrap().unwrap();
+    assert_eq!(after.client_secret_hash, before.client_secret_hash);
+    assert_eq!(
+        after.registration_token_hash,
+        before.registration_token_hash
+    );
+    assert_eq!(after.version, before.version + 1);
+    let event = store.audit_log().last().unwrap().clone();
+    assert_eq!(
+        (
+            event.event.as_str(),
+            event.actor.as_str(),
+            event.client_id.as_deref()
+        ),
+        ("client_updated", "admin", Some(id.as_str()))
+    );
+    block_on(r.read(&id, Some(&rat), &NoLimits))
+        .expect("the registration access token still works");
+
+    // A public client made confidential gets a secret, shown once; the reverse removes it.
+    let confidential = block_on(r.admin_update_client(
+        &id,
+        &body(json!({"redirect_uris": ["https://app.example/cb"], "token_endpoint_auth_method": "none"})),
+    ))
+    .unwrap();
+    assert!(confidential.get("client_secret").is_none());
+    assert_eq!(
+        block_on(store.find(&id))
+            .unwrap()
+            .unwrap()
+            .client_secret_hash,
+        None
+    );
+    let back = block_on(r.admin_update_client(
+        &id,
+        &body(json!({"redirect_uris": ["https://app.example/cb"]})),
+    ))
+    .unwrap();
+    assert!(
+        back["client_secret"]
+            .as_str()
+            .is_some_and(|s| s.len() >= 43),
+        "{back}"
+    );
+    assert_eq!(back["client_secret_expires_at"], 0);
+}
+
+#[test]
+fn admin_update_refuses_what_it_must_and_is_held_to_the_admin_class() {
+    let cfg = config(&[(
+        "REGISTRATION_POLICY",
+        r#"{"reserved_scopes": ["phone"], "admin": {"grant_types": ["authorization_code"]}}"#,
+    )]);
+    let store = MemoryStore::new();
+    let r = registrar(&cfg, &store, NOW);
+    let reg = block_on(r.register(None, &web())).unwrap();
+    let id = s(&reg, "client_id");
+    let ok = json!({"redirect_uris": ["https://app.example/cb"]});
+    let refused = |b: Value| block_on(r.admin_update_client(&id, &body(b))).unwrap_err();
+
+    assert_eq!(
+        block_on(r.admin_update_client("AAAAAAAAAAAAAAAAAAAAAA", &body(ok.clone())))
+            .unwrap_err()
+            .status(),
+        404
+    );
+    for member in [
+        "registration_access_token",
+        "registration_client_uri",
+        "client_secret_expires_at",
+        "client_id_issued_at",
+        "client_secret",
+    ] {
+        let mut b = ok.clone();
+        b[member] = json!("x");
+        let err = refused(b);
+        assert_eq!(err.code(), "invalid_request", "{member}");
+        assert!(err.description().starts_with(member), "{err}");
+    }
+    let mut other = ok.clone();
+    other["client_id"] = json!("BBBBBBBBBBBBBBBBBBBBBB");
+    assert_eq!(refused(other).code(), "invalid_request");
+    assert_eq!(
+        refused(json!({"redirect_uris": ["https://a.example/#f"]})).code(),
+        "invalid_redirect_uri"
+    );
+    let err = refused(json!({"grant_types": ["client_credentials"]}));
+    assert_eq!(
+        err.code(),
+        "invalid_client_metadata",
+        "the admin class policy applies"
+    );
+    assert_eq!(
+        block_on(r.admin_update_client(&id, b"[1]"))
+            .unwrap_err()
+            .code(),
+        "invalid_request"
+    );
+    // Nothing above changed the client; a reserved scope is dropped even for the admin.
+    assert_eq!(block_on(store.find(&id)).unwrap().unwrap().version, 0);
+    let mut reserved = ok.clone();
+    reserved["scope"] = json!("openid phone");
+    reserved["client_id"] = json!(id);
+    let summary = block_on(r.admin_update_client(&id, &body(reserved))).unwrap();
+    assert_eq!(summary["metadata"]["scope"], "openid");
+}

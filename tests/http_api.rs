@@ -1010,3 +1010,50 @@ fn every_api_response_carries_the_security_headers_and_hsts_only_on_https() {
     let r = send(&local, &store, "GET", DISCOVERY[0], None, None, b"");
     assert_eq!(r.header("Strict-Transport-Security"), None);
 }
+
+#[test]
+fn admin_put_client_needs_the_admin_token_and_json_and_answers_the_summary() {
+    const ADMIN: &str = "admin-token-0123456789abcdef0123456789";
+    let cfg = config_with(&[("ADMIN_TOKEN", ADMIN)]);
+    let store = MemoryStore::new();
+    let reg = registered(&cfg, &store, web());
+    let path = format!("/admin/clients/{}", reg["client_id"].as_str().unwrap());
+    let auth = format!("Bearer {ADMIN}");
+    let body = serde_json::to_vec(
+        &json!({"redirect_uris": ["https://client.example/cb"], "client_name": "Renamed"}),
+    )
+    .unwrap();
+
+    let r = send(&cfg, &store, "PATCH", &path, JSON, Some(&auth), &body);
+    assert_eq!(
+        (r.status, r.header("Allow")),
+        (405, Some("GET, PUT, DELETE"))
+    );
+    let r = send(&cfg, &store, "PUT", &path, JSON, None, &body);
+    assert_eq!(r.status, 401);
+    assert!(r.header("WWW-Authenticate").is_some());
+    let r = send(
+        &cfg,
+        &store,
+        "PUT",
+        &path,
+        Some("text/plain"),
+        Some(&auth),
+        &body,
+    );
+    assert_eq!(r.status, 415);
+    let r = send(
+        &cfg,
+        &store,
+        "PUT",
+        "/admin/clients/AAAAAAAAAAAAAAAAAAAAAA",
+        JSON,
+        Some(&auth),
+        &body,
+    );
+    assert_eq!(r.status, 404);
+    let r = send(&cfg, &store, "PUT", &path, JSON, Some(&auth), &body);
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.header("Cache-Control"), Some("no-store"));
+    assert_eq!(r.body.unwrap()["metadata"]["client_name"], "Renamed");
+}

@@ -901,7 +901,8 @@ proptest! {
         let upd = block_on(registrar(config, &store, T0 + 60).update(
             &client_id,
             Some(&token),
-            Ok(&update_body), &NoLimits,
+            Ok(&update_body),
+            &NoLimits,
         ));
         prop_assert!(upd.is_ok(), "round trip refused: {:?}\n{}", upd.as_ref().err(),
             String::from_utf8_lossy(&update_body));

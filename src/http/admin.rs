@@ -56,7 +56,7 @@ impl<'a> AdminRoute<'a> {
     pub fn allow(&self) -> &'static str {
         match self {
             AdminRoute::Clients | AdminRoute::Audit => "GET",
-            AdminRoute::Client(_) => "GET, DELETE",
+            AdminRoute::Client(_) => "GET, PUT, DELETE",
             AdminRoute::ClientAction(..) => "POST",
             AdminRoute::InitialAccessTokens => "GET, POST",
             AdminRoute::InitialAccessToken(_) => "DELETE",
@@ -83,6 +83,7 @@ pub async fn handle<'r, S: ClientStore>(
     let label = match (route, req.method) {
         (R::Clients, "GET") => "GET /admin/clients",
         (R::Client(_), "GET") => "GET /admin/clients/{id}",
+        (R::Client(_), "PUT") => "PUT /admin/clients/{id}",
         (R::Client(_), "DELETE") => "DELETE /admin/clients/{id}",
         (R::ClientAction(..), "POST") => "POST /admin/clients/{id}/{action}",
         (R::InitialAccessTokens, "GET") => "GET /admin/initial-access-tokens",
@@ -112,6 +113,10 @@ pub async fn handle<'r, S: ClientStore>(
             .await
             .map(|m| ok(Value::Object(m))),
         (R::Client(id), "GET") => registrar.admin_get_client(id).await.map(ok),
+        (R::Client(id), "PUT") => match check_json_body(req) {
+            Ok(()) => registrar.admin_update_client(id, req.body).await.map(ok),
+            Err(e) => Err(e),
+        },
         (R::Client(id), _) => registrar
             .admin_delete_client(id)
             .await

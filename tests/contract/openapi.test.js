@@ -85,6 +85,7 @@ const EXPECTED_STATUSES = {
   'OPTIONS /.well-known/openid-configuration': [204],
   'GET /admin/clients': [200, 400, 401, 404, 500],
   'GET /admin/clients/{id}': [200, 401, 404, 500],
+  'PUT /admin/clients/{id}': [200, 400, 401, 404, 413, 415, 500],
   'DELETE /admin/clients/{id}': [204, 401, 404, 500],
   'POST /admin/clients/{id}/suspend': [200, 401, 404, 500],
   'POST /admin/clients/{id}/reactivate': [200, 401, 404, 500],
@@ -103,7 +104,7 @@ const ALLOW = {
   '/.well-known/oauth-authorization-server': 'GET, HEAD, OPTIONS',
   '/.well-known/openid-configuration': 'GET, HEAD, OPTIONS',
   '/admin/clients': 'GET',
-  '/admin/clients/{id}': 'GET, DELETE',
+  '/admin/clients/{id}': 'GET, PUT, DELETE',
   '/admin/clients/{id}/suspend': 'POST',
   '/admin/clients/{id}/reactivate': 'POST',
   '/admin/clients/{id}/client-secret': 'POST',
@@ -312,6 +313,18 @@ describe('the Worker and the document', { timeout: 120_000 }, () => {
     await call('GET', '/admin/clients', {}, { token: 'wrong' });
     await call('GET', '/admin/clients/{id}', id, admin);
     await call('GET', '/admin/clients/{id}', { id: 'AAAAAAAAAAAAAAAAAAAAAA' }, admin);
+    const example = DOC.paths['/admin/clients/{id}'].put.requestBody.content['application/json'].examples.widen.value;
+    const widened = (await call('PUT', '/admin/clients/{id}', id, { ...admin, json: example })).body;
+    assert.deepEqual(widened.metadata.grant_types, example.grant_types);
+    const made = (await call('PUT', '/admin/clients/{id}', { id: pub.client_id }, { ...admin, json: { ...example, token_endpoint_auth_method: 'client_secret_basic' } })).body;
+    assert.equal(typeof made.client_secret, 'string', 'a public client made confidential gets a secret');
+    await call('PUT', '/admin/clients/{id}', { id: pub.client_id }, { ...admin, json: NATIVE });
+    await call('PUT', '/admin/clients/{id}', id, { ...admin, json: { ...example, client_id_issued_at: 1 } });
+    await call('PUT', '/admin/clients/{id}', id, { ...admin, json: { redirect_uris: ['https://a.example/cb#x'] } });
+    await call('PUT', '/admin/clients/{id}', id, { ...admin, body: '{}', headers: { 'content-type': 'text/plain' } });
+    await call('PUT', '/admin/clients/{id}', id, { ...admin, body: `{"client_name":"${'x'.repeat(70_000)}"}`, headers: { 'content-type': 'application/json' } });
+    await call('PUT', '/admin/clients/{id}', { id: 'AAAAAAAAAAAAAAAAAAAAAA' }, { ...admin, json: example });
+    await call('PUT', '/admin/clients/{id}', id, { token: 'wrong', json: example });
     await call('POST', '/admin/clients/{id}/suspend', id, admin);
     await call('PUT', '/register/{client_id}', { client_id: reg.client_id }, { token: reg.registration_access_token, json: { client_id: reg.client_id, redirect_uris: WEB.redirect_uris } }); // 403 suspended
     await call('POST', '/admin/clients/{id}/reactivate', id, admin);

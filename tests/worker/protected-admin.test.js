@@ -62,6 +62,7 @@ function routes(clientId, iatId) {
     ['POST', '/admin/initial-access-tokens', { label: 'should not be minted' }],
     ['DELETE', `/admin/initial-access-tokens/${enc(iatId)}`],
     ['GET', '/admin/audit'],
+    ['PUT', c, { redirect_uris: ['https://should-not-be-set.example/cb'] }],
   ];
 }
 
@@ -132,10 +133,10 @@ describe('authorisation', { timeout: 60_000 }, () => {
   it('the admin token works on every route (status per the table), with no-store and no CORS', async () => {
     const x = await h.registerOk(WEB);
     const t = await mint(h);
-    const expected = [200, 200, 200, 204, 200, 200, 200, 200, 200, 201, 204, 200];
+    const expected = [200, 200, 200, 204, 200, 200, 200, 200, 200, 201, 204, 200, 200];
     const rs = routes(x.client_id, t.id);
     // Delete the client last so the per-client actions find it.
-    const order = [0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 3];
+    const order = [0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 3];
     for (const i of order) {
       const [method, path, json] = rs[i];
       const r = await admin(h, method, path, { json });
@@ -161,8 +162,8 @@ describe('methods', { timeout: 60_000 }, () => {
       ['PUT', '/admin/clients', ['get']],
       ['POST', '/admin/clients', ['get']],
       ['DELETE', '/admin/clients', ['get']],
-      ['POST', `/admin/clients/${id}`, ['get', 'delete']],
-      ['PUT', `/admin/clients/${id}`, ['get', 'delete']],
+      ['POST', `/admin/clients/${id}`, ['get', 'put', 'delete']],
+      ['PATCH', `/admin/clients/${id}`, ['get', 'put', 'delete']],
       ['GET', `/admin/clients/${id}/suspend`, ['post']],
       ['DELETE', `/admin/clients/${id}/reactivate`, ['post']],
       ['PUT', `/admin/clients/${id}/client-secret`, ['post']],
@@ -226,15 +227,16 @@ describe('GET /admin/clients/{id}', { timeout: 60_000 }, () => {
 
   it('404 not_found for an unknown client, on every per-client route', async () => {
     const ghost = enc(randomBytes(16).toString('base64url'));
-    for (const [method, path] of [
+    for (const [method, path, json] of [
       ['GET', `/admin/clients/${ghost}`],
+      ['PUT', `/admin/clients/${ghost}`, { redirect_uris: ['https://app.example/cb'] }],
       ['DELETE', `/admin/clients/${ghost}`],
       ['POST', `/admin/clients/${ghost}/suspend`],
       ['POST', `/admin/clients/${ghost}/reactivate`],
       ['POST', `/admin/clients/${ghost}/client-secret`],
       ['POST', `/admin/clients/${ghost}/registration-access-token`],
     ]) {
-      const r = await admin(h, method, path);
+      const r = await admin(h, method, path, json === undefined ? {} : { json });
       assertError(r, 404, 'not_found');
       assertAdminHeaders(r, `${method} ${path}`);
     }

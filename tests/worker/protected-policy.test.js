@@ -214,24 +214,39 @@ describe('RFC 7592 PUT is held to the stored class policy', { timeout: 60_000 },
     assert.equal(r.body.scope, 'openid email');
   });
 
-  it('a partner client keeps the restricted scope in an update; the same update is narrowed for an anonymous client', async () => {
-    const t = await mint(h, { profile: 'partner' });
-    const c = await h.registerOk({ ...WEB, scope: 'openid' }, { token: t.token });
-    const r = await h.request('PUT', h.clientPath(c.client_id), {
-      token: c.registration_access_token, json: { ...putBody(c), scope: 'openid offline_access', redirect_uris: ['https://anywhere.example.net/cb'] },
+  it('a partner client keeps the restricted scope it was registered with; one added by an update is dropped (it needs the admin API)', async () => {
+    const t = await mint(h, { profile: 'partner', max_uses: 2 });
+    const kept = await h.registerOk({ ...WEB, scope: 'openid offline_access' }, { token: t.token });
+    const r = await h.request('PUT', h.clientPath(kept.client_id), {
+      token: kept.registration_access_token, json: putBody(kept),
     });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.scope, 'openid offline_access');
-    assert.deepEqual(r.body.redirect_uris, ['https://anywhere.example.net/cb']);
+
+    const c = await h.registerOk({ ...WEB, scope: 'openid' }, { token: t.token });
+    const added = await h.request('PUT', h.clientPath(c.client_id), {
+      token: c.registration_access_token, json: { ...putBody(c), scope: 'openid offline_access' },
+    });
+    assert.equal(added.status, 200, added.text);
+    assert.equal(added.body.scope, 'openid');
+    const host = await h.request('PUT', h.clientPath(c.client_id), {
+      token: added.body.registration_access_token, json: { ...putBody(c), redirect_uris: ['https://anywhere.example.net/cb'] },
+    });
+    assertError(host, 400, 'invalid_redirect_uri', 'redirect_uris[0]');
+    assert.match(host.body.error_description, /needs the admin API/);
   });
 
-  it('an admin-registered client is held to the admin class, not anonymous', async () => {
-    const c = await h.registerOk({ ...WEB, scope: 'openid' }, { token: ADMIN });
-    const r = await h.request('PUT', h.clientPath(c.client_id), {
-      token: c.registration_access_token, json: { ...putBody(c), grant_types: ['authorization_code', 'client_credentials'], redirect_uris: ['https://anywhere.example.net/cb'] },
-    });
+  it('an admin-registered client keeps what the admin gave it; adding more than anonymous may have is refused', async () => {
+    const c = await h.registerOk({ ...WEB, scope: 'openid', grant_types: ['authorization_code', 'client_credentials'], redirect_uris: ['https://anywhere.example.net/cb'] }, { token: ADMIN });
+    const r = await h.request('PUT', h.clientPath(c.client_id), { token: c.registration_access_token, json: { ...putBody(c), client_name: 'renamed' } });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.body.grant_types, ['authorization_code', 'client_credentials']);
+    assert.deepEqual(r.body.redirect_uris, ['https://anywhere.example.net/cb']);
+    const more = await h.request('PUT', h.clientPath(c.client_id), {
+      token: r.body.registration_access_token,
+      json: { ...putBody(c), grant_types: ['authorization_code', 'client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer'] },
+    });
+    assertError(more, 400, 'invalid_client_metadata', 'grant_types[2]');
   });
 });
 
