@@ -84,3 +84,24 @@ impl std::fmt::Display for Cap {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The commented example in wrangler.toml is the defaults, spelled out.
+    #[test]
+    fn the_wrangler_toml_example_is_the_defaults() {
+        let toml = include_str!("../../wrangler.toml");
+        let start = toml
+            .find("# METADATA_LIMITS = '''")
+            .expect("wrangler.toml shows METADATA_LIMITS");
+        let json: String = toml[start..]
+            .lines()
+            .skip(1)
+            .take_while(|l| !l.starts_with("# '''"))
+            .map(|l| l.trim_start_matches('#'))
+            .collect();
+        assert_eq!(MetadataLimits::parse(&json), Ok(MetadataLimits::default()));
+    }
+}
