@@ -1651,13 +1651,13 @@ rejected! { config();
         => "invalid_client_metadata", "initiate_login_uri: must name a public host", "240.0.0.1 is a reserved address";
     jwks_uri_on_ipv4_mapped_private_is_invalid_client_metadata:
         {"redirect_uris": ["https://client.example/cb"], "jwks_uri": "https://[::ffff:10.0.0.1]/jwks.json"}
-        => "invalid_client_metadata", "jwks_uri: must name a public host", "[::ffff:10.0.0.1] is a private address", "ALLOW_PRIVATE_HOSTS=true";
+        => "invalid_client_metadata", "jwks_uri: must name a public host", "[::ffff:a00:1] is a private address", "ALLOW_PRIVATE_HOSTS=true";
     request_uri_on_ipv4_mapped_private_is_invalid_client_metadata:
         {"redirect_uris": ["https://client.example/cb"], "request_uris": ["https://client.example/r/1", "https://[::ffff:10.0.0.1]/r/2"]}
-        => "invalid_client_metadata", "request_uris[1]: must name a public host", "[::ffff:10.0.0.1] is a private address";
+        => "invalid_client_metadata", "request_uris[1]: must name a public host", "[::ffff:a00:1] is a private address";
     initiate_login_uri_on_ipv4_mapped_private_is_invalid_client_metadata:
         {"redirect_uris": ["https://client.example/cb"], "initiate_login_uri": "https://[::ffff:10.0.0.1]/login"}
-        => "invalid_client_metadata", "initiate_login_uri: must name a public host", "[::ffff:10.0.0.1] is a private address";
+        => "invalid_client_metadata", "initiate_login_uri: must name a public host", "[::ffff:a00:1] is a private address";
     jwks_uri_on_nat64_link_local_is_invalid_client_metadata:
         {"redirect_uris": ["https://client.example/cb"], "jwks_uri": "https://[64:ff9b::a9fe:a9fe]/jwks.json"}
         => "invalid_client_metadata", "jwks_uri: must name a public host", "is a link-local address", "ALLOW_PRIVATE_HOSTS=true";

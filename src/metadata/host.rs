@@ -11,12 +11,14 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use url::Host;
 
-/// Why `host` is not a public host, or `None` when it is. The reason names the host as the
-/// parser normalised it (an address) or its submitted name, quoted.
+/// Why `host` is not a public host, or `None` when it is. The reason names the host as the URL
+/// parser serialises it (an address, e.g. `[::ffff:a00:1]`; the url crate's serialiser rather than
+/// std's keeps the Worker smaller) or its submitted name, quoted.
 pub fn internal_reason(host: &Host<&str>) -> Option<String> {
+    let shown = || host.to_string();
     match host {
-        Host::Ipv4(ip) => ipv4_class(*ip).map(|class| format!("{ip} is {class}")),
-        Host::Ipv6(ip) => ipv6_class(ip).map(|class| format!("[{ip}] is {class}")),
+        Host::Ipv4(ip) => ipv4_class(*ip).map(|class| format!("{} is {class}", shown())),
+        Host::Ipv6(ip) => ipv6_class(ip).map(|class| format!("{} is {class}", shown())),
         Host::Domain(name) => {
             name_class(name).map(|class| format!("{} is {class}", crate::error::quoted(name)))
         }
@@ -187,7 +189,7 @@ mod tests {
         );
         assert_eq!(
             reason("https://[::ffff:10.0.0.1]/").as_deref(),
-            Some("[::ffff:10.0.0.1] is a private address")
+            Some("[::ffff:a00:1] is a private address")
         );
         assert_eq!(
             reason("https://intranet/").as_deref(),
