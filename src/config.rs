@@ -2,6 +2,7 @@
 //! Parsing is pure: the Worker layer hands in a lookup function.
 
 use crate::metadata::enums::GrantType;
+use crate::metadata::limits::MetadataLimits;
 use crate::policy::Policy;
 use crate::token::{HashKey, Secret};
 use serde_json::{Map, Value};
@@ -47,6 +48,11 @@ pub struct Config {
     pub ipv6_rate_limit_prefix: u8,
     /// `AUDIT_RETENTION_DAYS`: the scheduled job removes audit events older than this.
     pub audit_retention_days: u32,
+    /// `METADATA_LIMITS`: entries per list member and bytes of stored metadata per client.
+    pub metadata_limits: MetadataLimits,
+    /// `ALLOW_PRIVATE_HOSTS`: a development setting; lets `jwks_uri`, `request_uris` and
+    /// `initiate_login_uri` name loopback, private and local-network hosts. Never in production.
+    pub allow_private_hosts: bool,
 }
 
 /// Shortest `AUDIT_RETENTION_DAYS`; the D1 schema refuses to prune anything younger
@@ -259,6 +265,19 @@ impl Config {
                 }
             },
         };
+        let metadata_limits = match get("METADATA_LIMITS") {
+            None => MetadataLimits::default(),
+            Some(json) => MetadataLimits::parse(&json)?,
+        };
+        let allow_private_hosts = match get("ALLOW_PRIVATE_HOSTS").as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(format!(
+                    "ALLOW_PRIVATE_HOSTS: expected true or false, got {other:?}"
+                ))
+            }
+        };
 
         Ok(Config {
             issuer,
@@ -278,6 +297,8 @@ impl Config {
             log_requests,
             ipv6_rate_limit_prefix,
             audit_retention_days,
+            metadata_limits,
+            allow_private_hosts,
         })
     }
 
@@ -414,6 +435,16 @@ mod tests {
             ("RATE_LIMIT_IPV6_PREFIX", "/64"),
             ("AUDIT_RETENTION_DAYS", "7"),
             ("AUDIT_RETENTION_DAYS", "forever"),
+            ("METADATA_LIMITS", "20"),
+            ("METADATA_LIMITS", "{not json"),
+            ("METADATA_LIMITS", r#"{"redirect_uri": 5}"#),
+            ("METADATA_LIMITS", r#"{"contacts": -1}"#),
+            ("METADATA_LIMITS", r#"{"contacts": 2.5}"#),
+            ("METADATA_LIMITS", r#"{"contacts": "3"}"#),
+            ("METADATA_LIMITS", r#"{"metadata_bytes": 100}"#),
+            ("ALLOW_PRIVATE_HOSTS", "yes"),
+            ("ALLOW_PRIVATE_HOSTS", "1"),
+            ("ALLOW_PRIVATE_HOSTS", "TRUE"),
         ] {
             let err = Config::from_vars(vars(&[(var, value)])).unwrap_err();
             assert!(err.contains(var), "{var}={value}: {err}");
@@ -467,6 +498,43 @@ mod tests {
         );
         let kv = Config::from_vars(vars(&[("STORAGE_BACKEND", "kv")])).unwrap();
         assert_eq!(kv.storage, StorageBackend::Kv);
+    }
+
+    #[test]
+    fn metadata_limits_default_and_partial_override() {
+        let d = Config::from_vars(vars(&[])).unwrap().metadata_limits;
+        assert_eq!(d, MetadataLimits::default());
+        assert_eq!(
+            (d.redirect_uris, d.post_logout_redirect_uris, d.request_uris),
+            (20, 20, 20)
+        );
+        assert_eq!(
+            (d.contacts, d.default_acr_values, d.jwks_keys),
+            (10, 10, 10)
+        );
+        assert_eq!((d.translations, d.metadata_bytes), (30, 8192));
+        let c = Config::from_vars(vars(&[(
+            "METADATA_LIMITS",
+            r#"{"redirect_uris": 3, "metadata_bytes": 4096}"#,
+        )]))
+        .unwrap()
+        .metadata_limits;
+        assert_eq!(c.redirect_uris, 3);
+        assert_eq!(c.metadata_bytes, 4096);
+        // Members left out keep their defaults.
+        assert_eq!(c.contacts, 10);
+        assert_eq!(c.jwks_keys, 10);
+        let empty = Config::from_vars(vars(&[("METADATA_LIMITS", "{}")])).unwrap();
+        assert_eq!(empty.metadata_limits, MetadataLimits::default());
+    }
+
+    #[test]
+    fn allow_private_hosts_is_off_unless_exactly_true() {
+        assert!(!Config::from_vars(vars(&[])).unwrap().allow_private_hosts);
+        let off = Config::from_vars(vars(&[("ALLOW_PRIVATE_HOSTS", "false")])).unwrap();
+        assert!(!off.allow_private_hosts);
+        let on = Config::from_vars(vars(&[("ALLOW_PRIVATE_HOSTS", "true")])).unwrap();
+        assert!(on.allow_private_hosts);
     }
 
     #[test]

@@ -368,6 +368,8 @@ function listAdd(member, value = '', focus = false) {
     input.inputMode = 'url';
   }
   input.placeholder = fs.dataset.placeholder || '';
+  // The server's cap for one entry (README "Metadata rules"); a hint, the server decides.
+  if (fs.dataset.maxlength) input.maxLength = Number(fs.dataset.maxlength);
   input.value = value;
   input.dataset.list = member;
   const err = li.querySelector('.field-error');
@@ -450,6 +452,10 @@ function l10nAdd(member = 'client_name', tag = '', value = '', focus = false) {
   if (!L10N_BASES.includes(member)) member = 'client_name';
   sel.value = member;
   tagIn.value = tag;
+  // The server's caps: a name 200 characters, a URL 2000 bytes (a hint; the server decides).
+  const cap = () => { valIn.maxLength = sel.value === 'client_name' ? 200 : 2000; };
+  cap();
+  sel.addEventListener('change', cap);
   valIn.value = value;
   li.querySelector('.remove').addEventListener('click', () => {
     const rows = l10nRows();

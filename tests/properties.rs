@@ -16,8 +16,9 @@
 mod common;
 
 use common::{
-    block_on, check_redirects, config_with, error_allowed, null_paths, registrar, ADMIN_TOKEN,
-    ALL_GRANTS, ISSUER, METADATA_MEMBERS, POLICY,
+    block_on, check_hostile_metadata, check_redirects, config_with, displayable, error_allowed,
+    jwk as common_jwk, null_paths, registrar, ADMIN_TOKEN, ALL_GRANTS, ISSUER, METADATA_MEMBERS,
+    P256_JWK, POLICY, RSA_2048_JWK, VALID_JWKS,
 };
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
@@ -127,6 +128,20 @@ fn any_text() -> impl Strategy<Value = String> {
     ]
 }
 
+/// A non-empty human-readable value as registration accepts it: [`any_text`] without the
+/// characters README "Metadata rules" refuses (controls, bidi, zero-width), at most 64
+/// characters (the smallest cap, `software_version`).
+fn display_text() -> impl Strategy<Value = String> {
+    any_text()
+        .prop_map(|s| {
+            s.chars()
+                .filter(|c| displayable(*c))
+                .take(64)
+                .collect::<String>()
+        })
+        .prop_filter("non-empty", |s| !s.is_empty())
+}
+
 fn path_and_query() -> impl Strategy<Value = String> {
     (
         "(/[A-Za-z0-9._~!$&'()*+,;=:@-]{0,8}){0,3}",
@@ -199,9 +214,10 @@ fn web_url() -> BoxedStrategy<String> {
     .boxed()
 }
 
-/// https, or http on loopback; no fragment (`jwks_uri`, `initiate_login_uri`).
+/// https on a public host; no fragment (`jwks_uri`, `initiate_login_uri`, `request_uris`):
+/// loopback and private hosts need ALLOW_PRIVATE_HOSTS.
 fn https_url() -> BoxedStrategy<String> {
-    prop_oneof![https_uri(), https_loopback_uri(), http_loopback_uri()].boxed()
+    https_uri().boxed()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -333,24 +349,21 @@ fn grant_types(implicit_enabled: bool, public: bool) -> impl Strategy<Value = Ve
         })
 }
 
+/// A real public key (tests/common VALID_JWKS) with optional `use`, an `alg` that fits it and
+/// `key_ops`; `kid` is set by [`jwk_set`].
 fn jwk() -> impl Strategy<Value = Value> {
-    let b64 = || "[A-Za-z0-9_-]{43}";
-    let kind = prop_oneof![
-        (b64(), b64()).prop_map(|(x, y)| json!({"kty": "EC", "crv": "P-256", "x": x, "y": y})),
-        "[A-Za-z0-9_-]{86}".prop_map(|n| json!({"kty": "RSA", "n": n, "e": "AQAB"})),
-        b64().prop_map(|x| json!({"kty": "OKP", "crv": "Ed25519", "x": x})),
-    ];
-    (
-        kind,
-        prop::option::of(any_text()),
-        prop::option::of(select(&["sig", "enc"][..])),
-        prop::option::of(select(SIGNING_ALGS)),
-        prop::option::of(vec(select(&["verify", "encrypt", "wrapKey"][..]), 1..3)),
-    )
-        .prop_map(|(mut k, kid, use_, alg, ops)| {
-            if let Some(kid) = kid {
-                k["kid"] = kid.into();
-            }
+    (0..VALID_JWKS.len())
+        .prop_flat_map(|i| {
+            let (text, algs) = VALID_JWKS[i];
+            (
+                Just(text),
+                prop::option::of(select(algs)),
+                prop::option::of(select(&["sig", "enc"][..])),
+                prop::option::of(vec(select(&["verify", "encrypt", "wrapKey"][..]), 1..3)),
+            )
+        })
+        .prop_map(|(text, alg, use_, ops)| {
+            let mut k = common_jwk(text, json!({}));
             if let Some(u) = use_ {
                 k["use"] = u.into();
             }
@@ -362,6 +375,23 @@ fn jwk() -> impl Strategy<Value = Value> {
             }
             k
         })
+}
+
+/// A JWK Set of 1 or 2 keys; each may have a `kid` of any text, distinct within the set.
+fn jwk_set() -> impl Strategy<Value = Value> {
+    vec((jwk(), prop::option::of(any_text())), 1..3).prop_map(|keys| {
+        let keys: Vec<Value> = keys
+            .into_iter()
+            .enumerate()
+            .map(|(i, (mut k, kid))| {
+                if let Some(kid) = kid {
+                    k["kid"] = format!("{kid}#{i}").into();
+                }
+                k
+            })
+            .collect();
+        json!({ "keys": keys })
+    })
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -510,8 +540,8 @@ fn members(sk: &Skeleton) -> BoxedStrategy<Members> {
     let has_keys = !matches!(sk.keys, Keys::None);
     let keys: BoxedStrategy<Members> = match sk.keys {
         Keys::None => Just(vec![]).boxed(),
-        Keys::Jwks => vec(jwk(), 1..3)
-            .prop_map(|k| vec![("jwks".to_string(), json!({ "keys": k }))])
+        Keys::Jwks => jwk_set()
+            .prop_map(|set| vec![("jwks".to_string(), set)])
             .boxed(),
         Keys::JwksUri => https_url()
             .prop_map(|u| vec![("jwks_uri".to_string(), u.into())])
@@ -551,7 +581,7 @@ fn members(sk: &Skeleton) -> BoxedStrategy<Members> {
         .boxed();
     let localized = btree_map(
         (select(LOCALIZABLE), select(LANG_TAGS)),
-        (any::<bool>(), any_text(), web_url()),
+        (any::<bool>(), display_text(), web_url()),
         0..4,
     )
     .prop_map(|m| {
@@ -575,14 +605,14 @@ fn members(sk: &Skeleton) -> BoxedStrategy<Members> {
     );
 
     let names = (
-        opt_member("client_name", str_value(any_text())),
+        opt_member("client_name", str_value(display_text())),
         opt_member("client_uri", str_value(web_url())),
         opt_member("logo_uri", str_value(web_url())),
         opt_member("tos_uri", str_value(web_url())),
         opt_member("policy_uri", str_value(web_url())),
-        opt_member("software_id", str_value(any_text())),
-        opt_member("software_version", str_value(any_text())),
-        opt_member("contacts", list_value(any_text())),
+        opt_member("software_id", str_value(display_text())),
+        opt_member("software_version", str_value(display_text())),
+        opt_member("contacts", list_value(display_text())),
         opt_member("scope", scope),
         localized,
         unknown,
@@ -814,6 +844,7 @@ fn check_refusal(e: &ApiError, input: &dyn std::fmt::Debug) -> Result<(), TestCa
 /// An accepted registration: no `null` anywhere, idempotent, and storage's serde form reads
 /// back to the same value.
 fn check_normal_form(m: &ClientMetadata, config: &Config) -> Result<(), TestCaseError> {
+    check_hostile_metadata(m, config);
     let echoed = m.to_json();
     let found = null_paths(&Value::Object(echoed.clone()));
     prop_assert!(
@@ -1098,8 +1129,133 @@ proptest! {
             return Ok(());
         };
         check_redirects(&m);
+        check_hostile_metadata(&m, cfg(true, true));
         prop_assert_eq!(&m.redirect_uris, &vec![raw.clone()], "not stored byte for byte");
     }
+
+    /// Issue 11 (findings 5–7): text with control, bidi or invisible characters, URLs with user
+    /// information, fetched URLs on internal hosts however spelled, and values around their
+    /// caps never reach an accepted registration (`check_hostile_metadata`); with
+    /// ALLOW_PRIVATE_HOSTS only the host rule is relaxed.
+    #[test]
+    fn hostile_pieces_never_reach_an_accepted_registration(
+        name in hostile_text(),
+        contact in hostile_text(),
+        version in hostile_text(),
+        link in hostile_url(),
+        fetched in hostile_url(),
+        member in select(&["jwks_uri", "initiate_login_uri", "request_uris", "sector_identifier_uri"][..]),
+        dev in any::<bool>(),
+    ) {
+        let config = if dev { &*DEV_CONFIG } else { cfg(false, true) };
+        let mut body = Map::new();
+        body.insert("redirect_uris".into(), json!(["https://client.example/cb"]));
+        body.insert("client_name".into(), name.clone().into());
+        body.insert("client_name#fr".into(), name.into());
+        body.insert("contacts".into(), json!([contact]));
+        body.insert("software_version".into(), version.into());
+        body.insert("client_uri".into(), link.clone().into());
+        body.insert("logo_uri#de".into(), link.into());
+        let value = if member == "request_uris" { json!([fetched]) } else { fetched.into() };
+        body.insert(member.into(), value);
+        match ClientMetadata::from_request(&body, config) {
+            Ok(m) => check_hostile_metadata(&m, config),
+            Err(e) => prop_assert!(METADATA_CODES.contains(&e.code()), "{}", e),
+        }
+    }
+}
+
+/// The configuration with `ALLOW_PRIVATE_HOSTS=true`.
+static DEV_CONFIG: LazyLock<Config> =
+    LazyLock::new(|| config_with(&[("ALLOW_PRIVATE_HOSTS", "true")]));
+
+/// Text around the rules of human-readable members: ordinary text, a refused character spliced
+/// in anywhere, or a long run near the caps.
+fn hostile_text() -> impl Strategy<Value = String> {
+    let refused = select(
+        &[
+            '\u{0}', '\n', '\u{7f}', '\u{85}', '\u{9b}', '\u{202a}', '\u{202b}', '\u{202c}',
+            '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', '\u{200b}',
+            '\u{200c}', '\u{200d}', '\u{feff}', '\u{2028}', '\u{2029}', '\u{200e}', '\u{a0}',
+        ][..],
+    );
+    prop_oneof![
+        display_text(),
+        (display_text(), refused, any::<prop::sample::Index>()).prop_map(|(s, c, at)| {
+            let mut chars: Vec<char> = s.chars().collect();
+            chars.insert(at.index(chars.len() + 1), c);
+            chars.into_iter().collect()
+        }),
+        (select(&['a', 'é', '應'][..]), 60usize..330).prop_map(|(c, n)| c.to_string().repeat(n)),
+    ]
+}
+
+/// An http(s) URL built from user information, host and path pieces, internal hosts in every
+/// spelling among them.
+fn hostile_url() -> impl Strategy<Value = String> {
+    let scheme = select(&["https://", "http://", "HTTPS://"][..]);
+    let userinfo = select(&["", "", "", "u@", "@", ":pw@", "u:p@", "accounts.example@"][..]);
+    let host = select(
+        &[
+            "client.example",
+            "8.8.8.8",
+            "[2606:4700::1111]",
+            "local.example",
+            "app.example.",
+            "127.0.0.1",
+            "127.1",
+            "2130706433",
+            "0x7f.1",
+            "0177.0.0.1",
+            "[::1]",
+            "0.0.0.0",
+            "[::]",
+            "10.0.0.1",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.0.1",
+            "[fd00::1]",
+            "169.254.169.254",
+            "[fe80::1]",
+            "100.64.0.1",
+            "255.255.255.255",
+            "224.0.0.1",
+            "[ff02::1]",
+            "240.0.0.1",
+            "[::ffff:10.0.0.1]",
+            "[::ffff:7f00:1]",
+            "[64:ff9b::a9fe:a9fe]",
+            "[::127.0.0.1]",
+            "localhost",
+            "LOCALHOST.",
+            "app.localhost",
+            "intranet",
+            "printer.local",
+            "metadata.google.internal",
+            "nas.home.arpa",
+            "box.localdomain",
+            "xn--bcher-kva.example",
+        ][..],
+    );
+    let port = select(&["", ":443", ":8080"][..]);
+    let path = select(
+        &[
+            "/",
+            "/jwks.json",
+            "/a\u{202e}b",
+            "/\u{200b}",
+            "/r#frag",
+            "/p?q=a@b",
+        ][..],
+    );
+    (scheme, userinfo, host, port, path, 0usize..3).prop_map(|(s, u, h, p, r, pad)| {
+        let long = if pad == 2 {
+            "x".repeat(1990)
+        } else {
+            String::new()
+        };
+        format!("{s}{u}{h}{p}{r}{long}")
+    })
 }
 
 // =============================================================================================
@@ -1553,10 +1709,14 @@ fn deeply_nested_body_is_400_invalid_request() {
 fn null_array_items_inside_jwks_never_reach_a_response() {
     let config = cfg(false, true);
     let store = MemoryStore::new();
-    let body = br#"{"redirect_uris": ["https://client.example/cb"],
-        "token_endpoint_auth_method": "private_key_jwt",
-        "jwks": {"keys": [{"kty": "EC", "crv": "P-256", "x": "a", "y": "b", "x5c": [null]}]}}"#;
-    let r = send(config, &store, "POST", "/register", None, body);
+    // A real key (the coordinates of "x": "a", "y": "b" are refused since JWK shapes are
+    // checked), so the registration succeeds and the echo is what is examined.
+    let key = common_jwk(P256_JWK, json!({"x5c": [null]}));
+    let body = serde_json::to_vec(&json!({"redirect_uris": ["https://client.example/cb"],
+        "token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [key]}}))
+    .unwrap();
+    let r = send(config, &store, "POST", "/register", None, &body);
+    assert_eq!(r.status, 201, "{:?}", r.body);
     let found = r.body.as_ref().map(null_paths).unwrap_or_default();
     assert!(
         r.status >= 400 || found.is_empty(),
@@ -1624,9 +1784,14 @@ fn made_up_bearer_tokens_do_not_escape_the_ip_limit() {
 fn numbers_inside_jwks_survive_the_round_trip() {
     let config = cfg(false, true);
     let store = MemoryStore::new();
-    let body = br#"{"redirect_uris": ["https://client.example/cb"],
-        "jwks": {"keys": [{"kty": "RSA", "n": "AQAB", "e": "AQAB", "ext": 3.68015493024308e180}]}}"#;
-    let r = send(config, &store, "POST", "/register", None, body);
+    // The float is spliced in as text: going through a serde_json Value first would already
+    // round it.
+    let key = RSA_2048_JWK.trim_end_matches('}');
+    let body = format!(
+        r#"{{"redirect_uris": ["https://client.example/cb"],
+        "jwks": {{"keys": [{key}, "ext": 3.68015493024308e180}}]}}}}"#
+    );
+    let r = send(config, &store, "POST", "/register", None, body.as_bytes());
     assert_eq!(r.status, 201);
     let reg = r.body.unwrap().as_object().unwrap().clone();
     let update = serde_json::to_vec(&without(&reg, SERVER_ONLY_MEMBERS)).unwrap();

@@ -7,7 +7,9 @@
 //! echoes no `null`; and every accepted redirect URI is, as a
 //! WHATWG URL parser (the url crate, as browsers) reads it, without fragment (or user info in
 //! http(s)), of no script or file scheme, and on a loopback host when it is plain http (no open
-//! redirector).
+//! redirector); and no accepted registration holds what README "Metadata rules" refuses
+//! (`common::check_hostile_metadata`: control, bidi and invisible characters, user information,
+//! fetched URLs on internal hosts, values and lists over their caps).
 #![no_main]
 
 #[path = "../../tests/common/mod.rs"]
@@ -19,10 +21,14 @@ use registrar::metadata::ClientMetadata;
 use serde_json::Value;
 use std::sync::LazyLock;
 
-static CONFIGS: LazyLock<[Config; 2]> = LazyLock::new(|| {
+static CONFIGS: LazyLock<[Config; 3]> = LazyLock::new(|| {
     [
         common::config_with(&[]),
         common::config_with(&[("GRANT_TYPES_SUPPORTED", common::ALL_GRANTS)]),
+        common::config_with(&[
+            ("ALLOW_PRIVATE_HOSTS", "true"),
+            ("METADATA_LIMITS", r#"{"redirect_uris": 3, "metadata_bytes": 2048}"#),
+        ]),
     ]
 });
 
@@ -34,6 +40,7 @@ fuzz_target!(|data: &[u8]| {
         match ClientMetadata::from_request(&input, config) {
             Ok(m) => {
                 common::check_redirects(&m);
+                common::check_hostile_metadata(&m, config);
                 let echoed = m.to_json();
                 let nulls = common::null_paths(&Value::Object(echoed.clone()));
                 assert!(nulls.is_empty(), "null echoed at {nulls:?}");

@@ -73,6 +73,9 @@ static KNOWN_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| {
         "e",
         "d",
         "k",
+        "kid",
+        "use",
+        "alg",
         "label",
         "expires_in",
         "max_uses",
@@ -97,6 +100,19 @@ const STRINGS: &[&str] = &[
     "http://127.1/cb",
     "https:client.example",
     "http://u@client.example/",
+    "https://@client.example/cb",
+    "https://accounts.example@evil.example/",
+    "https://169.254.169.254/jwks.json",
+    "https://10.0.0.1/r",
+    "https://[::ffff:127.0.0.1]/",
+    "https://intranet/login",
+    "App\u{202E}gpj.exe",
+    "Name\u{200B}",
+    "sig",
+    "enc",
+    "EdDSA",
+    "Ed25519",
+    "_w",
     "com.example.app:/cb",
     "javascript:alert(1)",
     "urn:ietf:wg:oauth:2.0:oob",
@@ -159,6 +175,11 @@ fn template(i: u8) -> Map<String, Value> {
                                        "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
                                        "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]},
                     "id_token_encrypted_response_alg": "ECDH-ES", "subject_type": "pairwise"})
+        }
+        4 if i % 12 == 10 => {
+            json!({"redirect_uris": ["https://client.example/cb"], "token_endpoint_auth_method": "private_key_jwt",
+                    "jwks": {"keys": [common::jwk(common::RSA_2048_JWK, json!({"kid": "r", "alg": "PS256"})),
+                                      common::jwk(common::ED25519_JWK, json!({"kid": "e", "use": "sig"}))]}})
         }
         4 => json!({"redirect_uris": ["https://client.example/cb"],
                     "grant_types": ["authorization_code", "implicit"],

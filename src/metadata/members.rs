@@ -2,6 +2,7 @@
 //! form can show it beside the field. `null` counts as absent, as many clients send it for unset
 //! members.
 
+use super::limits::Cap;
 use crate::error::{quoted, ApiError};
 use serde_json::{Map, Value};
 
@@ -50,12 +51,34 @@ impl<'a> Members<'a> {
 
     /// An array of non-empty strings, each unique. `None` when absent.
     pub fn strings(&self, name: &str, code: Code) -> Result<Option<Vec<&'a str>>, ApiError> {
+        self.strings_within(name, code, None)
+    }
+
+    /// As [`Members::strings`], refused before any item is read when longer than `cap`.
+    pub fn capped_strings(
+        &self,
+        name: &str,
+        code: Code,
+        cap: Cap,
+    ) -> Result<Option<Vec<&'a str>>, ApiError> {
+        self.strings_within(name, code, Some(cap))
+    }
+
+    fn strings_within(
+        &self,
+        name: &str,
+        code: Code,
+        cap: Option<Cap>,
+    ) -> Result<Option<Vec<&'a str>>, ApiError> {
         let Some(value) = self.get(name) else {
             return Ok(None);
         };
         let items = value
             .as_array()
             .ok_or_else(|| code.error(name, "must be an array of strings"))?;
+        if let Some(cap) = cap {
+            cap.check(name, items.len(), code)?;
+        }
         let mut out: Vec<&str> = Vec::with_capacity(items.len());
         // A set for the duplicate check of long arrays (a 64 KiB body can hold thousands of short
         // items); a scan of what is already kept for the usual few.

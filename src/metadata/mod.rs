@@ -6,10 +6,13 @@
 
 pub mod algorithms;
 pub mod enums;
+pub mod host;
 pub mod jwks;
 pub mod lang_tag;
+pub mod limits;
 pub mod members;
 pub mod redirect_uri;
+pub mod text;
 
 use crate::config::Config;
 use crate::error::{quoted, ApiError};
@@ -18,6 +21,7 @@ use crate::metadata::algorithms::{
     REQUEST_OBJECT_SIGNING_ALGS, SIGNING_ALGS,
 };
 use enums::{ApplicationType, AuthMethod, GrantType, ResponseType, SubjectType};
+use limits::{Cap, MetadataLimits};
 use members::{Code, Members};
 use redirect_uri::UriKind;
 use serde::{Deserialize, Serialize};
@@ -105,7 +109,8 @@ impl ClientMetadata {
     /// Validates a submitted metadata object against the RFC rules and the operator's policy.
     pub fn from_request(input: &Map<String, Value>, config: &Config) -> Result<Self, ApiError> {
         let m = Members(input);
-        refuse_unsupported_members(&m)?;
+        let limits = &config.metadata_limits;
+        refuse_unsupported_members(&m, config)?;
 
         let token_endpoint_auth_method = auth_method(&m)?;
         let (grant_types, response_types) = grants_and_response_types(&m, config)?;
@@ -119,14 +124,15 @@ impl ClientMetadata {
         }
         let implicit = grant_types.contains(&GrantType::Implicit);
         let needs_redirect = implicit || grant_types.contains(&GrantType::AuthorizationCode);
-        let (redirect_uris, application_type) = redirect_uris(&m, needs_redirect, implicit)?;
-        let post_logout_redirect_uris = post_logout_redirect_uris(&m, application_type)?;
+        let (redirect_uris, application_type) =
+            redirect_uris(&m, needs_redirect, implicit, limits)?;
+        let post_logout_redirect_uris = post_logout_redirect_uris(&m, application_type, limits)?;
 
-        let jwks_uri = https_url(&m, "jwks_uri")?;
+        let jwks_uri = fetched_url(&m, "jwks_uri", Fetched::Keys, config)?;
         // `null` means absent, inside the key set as at the top level.
         let jwks = m.get("jwks").map(without_nulls);
         if let Some(j) = &jwks {
-            jwks::check_public_jwk_set(j).map_err(|e| ApiError::invalid_metadata("jwks", e))?;
+            jwks::check_public_jwk_set(j, cap(limits.jwks_keys, "jwks_keys"))?;
         }
         if jwks.is_some() && jwks_uri.is_some() {
             return Err(ApiError::invalid_metadata(
@@ -189,23 +195,28 @@ impl ClientMetadata {
             check_pairwise_hosts(&redirect_uris)?;
         }
 
-        Ok(ClientMetadata {
+        let metadata = ClientMetadata {
             redirect_uris,
             token_endpoint_auth_method,
             grant_types,
             response_types,
             application_type,
-            client_name: m.string("client_name")?.map(str::to_string),
+            client_name: text(&m, "client_name", text::MAX_CLIENT_NAME_CHARS)?,
             client_uri: web_url(&m, "client_uri")?,
             logo_uri: web_url(&m, "logo_uri")?,
             tos_uri: web_url(&m, "tos_uri")?,
             policy_uri: web_url(&m, "policy_uri")?,
             scope: scope(&m, config)?,
-            contacts: owned(m.strings("contacts", Code::Metadata)?),
+            contacts: texts(
+                &m,
+                "contacts",
+                cap(limits.contacts, "contacts"),
+                text::MAX_CONTACT_CHARS,
+            )?,
             jwks_uri,
             jwks,
-            software_id: m.string("software_id")?.map(str::to_string),
-            software_version: m.string("software_version")?.map(str::to_string),
+            software_id: text(&m, "software_id", text::MAX_SOFTWARE_ID_CHARS)?,
+            software_version: text(&m, "software_version", text::MAX_SOFTWARE_VERSION_CHARS)?,
             subject_type,
             id_token_signed_response_alg: m
                 .one_of("id_token_signed_response_alg", SIGNING_ALGS)?
@@ -222,12 +233,32 @@ impl ClientMetadata {
             token_endpoint_auth_signing_alg,
             default_max_age: m.unsigned("default_max_age")?,
             require_auth_time: m.boolean("require_auth_time")?,
-            default_acr_values: owned(m.strings("default_acr_values", Code::Metadata)?),
-            initiate_login_uri: https_url(&m, "initiate_login_uri")?,
-            request_uris: request_uris(&m)?,
+            default_acr_values: texts(
+                &m,
+                "default_acr_values",
+                cap(limits.default_acr_values, "default_acr_values"),
+                text::MAX_ACR_VALUE_CHARS,
+            )?,
+            initiate_login_uri: fetched_url(&m, "initiate_login_uri", Fetched::Login, config)?,
+            request_uris: request_uris(&m, config)?,
             post_logout_redirect_uris,
-            localized: localized(input)?,
-        })
+            localized: localized(input, limits)?,
+        };
+        metadata.check_stored_size(limits)?;
+        Ok(metadata)
+    }
+
+    /// The stored metadata (its JSON, as the store keeps and responses echo it) is at most
+    /// `METADATA_LIMITS.metadata_bytes`.
+    pub fn check_stored_size(&self, limits: &MetadataLimits) -> Result<(), ApiError> {
+        let bytes = serde_json::to_vec(self).map_or(usize::MAX, |v| v.len());
+        if bytes > limits.metadata_bytes {
+            return Err(ApiError::InvalidClientMetadata(format!(
+                "the registration is {bytes} bytes of JSON as stored; at most {} (METADATA_LIMITS.metadata_bytes)",
+                limits.metadata_bytes
+            )));
+        }
+        Ok(())
     }
 
     /// The metadata as the JSON members of a client information response.
@@ -267,14 +298,39 @@ fn owned(v: Option<Vec<&str>>) -> Vec<String> {
         .collect()
 }
 
+fn cap(max: usize, setting: &'static str) -> Cap {
+    Cap { max, setting }
+}
+
+/// A human-readable string member: non-empty, the [`text`] character rule, at most `max_chars`.
+fn text(m: &Members, member: &str, max_chars: usize) -> Result<Option<String>, ApiError> {
+    let v = m.string(member)?;
+    v.map(|s| text::check(member, s, max_chars).map(|()| s.to_string()))
+        .transpose()
+}
+
+/// A list of human-readable strings: at most `cap` entries, each as [`text`].
+fn texts(m: &Members, member: &str, cap: Cap, max_chars: usize) -> Result<Vec<String>, ApiError> {
+    let items = m
+        .capped_strings(member, Code::Metadata, cap)?
+        .unwrap_or_default();
+    for (i, s) in items.iter().enumerate() {
+        text::check(&format!("{member}[{i}]"), s, max_chars)?;
+    }
+    Ok(owned(Some(items)))
+}
+
 /// Members we recognise but cannot honour yet: refused clearly rather than silently dropped.
-fn refuse_unsupported_members(m: &Members) -> Result<(), ApiError> {
+fn refuse_unsupported_members(m: &Members, config: &Config) -> Result<(), ApiError> {
     if m.has("software_statement") {
         return Err(ApiError::InvalidSoftwareStatement(
             "software_statement: software statements are not accepted by this server".into(),
         ));
     }
     if m.has("sector_identifier_uri") {
+        // The server would fetch it: the host rules of fetched URLs apply already, so they hold
+        // the day it is accepted.
+        fetched_url(m, "sector_identifier_uri", Fetched::Sector, config)?;
         return Err(ApiError::invalid_metadata(
             "sector_identifier_uri",
             "not supported yet: this server cannot fetch and check it",
@@ -423,9 +479,14 @@ fn redirect_uris(
     m: &Members,
     required: bool,
     implicit: bool,
+    limits: &MetadataLimits,
 ) -> Result<(Vec<String>, ApplicationType), ApiError> {
     let uris = m
-        .strings("redirect_uris", Code::RedirectUri)?
+        .capped_strings(
+            "redirect_uris",
+            Code::RedirectUri,
+            cap(limits.redirect_uris, "redirect_uris"),
+        )?
         .unwrap_or_default();
     if required && uris.is_empty() {
         return Err(ApiError::invalid_redirect(
@@ -460,9 +521,18 @@ fn redirect_uris(
 }
 
 /// OIDC RP-Initiated Logout §3.1: the same rules as redirect URIs, reported as metadata errors.
-fn post_logout_redirect_uris(m: &Members, app: ApplicationType) -> Result<Vec<String>, ApiError> {
+fn post_logout_redirect_uris(
+    m: &Members,
+    app: ApplicationType,
+    limits: &MetadataLimits,
+) -> Result<Vec<String>, ApiError> {
+    const MEMBER: &str = "post_logout_redirect_uris";
     let uris = m
-        .strings("post_logout_redirect_uris", Code::Metadata)?
+        .capped_strings(
+            MEMBER,
+            Code::Metadata,
+            cap(limits.post_logout_redirect_uris, MEMBER),
+        )?
         .unwrap_or_default();
     for (i, u) in uris.iter().enumerate() {
         let member = format!("post_logout_redirect_uris[{i}]");
@@ -473,13 +543,11 @@ fn post_logout_redirect_uris(m: &Members, app: ApplicationType) -> Result<Vec<St
     Ok(owned(Some(uris)))
 }
 
-/// An absolute http(s) URL: informational links shown to users.
-fn check_web_url(member: &str, raw: &str) -> Result<(), ApiError> {
-    if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(ApiError::invalid_metadata(
-            member,
-            "control characters and whitespace are not allowed",
-        ));
+/// An absolute http(s) URL: informational links shown to users. At most
+/// [`text::MAX_URL_BYTES`], no control, invisible or bidi character, no user information.
+fn check_web_url(member: &str, raw: &str) -> Result<url::Url, ApiError> {
+    if let Some(problem) = text::url_problem(raw) {
+        return Err(ApiError::invalid_metadata(member, problem));
     }
     let url = url::Url::parse(raw)
         .map_err(|e| ApiError::invalid_metadata(member, format!("not an absolute URL ({e})")))?;
@@ -490,50 +558,102 @@ fn check_web_url(member: &str, raw: &str) -> Result<(), ApiError> {
             "must be an http or https URL",
         ));
     }
-    Ok(())
+    if redirect_uri::has_user_info(raw) {
+        return Err(ApiError::invalid_metadata(
+            member,
+            redirect_uri::USER_INFO_REFUSED,
+        ));
+    }
+    Ok(url)
 }
 
-/// A URL the authorization server will fetch or send users to with credentials: https, or
-/// http on loopback for local development.
-fn check_https_url(member: &str, raw: &str) -> Result<(), ApiError> {
-    check_web_url(member, raw)?;
-    if raw.contains('#') {
+/// What a URL the authorization server fetches or sends users to is for: the rules differ a
+/// little (OIDC Registration §2).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fetched {
+    /// `jwks_uri`: no fragment; http on loopback with `ALLOW_PRIVATE_HOSTS`.
+    Keys,
+    /// `request_uris[i]`: a fragment is allowed (a hash of the request object); http on
+    /// loopback with `ALLOW_PRIVATE_HOSTS`.
+    Request,
+    /// `initiate_login_uri`: https only, always.
+    Login,
+    /// `sector_identifier_uri`: https only (refused afterwards until it is supported).
+    Sector,
+}
+
+/// A URL the authorization server fetches (`jwks_uri`, `request_uris`, `sector_identifier_uri`)
+/// or sends users to for the client (`initiate_login_uri`): https on a public host. With
+/// `ALLOW_PRIVATE_HOSTS=true` (local development) any host, and for `jwks_uri` and
+/// `request_uris` also http on loopback as written (`127.0.0.1`, `[::1]`, `localhost`).
+fn check_fetched_url(
+    member: &str,
+    raw: &str,
+    kind: Fetched,
+    config: &Config,
+) -> Result<(), ApiError> {
+    let url = check_web_url(member, raw)?;
+    if kind != Fetched::Request && raw.contains('#') {
         return Err(ApiError::invalid_metadata(member, "fragment not allowed"));
     }
-    check_https_url_allowing_fragment(member, raw)
-}
-
-/// As [`check_https_url`], but a fragment is allowed (OIDC Registration §2 `request_uris`).
-fn check_https_url_allowing_fragment(member: &str, raw: &str) -> Result<(), ApiError> {
-    check_web_url(member, raw)?;
-    match redirect_uri::classify(raw.split('#').next().unwrap_or(raw)) {
-        Ok(UriKind::Https { .. } | UriKind::HttpLoopback) => Ok(()),
-        _ => Err(ApiError::invalid_metadata(
+    let dev = config.allow_private_hosts;
+    let http_ok = dev && matches!(kind, Fetched::Keys | Fetched::Request);
+    match url.scheme() {
+        "https" => {}
+        "http" if http_ok && redirect_uri::is_loopback(raw) => {}
+        _ if matches!(kind, Fetched::Login | Fetched::Sector) => {
+            return Err(ApiError::invalid_metadata(
+                member,
+                "must be an https URL (OIDC Registration §2)",
+            ))
+        }
+        _ => {
+            return Err(ApiError::invalid_metadata(
+                member,
+                "must be an https URL (http only on loopback, with ALLOW_PRIVATE_HOSTS=true for local development)",
+            ))
+        }
+    }
+    if dev {
+        return Ok(());
+    }
+    match url.host().as_ref().and_then(host::internal_reason) {
+        None => Ok(()),
+        Some(why) => Err(ApiError::invalid_metadata(
             member,
-            "must be an https URL (http only on loopback)",
+            format!(
+                "must name a public host; {why} (ALLOW_PRIVATE_HOSTS=true allows it for local development)"
+            ),
         )),
     }
 }
 
 fn web_url(m: &Members, member: &str) -> Result<Option<String>, ApiError> {
     let v = m.string(member)?;
-    v.map(|u| check_web_url(member, u).map(|()| u.to_string()))
+    v.map(|u| check_web_url(member, u).map(|_| u.to_string()))
         .transpose()
 }
 
-fn https_url(m: &Members, member: &str) -> Result<Option<String>, ApiError> {
+fn fetched_url(
+    m: &Members,
+    member: &str,
+    kind: Fetched,
+    config: &Config,
+) -> Result<Option<String>, ApiError> {
     let v = m.string(member)?;
-    v.map(|u| check_https_url(member, u).map(|()| u.to_string()))
+    v.map(|u| check_fetched_url(member, u, kind, config).map(|()| u.to_string()))
         .transpose()
 }
 
 /// OIDC Registration §2: request_uris may carry a fragment (a hash of the request object).
-fn request_uris(m: &Members) -> Result<Vec<String>, ApiError> {
+fn request_uris(m: &Members, config: &Config) -> Result<Vec<String>, ApiError> {
+    const MEMBER: &str = "request_uris";
+    let limit = cap(config.metadata_limits.request_uris, MEMBER);
     let uris = m
-        .strings("request_uris", Code::Metadata)?
+        .capped_strings(MEMBER, Code::Metadata, limit)?
         .unwrap_or_default();
     for (i, u) in uris.iter().enumerate() {
-        check_https_url_allowing_fragment(&format!("request_uris[{i}]"), u)?;
+        check_fetched_url(&format!("{MEMBER}[{i}]"), u, Fetched::Request, config)?;
     }
     Ok(owned(Some(uris)))
 }
@@ -627,16 +747,38 @@ fn check_pairwise_hosts(redirect_uris: &[String]) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Localized variants of [`LOCALIZABLE`] members with a well-formed BCP 47 tag.
-fn localized(input: &Map<String, Value>) -> Result<BTreeMap<String, String>, ApiError> {
+/// The base member of a localized variant (`client_name#fr` → `client_name`, tag `fr`).
+fn localizable(key: &str) -> Option<(&str, &str)> {
+    key.split_once('#')
+        .filter(|(base, _)| LOCALIZABLE.contains(base))
+}
+
+/// Localized variants of [`LOCALIZABLE`] members with a well-formed BCP 47 tag, at most
+/// `METADATA_LIMITS.translations` of them.
+fn localized(
+    input: &Map<String, Value>,
+    limits: &MetadataLimits,
+) -> Result<BTreeMap<String, String>, ApiError> {
+    let variants = || {
+        input
+            .iter()
+            .filter(|(key, value)| localizable(key).is_some() && !value.is_null())
+    };
+    // Counted before any is read, and the first one over the cap named.
+    if let Some((key, _)) = variants().nth(limits.translations) {
+        return Err(ApiError::invalid_metadata(
+            key,
+            format!(
+                "at most {} localized members (client_name#…, logo_uri#…) in all (METADATA_LIMITS.translations)",
+                limits.translations
+            ),
+        ));
+    }
     let mut out = BTreeMap::new();
-    for (key, value) in input {
-        let Some((base, tag)) = key.split_once('#') else {
+    for (key, value) in variants() {
+        let Some((base, tag)) = localizable(key) else {
             continue;
         };
-        if !LOCALIZABLE.contains(&base) || value.is_null() {
-            continue;
-        }
         if !lang_tag::is_valid(tag) {
             return Err(ApiError::invalid_metadata(
                 key,
@@ -657,7 +799,9 @@ fn localized(input: &Map<String, Value>) -> Result<BTreeMap<String, String>, Api
             .as_str()
             .filter(|s| !s.is_empty())
             .ok_or_else(|| ApiError::invalid_metadata(key, "must be a non-empty string"))?;
-        if base != "client_name" {
+        if base == "client_name" {
+            text::check(key, s, text::MAX_CLIENT_NAME_CHARS)?;
+        } else {
             check_web_url(key, s)?;
         }
         out.insert(key.clone(), s.to_string());

@@ -33,8 +33,8 @@ pub fn classify(raw: &str) -> Result<UriKind, String> {
     if raw.is_empty() {
         return Err("must not be empty".into());
     }
-    if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err("control characters and whitespace are not allowed".into());
+    if let Some(problem) = super::text::url_problem(raw) {
+        return Err(problem);
     }
     if raw.contains('#') {
         return Err("fragment not allowed".into());
@@ -57,8 +57,8 @@ pub fn classify(raw: &str) -> Result<UriKind, String> {
             if !has_written_authority(raw, &url) {
                 return Err("an http(s) URI needs a host after exactly two slashes".into());
             }
-            if !url.username().is_empty() || url.password().is_some() {
-                return Err("user information is not allowed".into());
+            if has_user_info(raw) {
+                return Err(USER_INFO_REFUSED.into());
             }
             // http is allowed only for loopback as written; but anything a browser resolves to
             // loopback (127.1, 127.0.0.2, sub.localhost) counts as loopback where loopback is
@@ -75,6 +75,18 @@ pub fn classify(raw: &str) -> Result<UriKind, String> {
         }
         _ => Ok(UriKind::PrivateUse),
     }
+}
+
+/// The error description of a URL with user information.
+pub const USER_INFO_REFUSED: &str = "user information (user:pass@) is not allowed";
+
+/// Whether the authority of an http(s) URI, as written, holds an `@`: user information, even an
+/// empty one (`https://@host/`, `https://:pw@host/`), which the URL parser drops silently and a
+/// reader takes for the host (`https://accounts.example@evil.example/`).
+pub fn has_user_info(raw: &str) -> bool {
+    raw.split_once("://")
+        .and_then(|(_, rest)| rest.split(['/', '?', '#']).next())
+        .is_some_and(|authority| authority.contains('@'))
 }
 
 /// Whether an http(s) URI names `127.0.0.1`, `[::1]` or `localhost`, the loopback hosts of
@@ -206,6 +218,28 @@ mod tests {
             Ok(UriKind::Https { loopback: false })
         );
         assert!(classify("https://bücher.example/cb").is_err());
+    }
+
+    #[test]
+    fn refuses_user_information_however_written() {
+        for raw in [
+            "https://user:pass@app.example/cb",
+            "https://user@app.example/cb",
+            "https://@app.example/cb",
+            "https://:pw@app.example/cb",
+            "https://accounts.example@evil.example/",
+            "http://127.0.0.1@evil.example/cb",
+        ] {
+            assert!(has_user_info(raw), "{raw}");
+            assert_eq!(classify(raw), Err(USER_INFO_REFUSED.to_string()), "{raw}");
+        }
+        for raw in [
+            "https://app.example/@me",
+            "https://app.example/cb?u=a@b",
+            "https://app.example/#@",
+        ] {
+            assert!(!has_user_info(raw), "{raw}");
+        }
     }
 
     #[test]

@@ -29,12 +29,13 @@ test('invalid PUTs are refused with 4xx and change nothing', { timeout: 90_000 }
   const id = registered.client_id;
   const secret = registered.client_secret;
 
-  // The one valid update: odd but legal content (a NUL character, quotes, markup, non-ASCII,
-  // a language-tagged name) that must round-trip exactly.
+  // The one valid update: odd but legal content (a no-break space, a left-to-right mark, quotes,
+  // markup, non-ASCII, a language-tagged name) that must round-trip exactly. (A NUL character
+  // was legal here until issue 11; it is now one of the refused cases below.)
   const valid = {
     client_id: id,
     client_secret: secret,
-    client_name: 'tar\u0000get "quoted" <b>bold</b> \u00e9\u4e2d\u{1F600}',
+    client_name: 'tar\u00a0get\u200e "quoted" <b>bold</b> \u00e9\u4e2d\u{1F600}',
     'client_name#ja-Jpan-JP': '\u30bf\u30fc\u30b2\u30c3\u30c8',
     redirect_uris: ['https://target.example/cb', 'https://target.example/cb?x=1&y=%00'],
     grant_types: ['authorization_code', 'refresh_token'],
@@ -46,7 +47,7 @@ test('invalid PUTs are refused with 4xx and change nothing', { timeout: 90_000 }
   assert.equal(put.status, 200, `the valid PUT: ${put.text}`);
   const token = put.body.registration_access_token;
   assert.notEqual(token, registered.registration_access_token, 'the valid PUT rotated the token');
-  assert.equal(put.body.client_name, valid.client_name, 'the NUL-bearing name is stored as sent');
+  assert.equal(put.body.client_name, valid.client_name, 'the odd but legal name is stored as sent');
 
   const first = await h.request('GET', h.clientPath(id), { token });
   assert.equal(first.status, 200, first.text);
@@ -100,6 +101,17 @@ test('invalid PUTs are refused with 4xx and change nothing', { timeout: 90_000 }
     ['NUL in the scope', { json: { ...body, scope: 'openid\u0000profile' } }],
     ['bad language tag', { json: { ...body, 'client_name#no such tag!': 'x' } }],
     ['garbage software_statement', { json: { ...body, software_statement: 'not.a.jwt' } }],
+    // Issue 11: user information, control/bidi/invisible characters, caps, internal hosts, JWK shapes
+    ['NUL in client_name', { json: { ...body, client_name: 'tar\u0000get' }, status: 400 }],
+    ['right-to-left override in client_name', { json: { ...body, client_name: 'Google\u202Eelgoog' }, status: 400 }],
+    ['zero-width space in a contact', { json: { ...body, contacts: ['a\u200Bb@target.example'] }, status: 400 }],
+    ['client_name of 201 characters', { json: { ...body, client_name: 'n'.repeat(201) }, status: 400 }],
+    ['user information in client_uri', { json: { ...body, client_uri: 'https://accounts.google.com@evil.example/' }, status: 400 }],
+    ['empty user information in a redirect URI', { json: { ...body, redirect_uris: ['https://@target.example/cb'] }, status: 400 }],
+    ['21 redirect URIs', { json: { ...body, redirect_uris: manyUris.slice(0, 21) }, status: 400 }],
+    ['jwks_uri on the cloud metadata address', { json: { ...body, jwks_uri: 'https://169.254.169.254/' }, status: 400 }],
+    ['request_uris on a private address', { json: { ...body, request_uris: ['https://10.0.0.1/r'] }, status: 400 }],
+    ['an RSA key with a 1-byte modulus', { json: { ...body, jwks: { keys: [{ kty: 'RSA', n: '_w', e: 'AQAB' }] } }, status: 400 }],
     // Huge arrays (within 64 KiB) with one bad element at the end: nothing of them may be stored
     ['1,500 redirect URIs, the last with a fragment', { json: { ...body, redirect_uris: [...manyUris, 'https://target.example/cb#x'] }, status: 400 }],
     ['10,000 numbers as contacts', { json: { ...body, contacts: Array.from({ length: 10000 }, (_, i) => i) }, status: 400 }],
