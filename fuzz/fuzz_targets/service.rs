@@ -624,6 +624,41 @@ fn run(input: &Input) {
                 live.iats
                     .push((token_of(b, "id").unwrap(), token_of(b, "token").unwrap()));
             }
+            // The admin's update answers the client summary: the registration is its metadata
+            // plus the server members the client already had; a secret it now needs is new.
+            ("PUT", 200) if path.starts_with("/admin/clients/") => {
+                let b = body_obj.unwrap();
+                let id = token_of(b, "client_id").unwrap_or_default();
+                if let Some(c) = live.clients.iter_mut().find(|c| c.id == id) {
+                    let mut next = b
+                        .get("metadata")
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default();
+                    let uses_secret = matches!(
+                        next.get("token_endpoint_auth_method").and_then(Value::as_str),
+                        Some("client_secret_basic" | "client_secret_post")
+                    );
+                    for k in [
+                        "client_id",
+                        "client_id_issued_at",
+                        "registration_access_token",
+                        "registration_client_uri",
+                    ] {
+                        if let Some(v) = c.registration.get(k) {
+                            next.insert(k.into(), v.clone());
+                        }
+                    }
+                    if uses_secret {
+                        for k in ["client_secret", "client_secret_expires_at"] {
+                            if let Some(v) = b.get(k).or_else(|| c.registration.get(k)) {
+                                next.insert(k.into(), v.clone());
+                            }
+                        }
+                    }
+                    c.registration = next;
+                }
+            }
             ("PUT", 200) => {
                 let b = body_obj.unwrap();
                 let id = token_of(b, "client_id").unwrap();

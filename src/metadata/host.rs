@@ -83,6 +83,11 @@ fn embedded_ipv4(ip: &Ipv6Addr) -> Option<Ipv4Addr> {
 /// `*.home.arpa` (RFC 8375) and `*.localdomain`. Case-insensitive; a trailing dot is ignored.
 pub fn name_class(name: &str) -> Option<&'static str> {
     let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+    // Empty labels (`app..example`, `intranet....`) and over-long ones are no DNS name at all;
+    // resolvers treat them in different ways, so they are not public either.
+    if name.len() > 253 || name.split('.').any(|l| l.is_empty() || l.len() > 63) {
+        return Some("not a valid domain name (empty or over-long label)");
+    }
     let is = |suffix: &str| {
         name == suffix
             || name
@@ -155,6 +160,9 @@ mod tests {
             ("https://nas.home.arpa/", "local-network"),
             ("https://box.localdomain/", "local-network"),
             ("https://Box.LocalDomain./", "local-network"),
+            // Found by the metadata fuzz target: only one trailing dot is a root label.
+            ("https://intranet..../", "not a valid domain name"),
+            ("https://app..example/", "not a valid domain name"),
         ] {
             let r = reason(url).unwrap_or_else(|| panic!("{url} counted as public"));
             assert!(r.contains(class), "{url}: {r}");
