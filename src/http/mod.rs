@@ -157,10 +157,23 @@ pub async fn handle<S: ClientStore, L: RateLimiter>(
             .hash(Purpose::ClientIp, "", &Secret::from_presented(value));
         h[..16].to_string()
     };
-    let ip_hash = req.client_ip.map(short_hash);
-    let ip_limit_key = req
-        .client_ip
-        .map(|ip| short_hash(&network_key(ip, config.ipv6_rate_limit_prefix)));
+    // Only routes that write audit events or count against a rate limit need the hashes (two
+    // HMACs); discovery, preflights and unknown paths do without.
+    let needs_ip = matches!(route, Route::Register | Route::Client(_) | Route::Admin(_));
+    let (ip_hash, ip_limit_key) = match req.client_ip.filter(|_| needs_ip) {
+        None => (None, None),
+        Some(ip) => {
+            let whole = short_hash(ip);
+            let network = network_key(ip, config.ipv6_rate_limit_prefix);
+            // An IPv4 address is its own network: one HMAC serves both.
+            let limit = if network == ip {
+                whole.clone()
+            } else {
+                short_hash(&network)
+            };
+            (Some(whole), Some(limit))
+        }
+    };
     let registrar = Registrar {
         config,
         store,

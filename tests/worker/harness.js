@@ -216,12 +216,15 @@ export function assertBuilt() {
  * @param {string} [opts.persistDir] a dir from createState(); default: a fresh one
  * @param {number} [opts.port] listen on this port (default: a free one)
  * @param {Record<string,{limit:number,period:number}>} [opts.ratelimits] overrides of [[ratelimits]]
+ * @param {string} [opts.buildDir] another built Worker (index.js + index_bg.wasm) than build/, for
+ *   bench/register-cpu.mjs
  * @param {string} [opts.env] run with the [vars], [[ratelimits]] and KV bindings of wrangler.toml's
  *   `[env.<env>]` (as wrangler resolves them) instead of the top level's. ISSUER is still the local
  *   origin, and D1 is still the local, migrated database of the top level's `DB`.
  */
 export async function start(opts = {}) {
-  assertBuilt();
+  const buildDir = opts.buildDir ?? BUILD_DIR;
+  if (opts.buildDir === undefined) assertBuilt();
   const persistDir = opts.persistDir ?? (await createState());
   const cfg = opts.env ? wranglerEnvConfig(opts.env) : wranglerConfig();
   // The local D1 state is the one migrated from the top level's entry (createState).
@@ -250,8 +253,8 @@ export async function start(opts = {}) {
       host: '127.0.0.1',
       port,
       modules: true,
-      scriptPath: SCRIPT,
-      modulesRoot: BUILD_DIR,
+      scriptPath: path.join(buildDir, 'index.js'),
+      modulesRoot: buildDir,
       modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'], fallthrough: true }],
       compatibilityDate: cfg.compatibility_date,
       compatibilityFlags: cfg.compatibility_flags ?? [],
