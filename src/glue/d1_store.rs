@@ -616,17 +616,17 @@ impl ClientStore for D1Store {
     }
 
     async fn record_use(&self, client_id: &str, now: i64) -> Result<(), ApiError> {
-        // Conditional, so concurrent lookups in one hour write the row once.
-        self.statement(
+        // Conditional, so concurrent lookups in one hour write the row once. A batch of one
+        // statement, the same path as every other write.
+        let update = self.statement(
             "UPDATE clients SET last_used_at = ?2 \
              WHERE client_id = ?1 AND coalesce(last_used_at, 0) <= ?2 - ?3",
             &[text(client_id), int(now), int(USE_RECORD_INTERVAL)],
             "record_use",
-        )?
-        .run()
-        .await
-        .map_err(d1_error("record_use"))
-        .map(|_| ())
+        )?;
+        self.change_with_events(update, &[], "record_use")
+            .await
+            .map(|_| ())
     }
 
     async fn prune_audit(&self, before: i64, limit: usize) -> Result<u64, ApiError> {
