@@ -301,3 +301,24 @@ describe('AS API: what lookups write', () => {
     assert.equal(summary.body.last_used_at, after);
   });
 });
+
+describe('AS API: the idle clean-up counts use as activity (D1)', { timeout: 60_000 }, () => {
+  it('an anonymous client used through the AS API today survives IDLE_ANONYMOUS_CLIENT_DAYS', async () => {
+    const x = await start({ vars: { AS_API_TOKEN: AS, IDLE_ANONYMOUS_CLIENT_DAYS: '30' } });
+    try {
+      const db = await x.d1();
+      const DAY = 86_400;
+      const age = (id) => db.prepare('UPDATE clients SET updated_at = updated_at - ?1, client_id_issued_at = client_id_issued_at - ?1 WHERE client_id = ?2').bind(40 * DAY, id).run();
+      const idle = await x.registerOk(WEB);
+      const used = await x.registerOk(WEB);
+      await age(idle.client_id);
+      await age(used.client_id);
+      assert.equal((await authenticate(x, used.client_id, used.client_secret)).status, 200);
+      await x.scheduled();
+      assert.equal((await get(x, idle.client_id)).status, 404, 'the idle client is removed');
+      assert.equal((await get(x, used.client_id)).status, 200, 'the used client is kept');
+    } finally {
+      await x.dispose();
+    }
+  });
+});
