@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 sh scripts/build.sh
 CI=1 npx wrangler d1 migrations apply registrar --local
 echo "Admin API token (from .dev.vars): $(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars)"
+echo "AS API token (from .dev.vars):    $(sed -n 's/^AS_API_TOKEN=//p' .dev.vars)"
 exec npx wrangler dev --ip 127.0.0.1 --port 8787 "$@"

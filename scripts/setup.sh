@@ -65,6 +65,12 @@ if ! grep -qs '^ADMIN_TOKEN=' .dev.vars; then
   step "generate ADMIN_TOKEN in .dev.vars"
   printf 'ADMIN_TOKEN=%s\n' "$(random_hex)" >> .dev.vars
 fi
+# The local authorization server API token (docs/authorization-server.md; scripts/dev.sh prints
+# it); production: wrangler secret put AS_API_TOKEN.
+if ! grep -qs '^AS_API_TOKEN=' .dev.vars; then
+  step "generate AS_API_TOKEN in .dev.vars"
+  printf 'AS_API_TOKEN=%s\n' "$(random_hex)" >> .dev.vars
+fi
 
 # schemathesis for the contract test (tests/contract/schemathesis.sh), in a git-ignored virtualenv.
 SCHEMATHESIS_VERSION=4.32.5

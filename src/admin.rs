@@ -101,7 +101,7 @@ fn page<T>(
 
 /// What the admin API shows of a client: never a secret, hash or token.
 pub fn client_summary(c: &StoredClient) -> Value {
-    json!({
+    let mut v = json!({
         "client_id": c.client_id,
         "status": c.status.as_str(),
         "registered_by": c.registered_by,
@@ -109,7 +109,11 @@ pub fn client_summary(c: &StoredClient) -> Value {
         "client_id_issued_at": c.client_id_issued_at,
         "updated_at": c.updated_at,
         "metadata": c.metadata.to_json(),
-    })
+    });
+    if let Some(t) = c.last_used_at {
+        v["last_used_at"] = t.into();
+    }
+    v
 }
 
 /// A token as the admin API shows it. `profile_removed`: usable but for its profile, which the

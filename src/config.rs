@@ -35,6 +35,9 @@ pub struct Config {
     pub policy: Policy,
     /// `ADMIN_TOKEN` (a secret): the admin API's bearer token; without it the admin API is off.
     pub admin_token: Option<Secret>,
+    /// `AS_API_TOKEN` (a secret): the bearer token of the authorization server API (`/as/v1/`);
+    /// without it every `/as/` path answers 404.
+    pub as_api_token: Option<Secret>,
     /// `RATE_LIMIT_PERIOD_SECONDS`: the `Retry-After` of a 429, the period of `[[ratelimits]]`.
     pub rate_limit_period: u32,
     /// `STORAGE_BACKEND`: where clients are stored.
@@ -187,15 +190,15 @@ impl Config {
             None => Policy::default(),
             Some(json) => Policy::parse(&json, &scopes_supported)?,
         };
-        let admin_token = match get("ADMIN_TOKEN") {
-            None => None,
-            Some(t) if t.chars().count() < MIN_ADMIN_TOKEN_CHARS => {
-                return Err(format!(
-                    "ADMIN_TOKEN: must be at least {MIN_ADMIN_TOKEN_CHARS} characters"
-                ))
-            }
-            Some(t) => Some(Secret::from_presented(&t)),
+        let token_var = |name: &str| match get(name) {
+            None => Ok(None),
+            Some(t) if t.chars().count() < MIN_ADMIN_TOKEN_CHARS => Err(format!(
+                "{name}: must be at least {MIN_ADMIN_TOKEN_CHARS} characters"
+            )),
+            Some(t) => Ok(Some(Secret::from_presented(&t))),
         };
+        let admin_token = token_var("ADMIN_TOKEN")?;
+        let as_api_token = token_var("AS_API_TOKEN")?;
         let rate_limit_period = match get("RATE_LIMIT_PERIOD_SECONDS") {
             None => 60,
             Some(p) => p.parse().map_err(|_| {
@@ -291,6 +294,7 @@ impl Config {
             registration_mode,
             policy,
             admin_token,
+            as_api_token,
             rate_limit_period,
             storage,
             idle_anonymous_client_days,

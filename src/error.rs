@@ -32,6 +32,39 @@ fn member_name(member: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// An error the authorization server returns to an authorization request (RFC 6749 §4.1.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthorizationError {
+    /// Unknown or suspended client: never redirect.
+    InvalidClient,
+    /// The redirect URI is not registered (or the check itself was malformed): never redirect.
+    InvalidRequest,
+    /// A response type the client did not register.
+    UnauthorizedClient,
+    /// No requested scope is registered.
+    InvalidScope,
+}
+
+impl AuthorizationError {
+    pub fn code(self) -> &'static str {
+        match self {
+            AuthorizationError::InvalidClient => "invalid_client",
+            AuthorizationError::InvalidRequest => "invalid_request",
+            AuthorizationError::UnauthorizedClient => "unauthorized_client",
+            AuthorizationError::InvalidScope => "invalid_scope",
+        }
+    }
+
+    /// Whether the authorization server may send the error to the redirect URI: only once the
+    /// client and its redirect URI are known good.
+    pub fn redirect(self) -> bool {
+        matches!(
+            self,
+            AuthorizationError::UnauthorizedClient | AuthorizationError::InvalidScope
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
     /// 400 `invalid_request`: the request itself is malformed (not the metadata).
@@ -60,6 +93,12 @@ pub enum ApiError {
     UnsupportedMediaType,
     /// 429 with `Retry-After` (seconds).
     TooManyRequests(u32),
+    /// `invalid_client` from the authorization server API (docs/authorization-server.md) with
+    /// its status: 404 for a lookup, 401 for a client authentication.
+    InvalidClient(u16, &'static str),
+    /// 400 from the authorization check: the error the authorization server must return, and
+    /// (`"redirect"` in the body) whether it may send it to the redirect URI.
+    Authorization(AuthorizationError, String),
     /// 500: a fault on our side. The text is logged, never sent.
     Internal(String),
 }
@@ -78,7 +117,9 @@ impl ApiError {
             ApiError::InvalidRequest(_)
             | ApiError::InvalidRedirectUri(_)
             | ApiError::InvalidClientMetadata(_)
-            | ApiError::InvalidSoftwareStatement(_) => 400,
+            | ApiError::InvalidSoftwareStatement(_)
+            | ApiError::Authorization(..) => 400,
+            ApiError::InvalidClient(status, _) => *status,
             ApiError::InvalidToken | ApiError::InvalidBearer(_) => 401,
             ApiError::AccessDenied(_) => 403,
             ApiError::NotFound(_) => 404,
@@ -105,6 +146,8 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::TooManyRequests(_) => "too_many_requests",
             ApiError::Internal(_) => "server_error",
+            ApiError::InvalidClient(..) => "invalid_client",
+            ApiError::Authorization(e, _) => e.code(),
         }
     }
 
@@ -115,7 +158,9 @@ impl ApiError {
             | ApiError::InvalidRedirectUri(d)
             | ApiError::InvalidClientMetadata(d)
             | ApiError::InvalidSoftwareStatement(d)
-            | ApiError::AccessDenied(d) => d.clone(),
+            | ApiError::AccessDenied(d)
+            | ApiError::Authorization(_, d) => d.clone(),
+            ApiError::InvalidClient(_, d) => (*d).into(),
             ApiError::InvalidToken => {
                 "the registration access token is missing, wrong, or the client no longer exists"
                     .into()
@@ -134,7 +179,11 @@ impl ApiError {
     }
 
     pub fn body(&self) -> Value {
-        json!({ "error": self.code(), "error_description": self.description() })
+        let mut body = json!({ "error": self.code(), "error_description": self.description() });
+        if let ApiError::Authorization(e, _) = self {
+            body["redirect"] = e.redirect().into();
+        }
+        body
     }
 
     /// Headers the error adds to the response (beyond the common ones).

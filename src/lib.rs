@@ -6,11 +6,14 @@
 //! - [`token`]: client ids, secrets, keyed hashes, constant-time checks;
 //! - [`service`]: register / read / update / delete over a [`store::ClientStore`];
 //! - [`http`]: routes, status codes, headers, CORS; [`discovery`]: RFC 8414 / OIDC metadata;
+//! - [`as_api`]: what an authorization server asks (client lookup, authentication, the
+//!   authorization request check);
 //! - [`error`]: the one error type and its wire form; [`config`]: what the operator allows.
 //!
 //! `glue` (wasm32 only) adapts `worker::Request`, D1 and the response types.
 
 pub mod admin;
+pub mod as_api;
 pub mod config;
 pub mod discovery;
 pub mod error;

@@ -265,6 +265,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             policy_class: who.class.as_stored(),
             version: 0,
             last_read_at: None,
+            last_used_at: None,
         };
         let mut events = vec![self.event("client_registered", Some(&client.client_id), &who.actor)];
         if who.actor.starts_with("iat:") {

@@ -95,6 +95,8 @@ pub enum Purpose {
     RegistrationAccessToken,
     InitialAccessToken,
     AdminToken,
+    /// The authorization server API's bearer token (`AS_API_TOKEN`).
+    AsApiToken,
     /// Client IP addresses in the audit log.
     ClientIp,
 }
@@ -106,6 +108,7 @@ impl Purpose {
             Purpose::RegistrationAccessToken => b"registration_access_token",
             Purpose::InitialAccessToken => b"initial_access_token",
             Purpose::AdminToken => b"admin_token",
+            Purpose::AsApiToken => b"as_api_token",
             Purpose::ClientIp => b"client_ip",
         }
     }

@@ -130,6 +130,10 @@ impl ClientStore for Backend {
         forward!(self.record_read(client_id, now, event))
     }
 
+    async fn record_use(&self, client_id: &str, now: i64) -> Result<(), ApiError> {
+        forward!(self.record_use(client_id, now))
+    }
+
     async fn prune_audit(&self, before: i64, limit: usize) -> Result<u64, ApiError> {
         forward!(self.prune_audit(before, limit))
     }

@@ -7,6 +7,7 @@ use crate::error::ApiError;
 use crate::store::{
     AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport, ClientFilter,
     ClientStatus, ClientStore, InitialAccessToken, StoredClient, READ_EVENT_INTERVAL,
+    USE_RECORD_INTERVAL,
 };
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -17,7 +18,8 @@ pub struct D1Store {
 }
 
 const CLIENT_COLUMNS: &str = "client_id, metadata, client_secret_hash, registration_token_hash, \
-     client_id_issued_at, updated_at, status, registered_by, policy_class, version, last_read_at";
+     client_id_issued_at, updated_at, status, registered_by, policy_class, version, last_read_at, \
+     last_used_at";
 
 #[derive(Deserialize)]
 struct ClientRow {
@@ -32,6 +34,7 @@ struct ClientRow {
     policy_class: String,
     version: i64,
     last_read_at: Option<i64>,
+    last_used_at: Option<i64>,
 }
 
 impl ClientRow {
@@ -54,6 +57,7 @@ impl ClientRow {
             policy_class: self.policy_class,
             version: self.version,
             last_read_at: self.last_read_at,
+            last_used_at: self.last_used_at,
         })
     }
 }
@@ -259,7 +263,7 @@ impl ClientStore for D1Store {
         batch.push(self.statement(
             &format!(
                 "INSERT INTO clients ({CLIENT_COLUMNS}) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL)"
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, NULL)"
             ),
             &[
                 text(&client.client_id),
@@ -564,7 +568,7 @@ impl ClientStore for D1Store {
         ];
         if let Some(cutoff) = idle_before {
             const IDLE: &str = "policy_class = 'anonymous' \
-                 AND max(updated_at, coalesce(last_read_at, 0)) < ?4";
+                 AND max(updated_at, coalesce(last_read_at, 0), coalesce(last_used_at, 0)) < ?4";
             batch.push(self.statement(
                 &format!(
                     "INSERT INTO audit_events (at, event, client_id, actor, request_id) \
@@ -607,6 +611,20 @@ impl ClientStore for D1Store {
             "record_read",
         )?;
         self.change_with_events(update, std::slice::from_ref(event), "record_read")
+            .await
+            .map(|_| ())
+    }
+
+    async fn record_use(&self, client_id: &str, now: i64) -> Result<(), ApiError> {
+        // Conditional, so concurrent lookups in one hour write the row once. A batch of one
+        // statement, the same path as every other write.
+        let update = self.statement(
+            "UPDATE clients SET last_used_at = ?2 \
+             WHERE client_id = ?1 AND coalesce(last_used_at, 0) <= ?2 - ?3",
+            &[text(client_id), int(now), int(USE_RECORD_INTERVAL)],
+            "record_use",
+        )?;
+        self.change_with_events(update, &[], "record_use")
             .await
             .map(|_| ())
     }

@@ -13,12 +13,16 @@
 //!   `AUDIT_RETENTION_DAYS` after it was written: KV removes it, there is no prune run.
 //! - `read/<client_id>`: present for an hour after a recorded RFC 7592 read (reads are recorded
 //!   at most hourly); it expires by itself.
+//! - `used/<client_id>`: present for an hour after a recorded use through the authorization
+//!   server API; it expires by itself. KV keeps no `last_used_at` (the idle clean-up and the
+//!   admin API's `last_used_at` are D1 features).
 
 use crate::error::ApiError;
 use crate::metadata::ClientMetadata;
 use crate::store::{
     bounded_detail, AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport,
     ClientFilter, ClientStatus, ClientStore, InitialAccessToken, StoredClient, READ_EVENT_INTERVAL,
+    USE_RECORD_INTERVAL,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -80,6 +84,7 @@ impl ClientRecord {
             version: self.revision,
             // Kept under its own key (`read/<id>`), so a read never rewrites the record.
             last_read_at: None,
+            last_used_at: None,
         }
     }
 }
@@ -520,6 +525,27 @@ impl ClientStore for KvStore {
                 .await
                 .map_err(kv_error("put read"))?;
             self.write_events(std::slice::from_ref(event)).await?;
+        }
+        Ok(())
+    }
+
+    async fn record_use(&self, client_id: &str, _now: i64) -> Result<(), ApiError> {
+        // Only the marker: it keeps the hourly rate of writes; nothing reads a time back.
+        let key = format!("used/{client_id}");
+        let recent = self
+            .kv
+            .get(&key)
+            .text()
+            .await
+            .map_err(kv_error("get used"))?;
+        if recent.is_none() {
+            self.kv
+                .put_bytes(&key, b"")
+                .map_err(kv_error("put used"))?
+                .expiration_ttl(USE_RECORD_INTERVAL as u64)
+                .execute()
+                .await
+                .map_err(kv_error("put used"))?;
         }
         Ok(())
     }

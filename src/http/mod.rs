@@ -3,6 +3,7 @@
 //! `worker::Request` into [`ApiRequest`] and an [`ApiResponse`] back.
 
 mod admin;
+mod as_api;
 
 use crate::config::Config;
 use crate::discovery;
@@ -76,6 +77,8 @@ enum Route<'a> {
     Client(&'a str),
     Discovery,
     Admin(admin::AdminRoute<'a>),
+    /// The authorization server API (`/as/v1/`).
+    As(as_api::AsRoute<'a>),
     Unknown,
 }
 
@@ -86,6 +89,9 @@ impl Route<'_> {
         }
         if let Some(rest) = path.strip_prefix("/admin/") {
             return admin::AdminRoute::parse(rest).map_or(Route::Unknown, Route::Admin);
+        }
+        if let Some(rest) = path.strip_prefix("/as/v1/") {
+            return as_api::AsRoute::parse(rest).map_or(Route::Unknown, Route::As);
         }
         if DISCOVERY_PATHS.contains(&path) {
             return Route::Discovery;
@@ -102,6 +108,7 @@ impl Route<'_> {
             Route::Client(_) => "GET, PUT, DELETE, OPTIONS",
             Route::Discovery => "GET, HEAD, OPTIONS",
             Route::Admin(a) => a.allow(),
+            Route::As(a) => a.allow(),
             Route::Unknown => "",
         }
     }
@@ -194,6 +201,10 @@ pub async fn handle<S: ClientStore, L: RateLimiter>(
             (Route::Admin(admin_route), _) => {
                 let (label, id, r) = admin::handle(&registrar, admin_route, req, token).await;
                 (label, id, r.map(Reply::Json))
+            }
+            (Route::As(as_route), _) => {
+                let (label, id, r) = as_api::handle(&registrar, as_route, req, token).await;
+                (label, id, r.map(|v| Reply::Json((200, Some(v)))))
             }
             (_, "OPTIONS") => ("OPTIONS (preflight)", None, Ok(Reply::Preflight)),
             (Route::Register, "POST") => {
@@ -390,8 +401,9 @@ fn add_common_headers(
     if issuer.starts_with("https://") {
         h.push(("Strict-Transport-Security", "max-age=31536000".into()));
     }
-    // Admin routes are for operators' tools, not for browsers on other origins.
-    if !matches!(route, Route::Unknown | Route::Admin(_)) {
+    // Admin and AS API routes are for operators' tools and servers, not for browsers on other
+    // origins.
+    if !matches!(route, Route::Unknown | Route::Admin(_) | Route::As(_)) {
         if let Some(allowed) = config.cors.allow_origin(request_origin) {
             h.push(("Access-Control-Allow-Origin", allowed.to_string()));
             h.push(("Access-Control-Expose-Headers", "WWW-Authenticate".into()));

@@ -126,6 +126,7 @@ impl ClientStore for MemoryStore {
                 *current = StoredClient {
                     version: read.version + 1,
                     last_read_at: current.last_read_at,
+                    last_used_at: current.last_used_at,
                     ..client.clone()
                 };
                 s.record(events);
@@ -278,7 +279,10 @@ impl ClientStore for MemoryStore {
                 .clients
                 .values()
                 .filter(|c| c.policy_class == "anonymous")
-                .filter(|c| c.updated_at.max(c.last_read_at.unwrap_or(0)) < cutoff)
+                .filter(|c| {
+                    let used = c.last_read_at.max(c.last_used_at).unwrap_or(0);
+                    c.updated_at.max(used) < cutoff
+                })
                 .map(|c| c.client_id.clone())
                 .collect();
             for id in idle {
@@ -306,6 +310,14 @@ impl ClientStore for MemoryStore {
                 s.record(std::slice::from_ref(event));
             }
             _ => {}
+        }
+        Ok(())
+    }
+
+    async fn record_use(&self, client_id: &str, now: i64) -> Result<(), ApiError> {
+        let mut s = self.state.borrow_mut();
+        if let Some(c) = s.clients.get_mut(client_id).filter(|c| c.use_due(now)) {
+            c.last_used_at = Some(now);
         }
         Ok(())
     }

@@ -15,6 +15,10 @@ pub const MAX_AUDIT_DETAIL_BYTES: usize = 512;
 /// polling its registration does not add a row per request.
 pub const READ_EVENT_INTERVAL: i64 = 3600;
 
+/// At most one `last_used_at` write per client in this many seconds: the authorization server
+/// API looks a client up on every authorization and token request.
+pub const USE_RECORD_INTERVAL: i64 = 3600;
+
 /// Most audit events one prune statement removes, and most statements per scheduled run: the run
 /// stays well inside a Worker invocation's limits, and a backlog is worked off run by run.
 pub const AUDIT_PRUNE_BATCH: usize = 2_000;
@@ -66,6 +70,9 @@ pub struct StoredClient {
     /// When a read of it through RFC 7592 was last recorded (Unix seconds), if ever. Not part of
     /// the compare-and-set: recording a read never conflicts with an update.
     pub last_read_at: Option<i64>,
+    /// When the authorization server API last recorded a use of it (Unix seconds, written at
+    /// most once per [`USE_RECORD_INTERVAL`]), if ever. Not part of the compare-and-set either.
+    pub last_used_at: Option<i64>,
 }
 
 impl StoredClient {
@@ -73,6 +80,12 @@ impl StoredClient {
     pub fn read_due(&self, now: i64) -> bool {
         self.last_read_at
             .is_none_or(|t| now.saturating_sub(t) >= READ_EVENT_INTERVAL)
+    }
+
+    /// Whether a use at `now` is to be recorded (none within [`USE_RECORD_INTERVAL`]).
+    pub fn use_due(&self, now: i64) -> bool {
+        self.last_used_at
+            .is_none_or(|t| now.saturating_sub(t) >= USE_RECORD_INTERVAL)
     }
 }
 
@@ -329,7 +342,7 @@ pub trait ClientStore {
     ) -> Result<Vec<InitialAccessToken>, ApiError>;
 
     /// Scheduled clean-up: removes initial access tokens expired by `now` and, when
-    /// `idle_before` is given, anonymous clients neither read nor updated since then. Writes one
+    /// `idle_before` is given, anonymous clients neither read, used nor updated since then. Writes one
     /// event per removal (from `template`: actor, request id) with the removal.
     async fn cleanup(
         &self,
@@ -347,6 +360,11 @@ pub trait ClientStore {
         now: i64,
         event: &AuditEvent,
     ) -> Result<(), ApiError>;
+
+    /// Records a use of the client through the authorization server API at `now`, unless one
+    /// was recorded within [`USE_RECORD_INTERVAL`]. Sets `last_used_at`, which the idle clean-up
+    /// and the admin API read; writes no audit event and never touches the client's version.
+    async fn record_use(&self, client_id: &str, now: i64) -> Result<(), ApiError>;
 
     /// Removes up to `limit` audit events older than `before` (oldest first) and returns how
     /// many. The only deletion of audit events there is; the D1 schema refuses any other.

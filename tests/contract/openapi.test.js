@@ -21,6 +21,7 @@ const DOC_TEXT = fs.readFileSync(DOC_PATH, 'utf8');
 const DOC = JSON.parse(DOC_TEXT);
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const ADMIN_TOKEN = 'contract-admin-token-0123456789abcdefghijklmnop';
+const AS_API_TOKEN = 'contract-as-api-token-0123456789abcdefghijklmnop';
 
 // ---------------------------------------------------------------------------------------------
 // The document's schemas, compiled with Ajv (JSON Schema 2020-12, the dialect of OpenAPI 3.1).
@@ -95,6 +96,9 @@ const EXPECTED_STATUSES = {
   'POST /admin/initial-access-tokens': [201, 400, 401, 404, 413, 415, 500],
   'DELETE /admin/initial-access-tokens/{id}': [204, 401, 404, 500],
   'GET /admin/audit': [200, 400, 401, 404, 500],
+  'GET /as/v1/clients/{id}': [200, 401, 404, 500],
+  'POST /as/v1/clients/{id}/authenticate': [200, 400, 401, 404, 413, 415, 500],
+  'POST /as/v1/clients/{id}/authorization-check': [200, 400, 401, 404, 413, 415, 500],
   'GET /openapi.json': [200],
 };
 // The Allow header of each path (Route::allow in src/http/mod.rs, AdminRoute::allow).
@@ -112,6 +116,9 @@ const ALLOW = {
   '/admin/initial-access-tokens': 'GET, POST',
   '/admin/initial-access-tokens/{id}': 'DELETE',
   '/admin/audit': 'GET',
+  '/as/v1/clients/{id}': 'GET',
+  '/as/v1/clients/{id}/authenticate': 'POST',
+  '/as/v1/clients/{id}/authorization-check': 'POST',
 };
 
 describe('static/openapi.json', () => {
@@ -154,7 +161,10 @@ describe('static/openapi.json', () => {
         const where = `${method} ${p} ${status}`;
         const headers = Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), deref(v)]));
         if (p !== '/openapi.json') assert.ok(headers['cache-control']?.required, `${where}: no required Cache-Control`);
-        if (status === '401') assert.ok(headers['www-authenticate']?.required, `${where}: no WWW-Authenticate`);
+        // The one exception: authenticate's 401 is also `invalid_client` (the client's secret, not
+        // the bearer, was wrong), which carries no WWW-Authenticate; declared, not required.
+        if (status === '401' && `${method} ${p}` === 'post /as/v1/clients/{id}/authenticate') assert.ok(headers['www-authenticate'], `${where}: no WWW-Authenticate`);
+        else if (status === '401') assert.ok(headers['www-authenticate']?.required, `${where}: no WWW-Authenticate`);
         if (status === '429') assert.ok(headers['retry-after']?.required, `${where}: no Retry-After`);
         if (['204'].includes(status) || method === 'head') assert.equal(r.content, undefined, `${where}: has a body`);
         else assert.deepEqual(Object.keys(r.content ?? {}), ['application/json'], `${where}: not application/json`);
@@ -166,9 +176,9 @@ describe('static/openapi.json', () => {
     assert.ok(DOC.components.responses.NotFound);
   });
 
-  it('has bearer security schemes for the registration access token, initial access token and admin token', () => {
+  it('has bearer security schemes for the registration access token, initial access token, admin token and AS API token', () => {
     const s = DOC.components.securitySchemes;
-    for (const name of ['registrationAccessToken', 'initialAccessToken', 'adminToken']) {
+    for (const name of ['registrationAccessToken', 'initialAccessToken', 'adminToken', 'asApiToken']) {
       assert.deepEqual({ type: s[name]?.type, scheme: s[name]?.scheme }, { type: 'http', scheme: 'bearer' }, name);
     }
     const sec = (m, p) => DOC.paths[p][m].security;
@@ -176,6 +186,7 @@ describe('static/openapi.json', () => {
     for (const m of ['get', 'put', 'delete']) assert.deepEqual(sec(m, '/register/{client_id}'), [{ registrationAccessToken: [] }]);
     for (const { path: p, method, op } of operations()) {
       if (p.startsWith('/admin/')) assert.deepEqual(op.security, [{ adminToken: [] }], `${method} ${p}`);
+      if (p.startsWith('/as/')) assert.deepEqual(op.security, [{ asApiToken: [] }], `${method} ${p}`);
     }
   });
 
@@ -224,7 +235,7 @@ function assertConforms(r, method, template) {
   const where = `${method} ${template} -> ${r.status}`;
   let doc;
   if (op) doc = deref(op.responses[String(r.status)]);
-  else if (r.status === 405) doc = DOC.components.responses[template.startsWith('/admin/') ? 'AdminMethodNotAllowed' : 'MethodNotAllowed'];
+  else if (r.status === 405) doc = DOC.components.responses[/^\/(admin|as)\//.test(template) ? 'AdminMethodNotAllowed' : 'MethodNotAllowed'];
   else if (r.status === 404) doc = DOC.components.responses.NotFound;
   assert.ok(doc, `${where} is not documented: ${r.text.slice(0, 300)}`);
   const media = doc.content?.['application/json'];
@@ -251,7 +262,7 @@ const NATIVE = DOC.paths['/register'].post.requestBody.content['application/json
 
 describe('the Worker and the document', { timeout: 120_000 }, () => {
   let h;
-  before(async () => { h = await start({ vars: { ADMIN_TOKEN } }); }, { timeout: 60_000 });
+  before(async () => { h = await start({ vars: { ADMIN_TOKEN, AS_API_TOKEN } }); }, { timeout: 60_000 });
   after(async () => { await h?.dispose(); });
 
   const call = async (method, template, params = {}, opts = {}) => {
@@ -345,10 +356,43 @@ describe('the Worker and the document', { timeout: 120_000 }, () => {
     await call('DELETE', '/admin/clients/{id}', id, admin);
   });
 
+  it('the AS API answers as documented', async () => {
+    const as = { token: AS_API_TOKEN };
+    const reg = (await call('POST', '/register', {}, { json: WEB })).body;
+    const pub = (await call('POST', '/register', {}, { json: NATIVE })).body;
+    const id = { id: reg.client_id };
+    const ghost = { id: 'AAAAAAAAAAAAAAAAAAAAAA' };
+    const got = (await call('GET', '/as/v1/clients/{id}', id, as)).body;
+    assert.equal(got.has_secret, true);
+    await call('GET', '/as/v1/clients/{id}', { id: pub.client_id }, as);
+    await call('GET', '/as/v1/clients/{id}', ghost, as);
+    await call('GET', '/as/v1/clients/{id}', id, { token: 'wrong' });
+    await call('POST', '/as/v1/clients/{id}/authenticate', id, { ...as, json: { client_secret: reg.client_secret } });
+    await call('POST', '/as/v1/clients/{id}/authenticate', id, { ...as, json: { client_secret: 'wrong' } });
+    await call('POST', '/as/v1/clients/{id}/authenticate', ghost, { ...as, json: { client_secret: 'wrong' } });
+    await call('POST', '/as/v1/clients/{id}/authenticate', id, { ...as, json: {} });
+    await call('POST', '/as/v1/clients/{id}/authenticate', id, { ...as, body: '{}', headers: { 'content-type': 'text/plain' } });
+    await call('POST', '/as/v1/clients/{id}/authenticate', id, { ...as, body: `{"client_secret":"${'x'.repeat(70_000)}"}`, headers: { 'content-type': 'application/json' } });
+    await call('POST', '/as/v1/clients/{id}/authenticate', id, { token: 'wrong', json: { client_secret: 'x' } });
+    const check = (json, params = id, opts = as) => call('POST', '/as/v1/clients/{id}/authorization-check', params, { ...opts, json });
+    const good = { redirect_uri: WEB.redirect_uris[0], response_type: 'code' };
+    assert.equal((await check({ ...good, scope: 'openid' })).status, 200);
+    await check(good, ghost);
+    await check({ ...good, redirect_uri: 'https://evil.example/' });
+    await check({ ...good, response_type: 'token' });
+    await check({ ...good, scope: 'nope' });
+    await check({ response_type: 'code' });
+    await check(good, id, { token: 'wrong' });
+    await call('POST', '/as/v1/clients/{id}/authorization-check', id, { ...as, body: '{}', headers: { 'content-type': 'text/plain' } });
+    await call('POST', '/admin/clients/{id}/suspend', id, admin);
+    await call('POST', '/as/v1/clients/{id}/authenticate', id, { ...as, json: { client_secret: reg.client_secret } });
+    await check(good);
+  });
+
   it('other methods are 405 with the path\'s Allow; other paths 404', async () => {
     for (const [p, allow] of Object.entries(ALLOW)) {
       const concrete = p.replace(/\{\w+\}/g, 'AAAAAAAAAAAAAAAAAAAAAA');
-      const r = await h.request('PATCH', concrete, { ...admin, json: {} });
+      const r = await h.request('PATCH', concrete, { ...(p.startsWith('/as/') ? { token: AS_API_TOKEN } : admin), json: {} });
       assertConforms(r, 'PATCH', p);
       assert.equal(r.status, 405, `PATCH ${p}`);
       assert.equal(r.headers.get('allow'), allow, `Allow of ${p}`);
@@ -364,7 +408,7 @@ describe('the Worker and the document', { timeout: 120_000 }, () => {
 });
 
 describe('the Worker and the document, in other configurations', { timeout: 120_000 }, () => {
-  it('REGISTRATION_MODE=disabled: 403, discovery without registration_endpoint; no ADMIN_TOKEN: admin 404', async () => {
+  it('REGISTRATION_MODE=disabled: 403, discovery without registration_endpoint; no ADMIN_TOKEN, AS_API_TOKEN: admin, AS 404', async () => {
     const h = await start({ vars: { REGISTRATION_MODE: 'disabled' } });
     try {
       const reg = await h.register(WEB);
@@ -374,6 +418,11 @@ describe('the Worker and the document, in other configurations', { timeout: 120_
       assert.equal(d.body.registration_endpoint, undefined);
       const a = assertConforms(await h.request('GET', '/admin/clients', { token: ADMIN_TOKEN }), 'GET', '/admin/clients');
       assert.equal(a.status, 404);
+      for (const [m, t] of [['GET', '/as/v1/clients/{id}'], ['POST', '/as/v1/clients/{id}/authenticate'], ['POST', '/as/v1/clients/{id}/authorization-check']]) {
+        const r = await h.request(m, t.replace('{id}', 'AAAAAAAAAAAAAAAAAAAAAA'), { token: AS_API_TOKEN, json: { client_secret: 'x' } });
+        assert.equal(r.status, 404, `${m} ${t} without AS_API_TOKEN`);
+        assertConforms(r, m, t);
+      }
     } finally {
       await h.dispose();
     }

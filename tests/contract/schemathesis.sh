@@ -74,11 +74,13 @@ state="$work/state"
 "$wrangler" d1 migrations apply registrar --local --persist-to "$state" >"$work/migrate.log" 2>&1 \
   || { cat "$work/migrate.log" >&2; die "wrangler d1 migrations apply failed"; }
 
-# Throwaway secrets: an admin token of 40 characters so the admin routes can be exercised, and
-# an HMAC key, so the run depends neither on .dev.vars nor on a developer's keys.
+# Throwaway secrets: an admin token and an AS API token of 40 characters so the admin and AS API
+# routes can be exercised, and an HMAC key, so the run depends neither on .dev.vars nor on a
+# developer's keys.
 admin_token=$(head -c 30 /dev/urandom | base64 | tr '+/' '-_')
+as_api_token=$(head -c 30 /dev/urandom | base64 | tr '+/' '-_')
 hmac_key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-[ "${#admin_token}" -eq 40 ] || die "could not make an admin token"
+[ "${#admin_token}" -eq 40 ] && [ "${#as_api_token}" -eq 40 ] || die "could not make the tokens"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
 
@@ -90,7 +92,7 @@ done <<<"${REGISTRAR_CONTRACT_VARS:-}"
 step "wrangler dev on $base"
 # setsid: its own process group, stopped by group id (never by name).
 setsid "$wrangler" dev --ip 127.0.0.1 --port "$port" --persist-to "$state" \
-  --var "ADMIN_TOKEN:$admin_token" --var "REGISTRAR_HMAC_KEY:$hmac_key" "${extra_vars[@]}" \
+  --var "ADMIN_TOKEN:$admin_token" --var "AS_API_TOKEN:$as_api_token" --var "REGISTRAR_HMAC_KEY:$hmac_key" "${extra_vars[@]}" \
   --show-interactive-dev-session=false </dev/null >"$log" 2>&1 &
 pid=$!
 pgid=$(ps -o pgid= -p "$pid" | tr -d ' ')
@@ -110,7 +112,7 @@ served=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$base/openapi.j
 [ "$served" = "200 application/json" ] || die "GET /openapi.json answered: $served"
 
 step "schemathesis $("$st" --version | sed 's/.*version //'): seed $seed, $max_examples examples per operation, checks $checks"
-export REGISTRAR_CONTRACT_ADMIN_TOKEN="$admin_token"
+export REGISTRAR_CONTRACT_ADMIN_TOKEN="$admin_token" REGISTRAR_CONTRACT_AS_API_TOKEN="$as_api_token"
 # Hypothesis keeps its caches here rather than in the work tree.
 export HYPOTHESIS_STORAGE_DIRECTORY="$work/hypothesis"
 set +e
