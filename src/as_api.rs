@@ -24,21 +24,13 @@ pub const UNKNOWN_CLIENT: &str = "no client with this client_id";
 const DUMMY_HASH: &str = "not-a-hash-of-anything-00000000000000000000";
 
 impl<S: ClientStore> Registrar<'_, S> {
-    /// Whether `bearer` is `AS_API_TOKEN` (compared in constant time through the keyed hash).
+    /// Whether `bearer` is `AS_API_TOKEN`.
     pub fn is_as_api(&self, bearer: Option<&str>) -> bool {
-        match (&self.config.as_api_token, bearer) {
-            (Some(expected), Some(presented)) => {
-                let key = &self.config.hash_key;
-                let expected = key.hash(Purpose::AsApiToken, "", expected);
-                key.verify(
-                    Purpose::AsApiToken,
-                    "",
-                    &Secret::from_presented(presented),
-                    &expected,
-                )
-            }
-            _ => false,
-        }
+        self.bearer_is(
+            self.config.as_api_token.as_ref(),
+            Purpose::AsApiToken,
+            bearer,
+        )
     }
 
     async fn as_lookup(&self, client_id: &str) -> Result<Option<StoredClient>, ApiError> {

@@ -90,18 +90,28 @@ impl<S: ClientStore> Registrar<'_, S> {
         }
     }
 
-    /// Whether `bearer` is the admin token (compared in constant time through the keyed hash).
+    /// Whether `bearer` is the admin token.
     pub fn is_admin(&self, bearer: Option<&str>) -> bool {
-        match (&self.config.admin_token, bearer) {
-            (Some(admin), Some(presented)) => {
+        self.bearer_is(
+            self.config.admin_token.as_ref(),
+            Purpose::AdminToken,
+            bearer,
+        )
+    }
+
+    /// Whether `bearer` is the `configured` operator token (`None`: never), compared in
+    /// constant time through the keyed hash.
+    pub(crate) fn bearer_is(
+        &self,
+        configured: Option<&Secret>,
+        purpose: Purpose,
+        bearer: Option<&str>,
+    ) -> bool {
+        match (configured, bearer) {
+            (Some(expected), Some(presented)) => {
                 let key = &self.config.hash_key;
-                let expected = key.hash(Purpose::AdminToken, "", admin);
-                key.verify(
-                    Purpose::AdminToken,
-                    "",
-                    &Secret::from_presented(presented),
-                    &expected,
-                )
+                let expected = key.hash(purpose, "", expected);
+                key.verify(purpose, "", &Secret::from_presented(presented), &expected)
             }
             _ => false,
         }

@@ -232,6 +232,28 @@ impl KvStore {
         Ok(())
     }
 
+    /// Sets the marker `key` for `ttl` seconds unless it is there; whether it was absent (the
+    /// first read or use of its period).
+    async fn first_mark(&self, key: &str, ttl: i64) -> Result<bool, ApiError> {
+        let present = self
+            .kv
+            .get(key)
+            .text()
+            .await
+            .map_err(kv_error("get mark"))?;
+        if present.is_some() {
+            return Ok(false);
+        }
+        self.kv
+            .put_bytes(key, b"")
+            .map_err(kv_error("put mark"))?
+            .expiration_ttl(ttl as u64)
+            .execute()
+            .await
+            .map_err(kv_error("put mark"))?;
+        Ok(true)
+    }
+
     async fn iat_by_id(&self, id: &str) -> Result<Option<InitialAccessToken>, ApiError> {
         let hash: Option<String> = self.get_json(&format!("iat-id/{id}"), "get iat id").await?;
         match hash {
@@ -509,21 +531,10 @@ impl ClientStore for KvStore {
     ) -> Result<(), ApiError> {
         // Best effort, as everything on KV: two reads in different locations within KV's
         // propagation delay may both record an event.
-        let key = format!("read/{client_id}");
-        let recent = self
-            .kv
-            .get(&key)
-            .text()
-            .await
-            .map_err(kv_error("get read"))?;
-        if recent.is_none() {
-            self.kv
-                .put_bytes(&key, b"")
-                .map_err(kv_error("put read"))?
-                .expiration_ttl(READ_EVENT_INTERVAL as u64)
-                .execute()
-                .await
-                .map_err(kv_error("put read"))?;
+        if self
+            .first_mark(&format!("read/{client_id}"), READ_EVENT_INTERVAL)
+            .await?
+        {
             self.write_events(std::slice::from_ref(event)).await?;
         }
         Ok(())
@@ -531,23 +542,9 @@ impl ClientStore for KvStore {
 
     async fn record_use(&self, client_id: &str, _now: i64) -> Result<(), ApiError> {
         // Only the marker: it keeps the hourly rate of writes; nothing reads a time back.
-        let key = format!("used/{client_id}");
-        let recent = self
-            .kv
-            .get(&key)
-            .text()
+        self.first_mark(&format!("used/{client_id}"), USE_RECORD_INTERVAL)
             .await
-            .map_err(kv_error("get used"))?;
-        if recent.is_none() {
-            self.kv
-                .put_bytes(&key, b"")
-                .map_err(kv_error("put used"))?
-                .expiration_ttl(USE_RECORD_INTERVAL as u64)
-                .execute()
-                .await
-                .map_err(kv_error("put used"))?;
-        }
-        Ok(())
+            .map(|_| ())
     }
 
     async fn prune_audit(&self, _before: i64, _limit: usize) -> Result<u64, ApiError> {
