@@ -19,6 +19,23 @@ pub struct ClassPolicy {
     pub max_clients: Option<u64>,
 }
 
+impl ClassPolicy {
+    /// A client that asked for no scope gets the class's `default_scope`, when it has one (else
+    /// the server's, already applied by validation).
+    fn default_unless_requested(&self, metadata: &mut ClientMetadata, scope_requested: bool) {
+        if let (false, Some(default)) = (scope_requested, &self.default_scope) {
+            metadata.scope = default.clone();
+        }
+    }
+
+    /// The scope given when none of the requested ones may be granted.
+    fn fallback_scope<'a>(&'a self, global_default_scope: &'a str) -> &'a str {
+        self.default_scope
+            .as_deref()
+            .unwrap_or(global_default_scope)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
@@ -199,18 +216,11 @@ impl Policy {
         global_default_scope: &str,
     ) -> Result<(), ApiError> {
         let rules = self.class(class);
-        if !scope_requested {
-            if let Some(default) = &rules.default_scope {
-                metadata.scope = default.clone();
-            }
-        }
+        rules.default_unless_requested(metadata, scope_requested);
         let who = Lazy(|| self.judged(class));
         self.judge(rules, class, &who, "", metadata, None)?;
         if metadata.scope.is_empty() {
-            let fallback = rules
-                .default_scope
-                .as_deref()
-                .unwrap_or(global_default_scope);
+            let fallback = rules.fallback_scope(global_default_scope);
             metadata.scope = self.without_reserved(fallback);
             if metadata.scope.is_empty() {
                 return Err(ApiError::invalid_metadata(
@@ -239,11 +249,7 @@ impl Policy {
         global_default_scope: &str,
     ) -> Result<(), ApiError> {
         let rules = self.class(class);
-        if !scope_requested {
-            if let Some(default) = &rules.default_scope {
-                new.scope = default.clone();
-            }
-        }
+        rules.default_unless_requested(new, scope_requested);
         let asked = new.scope.clone();
         let mine = Lazy(|| self.judged(class));
         let anonymous = CallerClass::Anonymous;
@@ -257,10 +263,7 @@ impl Policy {
         if new.scope.is_empty() {
             // Only additions that are dropped were asked: the class default, as far as the
             // client holds it or may add it.
-            let fallback = rules
-                .default_scope
-                .as_deref()
-                .unwrap_or(global_default_scope);
+            let fallback = rules.fallback_scope(global_default_scope);
             let keep = |s: &&str| {
                 judges
                     .iter()

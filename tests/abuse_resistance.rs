@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{block_on, config_with, ISSUER};
+use common::{block_on, config_with, json_request};
 use registrar::config::Config;
 use registrar::http::{handle, ApiRequest, ApiResponse};
 use registrar::ratelimit::{LimitBucket, RateLimiter};
@@ -66,16 +66,8 @@ fn send_at(
     body: &[u8],
 ) -> ApiResponse {
     let req = ApiRequest {
-        method,
-        path,
-        origin: ISSUER,
-        query: "",
-        request_origin: None,
         client_ip: Some(ip),
-        request_id: None,
-        content_type: Some("application/json"),
-        authorization,
-        body,
+        ..json_request(method, path, authorization, body)
     };
     block_on(handle(&req, cfg, store, limits, now)).response
 }
@@ -184,16 +176,8 @@ fn a_long_request_id_is_cut() {
     let ray = "r".repeat(10_000);
     let body = br#"{"redirect_uris": ["https://client.example/cb"]}"#;
     let req = ApiRequest {
-        method: "POST",
-        path: "/register",
-        origin: ISSUER,
-        query: "",
-        request_origin: None,
-        client_ip: None,
         request_id: Some(&ray),
-        content_type: Some("application/json"),
-        authorization: None,
-        body,
+        ..json_request("POST", "/register", None, body)
     };
     let r = block_on(handle(&req, &cfg, &store, &Counting::new(9), T0)).response;
     assert_eq!(r.status, 201);

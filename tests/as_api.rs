@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{block_on, config_with, registrar};
+use common::{block_on, config_with, json_request, registrar};
 use registrar::as_api::{
     grant_scope, redirect_uri_matches, same_response_type, BAD_CLIENT_CREDENTIALS, CLIENT_SUSPENDED,
 };
@@ -616,16 +616,9 @@ fn send(
     b: &[u8],
 ) -> ApiResponse {
     let req = ApiRequest {
-        method,
-        path,
-        origin: "https://registrar.example",
-        query: "",
         request_origin: Some("https://other.example"),
         client_ip: Some("203.0.113.9"),
-        request_id: None,
-        content_type: Some("application/json"),
-        authorization: auth,
-        body: b,
+        ..json_request(method, path, auth, b)
     };
     block_on(handle(&req, cfg, store, &NoLimits, NOW)).response
 }

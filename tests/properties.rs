@@ -17,8 +17,8 @@ mod common;
 
 use common::{
     block_on, check_hostile_metadata, check_redirects, config_with, displayable, error_allowed,
-    jwk as common_jwk, null_paths, registrar, ADMIN_TOKEN, ALL_GRANTS, ISSUER, METADATA_MEMBERS,
-    P256_JWK, POLICY, RSA_2048_JWK, VALID_JWKS,
+    json_request, jwk as common_jwk, null_paths, registrar, ADMIN_TOKEN, ALL_GRANTS, ISSUER,
+    METADATA_MEMBERS, P256_JWK, POLICY, RSA_2048_JWK, VALID_JWKS,
 };
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
@@ -1441,18 +1441,7 @@ fn send(
     auth: Option<&str>,
     body: &[u8],
 ) -> ApiResponse {
-    let req = ApiRequest {
-        method,
-        path,
-        origin: ISSUER,
-        query: "",
-        request_origin: None,
-        client_ip: None,
-        request_id: None,
-        content_type: Some("application/json"),
-        authorization: auth,
-        body,
-    };
+    let req = json_request(method, path, auth, body);
     block_on(handle(&req, config, store, &NoLimits, T0)).response
 }
 
@@ -1751,16 +1740,13 @@ fn made_up_bearer_tokens_do_not_escape_the_ip_limit() {
     for i in 0..6 {
         let bearer = format!("Bearer made-up-{i}");
         let req = ApiRequest {
-            method: "POST",
-            path: "/register",
-            origin: ISSUER,
-            query: "",
-            request_origin: None,
             client_ip: Some("203.0.113.9"),
-            request_id: None,
-            content_type: Some("application/json"),
-            authorization: (i > 0).then_some(bearer.as_str()),
-            body: b"{}",
+            ..json_request(
+                "POST",
+                "/register",
+                (i > 0).then_some(bearer.as_str()),
+                b"{}",
+            )
         };
         statuses.push(
             block_on(handle(&req, config, &store, &limits, T0))

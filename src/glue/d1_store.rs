@@ -221,6 +221,30 @@ impl D1Store {
         Ok(changes(first, op)? > 0)
     }
 
+    /// Sets the client's `column` (`last_read_at` or `last_used_at`) to `now` with `events`,
+    /// unless it is within `interval` of `now`. Conditional, so of concurrent requests in one
+    /// interval only the first writes.
+    async fn mark_at_most_every(
+        &self,
+        column: &'static str,
+        interval: i64,
+        client_id: &str,
+        now: i64,
+        events: &[AuditEvent],
+    ) -> Result<(), ApiError> {
+        let update = self.statement(
+            &format!(
+                "UPDATE clients SET {column} = ?2 \
+                 WHERE client_id = ?1 AND coalesce({column}, 0) <= ?2 - ?3"
+            ),
+            &[text(client_id), int(now), int(interval)],
+            "mark",
+        )?;
+        self.change_with_events(update, events, "mark")
+            .await
+            .map(|_| ())
+    }
+
     async fn all<T: for<'de> Deserialize<'de>>(
         &self,
         sql: &str,
@@ -603,30 +627,14 @@ impl ClientStore for D1Store {
         now: i64,
         event: &AuditEvent,
     ) -> Result<(), ApiError> {
-        // Conditional, so of concurrent reads in one hour only the first records its event.
-        let update = self.statement(
-            "UPDATE clients SET last_read_at = ?2 \
-             WHERE client_id = ?1 AND coalesce(last_read_at, 0) <= ?2 - ?3",
-            &[text(client_id), int(now), int(READ_EVENT_INTERVAL)],
-            "record_read",
-        )?;
-        self.change_with_events(update, std::slice::from_ref(event), "record_read")
+        let event = std::slice::from_ref(event);
+        self.mark_at_most_every("last_read_at", READ_EVENT_INTERVAL, client_id, now, event)
             .await
-            .map(|_| ())
     }
 
     async fn record_use(&self, client_id: &str, now: i64) -> Result<(), ApiError> {
-        // Conditional, so concurrent lookups in one hour write the row once. A batch of one
-        // statement, the same path as every other write.
-        let update = self.statement(
-            "UPDATE clients SET last_used_at = ?2 \
-             WHERE client_id = ?1 AND coalesce(last_used_at, 0) <= ?2 - ?3",
-            &[text(client_id), int(now), int(USE_RECORD_INTERVAL)],
-            "record_use",
-        )?;
-        self.change_with_events(update, &[], "record_use")
+        self.mark_at_most_every("last_used_at", USE_RECORD_INTERVAL, client_id, now, &[])
             .await
-            .map(|_| ())
     }
 
     async fn prune_audit(&self, before: i64, limit: usize) -> Result<u64, ApiError> {

@@ -324,15 +324,14 @@ impl ClientStore for MemoryStore {
 
     async fn prune_audit(&self, before: i64, limit: usize) -> Result<u64, ApiError> {
         let mut s = self.state.borrow_mut();
-        // Oldest first (lowest ids), as D1 removes them.
-        let old: Vec<usize> = (0..s.audit.len())
-            .filter(|i| s.audit[*i].at < before)
-            .take(limit)
-            .collect();
-        for i in old.iter().rev() {
-            s.audit.remove(*i);
-        }
-        Ok(old.len() as u64)
+        // Oldest first (lowest ids, the front of the log), as D1 removes them.
+        let mut removed = 0;
+        s.audit.retain(|e| {
+            let prune = removed < limit && e.at < before;
+            removed += usize::from(prune);
+            !prune
+        });
+        Ok(removed as u64)
     }
 
     async fn revoke_iat(

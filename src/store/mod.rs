@@ -78,15 +78,18 @@ pub struct StoredClient {
 impl StoredClient {
     /// Whether a read at `now` is to be recorded (none within [`READ_EVENT_INTERVAL`]).
     pub fn read_due(&self, now: i64) -> bool {
-        self.last_read_at
-            .is_none_or(|t| now.saturating_sub(t) >= READ_EVENT_INTERVAL)
+        due(self.last_read_at, now, READ_EVENT_INTERVAL)
     }
 
     /// Whether a use at `now` is to be recorded (none within [`USE_RECORD_INTERVAL`]).
     pub fn use_due(&self, now: i64) -> bool {
-        self.last_used_at
-            .is_none_or(|t| now.saturating_sub(t) >= USE_RECORD_INTERVAL)
+        due(self.last_used_at, now, USE_RECORD_INTERVAL)
     }
+}
+
+/// Whether something last written at `last` (if ever) is to be written again at `now`.
+fn due(last: Option<i64>, now: i64, interval: i64) -> bool {
+    last.is_none_or(|t| now.saturating_sub(t) >= interval)
 }
 
 /// An audit log entry. Never holds a secret or token.

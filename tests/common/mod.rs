@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use registrar::config::Config;
+use registrar::http::ApiRequest;
 use registrar::metadata::enums::{ApplicationType, GrantType};
 use registrar::metadata::ClientMetadata;
 use registrar::service::{Registrar, RequestOrigin};
@@ -179,6 +180,28 @@ pub fn registrar<'a>(
             ip_hash: Some(IP_HASH.into()),
             ip_limit_key: Some(IP_HASH.into()),
         },
+    }
+}
+
+/// An `application/json` request to the pure router at [`ISSUER`], without query, `Origin`,
+/// client IP or request id; tests set what else they need with struct update syntax.
+pub fn json_request<'a>(
+    method: &'a str,
+    path: &'a str,
+    authorization: Option<&'a str>,
+    body: &'a [u8],
+) -> ApiRequest<'a> {
+    ApiRequest {
+        method,
+        path,
+        origin: ISSUER,
+        query: "",
+        request_origin: None,
+        client_ip: None,
+        request_id: None,
+        content_type: Some("application/json"),
+        authorization,
+        body,
     }
 }
 
