@@ -7,6 +7,7 @@ use crate::service::{parse_object, Registrar, SERVER_ONLY_MEMBERS};
 use crate::store::{
     AdminChange, After, AuditFilter, AuditRecord, CleanupReport, ClientFilter, ClientStatus,
     ClientStore, InitialAccessToken, StoredClient, AUDIT_PRUNE_BATCH, AUDIT_PRUNE_MAX_BATCHES,
+    UNUSED_REMOVE_BATCH, UNUSED_REMOVE_MAX_BATCHES,
 };
 use crate::token::{self, Purpose, Secret};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -169,8 +170,9 @@ fn audit_json(e: &AuditRecord) -> Value {
 }
 
 impl<S: ClientStore> Registrar<'_, S> {
-    /// The scheduled clean-up (cron trigger): expired initial access tokens, and idle anonymous
-    /// clients when `IDLE_ANONYMOUS_CLIENT_DAYS` is set.
+    /// The scheduled clean-up (cron trigger): expired initial access tokens, idle anonymous
+    /// clients when `IDLE_ANONYMOUS_CLIENT_DAYS` is set, anonymous clients never used within
+    /// `UNUSED_CLIENT_TTL`, and old audit events.
     pub async fn scheduled_cleanup(&self) -> Result<CleanupReport, ApiError> {
         let idle_before = self
             .config
@@ -178,8 +180,33 @@ impl<S: ClientStore> Registrar<'_, S> {
             .map(|days| self.now - i64::from(days) * 86_400);
         let template = self.event("scheduled_cleanup", None, "system");
         let mut report = self.store.cleanup(self.now, idle_before, &template).await?;
+        report.unused_clients = self.remove_unused_clients().await?;
         report.pruned_events = self.prune_audit_log().await?;
         Ok(report)
+    }
+
+    /// Removes anonymous clients never used through the AS API within `UNUSED_CLIENT_TTL`
+    /// (`StoredClient::unused_before`), oldest first, in bounded batches, each with a
+    /// `client_removed_unused` event.
+    async fn remove_unused_clients(&self) -> Result<u64, ApiError> {
+        let Some(ttl) = self.config.unused_client_ttl else {
+            return Ok(0);
+        };
+        let event = self
+            .event("client_removed_unused", None, "system")
+            .with_detail(json!({ "unused_client_ttl": ttl }));
+        let mut removed = 0;
+        for _ in 0..UNUSED_REMOVE_MAX_BATCHES {
+            let n = self
+                .store
+                .remove_unused(self.now - i64::from(ttl), UNUSED_REMOVE_BATCH, &event)
+                .await?;
+            removed += n;
+            if n < UNUSED_REMOVE_BATCH as u64 {
+                break;
+            }
+        }
+        Ok(removed)
     }
 
     /// Removes audit events older than `AUDIT_RETENTION_DAYS`, in bounded batches, and records

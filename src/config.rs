@@ -45,6 +45,9 @@ pub struct Config {
     /// `IDLE_ANONYMOUS_CLIENT_DAYS`: the scheduled clean-up removes anonymous clients neither
     /// read nor updated for this many days. Unset: never.
     pub idle_anonymous_client_days: Option<u32>,
+    /// `UNUSED_CLIENT_TTL` in seconds: the scheduled clean-up removes anonymous clients the AS
+    /// API never saw once they are older than this. `None`: never.
+    pub unused_client_ttl: Option<u32>,
     /// `LOG_REQUESTS`: which requests get their structured log line.
     pub log_requests: LogRequests,
     /// `RATE_LIMIT_IPV6_PREFIX`: the prefix length an IPv6 client is rate limited by.
@@ -57,6 +60,16 @@ pub struct Config {
     /// `initiate_login_uri` name loopback, private and local-network hosts. Never in production.
     pub allow_private_hosts: bool,
 }
+
+/// `UNUSED_CLIENT_TTL` when unset and the AS API is configured (without a projection): a day.
+/// A client that is going to be used reaches the authorization server within minutes of
+/// registering; a day also covers a sign-in finished the next morning (docs/authorization-server.md).
+pub const DEFAULT_UNUSED_CLIENT_TTL: u32 = 86_400;
+/// Shortest `UNUSED_CLIENT_TTL`: an hour, so a registration is never removed in the middle of
+/// its first authorization (and it is the interval at which uses are recorded).
+pub const MIN_UNUSED_CLIENT_TTL: u32 = 3_600;
+/// Longest `UNUSED_CLIENT_TTL`: ten years.
+pub const MAX_UNUSED_CLIENT_TTL: u32 = 3_650 * 86_400;
 
 /// Shortest `AUDIT_RETENTION_DAYS`; the D1 schema refuses to prune anything younger
 /// (migrations/0004), whatever the setting.
@@ -236,6 +249,28 @@ impl Config {
                 .into());
         }
 
+        // Only the AS API records a use. The AS of a projection (PROJECT_CLIENTS) reads its own
+        // copy, so Registrar would take every client it serves for unused.
+        let projecting = get("PROJECT_CLIENTS").is_some();
+        let unused_client_ttl = match get("UNUSED_CLIENT_TTL").as_deref() {
+            None if as_api_token.is_some() && !projecting => Some(DEFAULT_UNUSED_CLIENT_TTL),
+            None | Some("off" | "0") => None,
+            Some(v) => Some(
+                parse_duration(v)
+                    .filter(|t| (MIN_UNUSED_CLIENT_TTL..=MAX_UNUSED_CLIENT_TTL).contains(t))
+                    .ok_or_else(|| {
+                        format!("UNUSED_CLIENT_TTL: expected off or 1h to 3650d (s, m, h, d), got {v:?}")
+                    })?,
+            ),
+        };
+        if unused_client_ttl.is_some() && projecting && as_api_token.is_none() {
+            return Err(
+                "UNUSED_CLIENT_TTL needs AS_API_TOKEN while PROJECT_CLIENTS is set \
+                 (Registrar cannot see uses of projected clients; set it to off)"
+                    .into(),
+            );
+        }
+
         let log_requests = match get("LOG_REQUESTS").as_deref() {
             None | Some("all") => LogRequests::All,
             Some("errors") => LogRequests::Errors,
@@ -298,6 +333,7 @@ impl Config {
             rate_limit_period,
             storage,
             idle_anonymous_client_days,
+            unused_client_ttl,
             log_requests,
             ipv6_rate_limit_prefix,
             audit_retention_days,
@@ -314,6 +350,18 @@ impl Config {
     pub fn issuer_for(&self, origin: &str) -> String {
         self.issuer.clone().unwrap_or_else(|| origin.to_string())
     }
+}
+
+/// Seconds of a duration: a number of seconds, or a number followed by `s`, `m`, `h` or `d`.
+fn parse_duration(v: &str) -> Option<u32> {
+    let unit = match v.as_bytes().last()? {
+        b's' => 1,
+        b'm' => 60,
+        b'h' => 3_600,
+        b'd' => 86_400,
+        _ => return v.parse().ok(),
+    };
+    v[..v.len() - 1].parse::<u32>().ok()?.checked_mul(unit)
 }
 
 /// Which origins may read API responses in a browser. Credentials are never allowed, so `*` is
@@ -539,6 +587,52 @@ mod tests {
         assert!(!off.allow_private_hosts);
         let on = Config::from_vars(vars(&[("ALLOW_PRIVATE_HOSTS", "true")])).unwrap();
         assert!(on.allow_private_hosts);
+    }
+
+    #[test]
+    fn unused_client_ttl_defaults_to_a_day_with_the_as_api_only() {
+        const AS: &str = "as-api-token-0123456789abcdef0123456789";
+        const PROJECT: (&str, &str) = ("PROJECT_CLIENTS", "workers-oauth-provider");
+        let ttl =
+            |pairs: &[(&str, &str)]| Config::from_vars(vars(pairs)).map(|c| c.unused_client_ttl);
+        // (variables, TTL in seconds)
+        type Vars<'a> = &'a [(&'a str, &'a str)];
+        let rows: &[(Vars, Option<u32>)] = &[
+            (&[], None),
+            (&[("AS_API_TOKEN", AS)], Some(86_400)),
+            (&[("AS_API_TOKEN", AS), PROJECT], None),
+            (&[("AS_API_TOKEN", AS), ("UNUSED_CLIENT_TTL", "off")], None),
+            (&[("AS_API_TOKEN", AS), ("UNUSED_CLIENT_TTL", "0")], None),
+            (&[("UNUSED_CLIENT_TTL", "3600")], Some(3_600)),
+            (&[("UNUSED_CLIENT_TTL", "3600s")], Some(3_600)),
+            (&[("UNUSED_CLIENT_TTL", "90m")], Some(5_400)),
+            (&[("UNUSED_CLIENT_TTL", "12h")], Some(43_200)),
+            (&[("UNUSED_CLIENT_TTL", "7d")], Some(604_800)),
+            (&[("UNUSED_CLIENT_TTL", "3650d")], Some(315_360_000)),
+            (&[PROJECT, ("UNUSED_CLIENT_TTL", "off")], None),
+            (
+                &[("AS_API_TOKEN", AS), PROJECT, ("UNUSED_CLIENT_TTL", "2d")],
+                Some(172_800),
+            ),
+        ];
+        for (pairs, expected) in rows {
+            assert_eq!(ttl(pairs), Ok(*expected), "{pairs:?}");
+        }
+        for bad in [
+            "59m", "3599", "3651d", "1w", "h", "d", "-1h", "1.5h", "24 h", "never", "0s",
+        ] {
+            let err = ttl(&[("UNUSED_CLIENT_TTL", bad)]).unwrap_err();
+            assert!(
+                err.starts_with("UNUSED_CLIENT_TTL: expected off"),
+                "{bad}: {err}"
+            );
+        }
+        // A projection's AS reads its own copy: Registrar could not tell a used client.
+        let err = ttl(&[PROJECT, ("UNUSED_CLIENT_TTL", "24h")]).unwrap_err();
+        assert!(
+            err.contains("UNUSED_CLIENT_TTL needs AS_API_TOKEN while PROJECT_CLIENTS is set"),
+            "{err}"
+        );
     }
 
     #[test]

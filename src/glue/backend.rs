@@ -121,6 +121,15 @@ impl ClientStore for Backend {
         forward!(self.cleanup(now, idle_before, template))
     }
 
+    async fn remove_unused(
+        &self,
+        issued_before: i64,
+        limit: usize,
+        event: &AuditEvent,
+    ) -> Result<u64, ApiError> {
+        forward!(self.remove_unused(issued_before, limit, event))
+    }
+
     async fn record_read(
         &self,
         client_id: &str,

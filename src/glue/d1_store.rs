@@ -245,6 +245,20 @@ impl D1Store {
             .map(|_| ())
     }
 
+    /// Runs `batch` (one transaction); the rows its statement number `counted` changed.
+    async fn batch_changes(
+        &self,
+        batch: Vec<D1PreparedStatement>,
+        counted: usize,
+        op: &'static str,
+    ) -> Result<u64, ApiError> {
+        let results = self.db.batch(batch).await.map_err(d1_error(op))?;
+        match results.get(counted) {
+            Some(r) => changes(r, op).map(|n| n as u64),
+            None => Err(ApiError::Internal(format!("D1 {op}: no result"))),
+        }
+    }
+
     async fn all<T: for<'de> Deserialize<'de>>(
         &self,
         sql: &str,
@@ -617,8 +631,55 @@ impl ClientStore for D1Store {
         Ok(CleanupReport {
             expired_tokens: count(0)?,
             idle_clients: count(2)?,
-            pruned_events: 0,
+            ..CleanupReport::default()
         })
+    }
+
+    async fn remove_unused(
+        &self,
+        issued_before: i64,
+        limit: usize,
+        event: &AuditEvent,
+    ) -> Result<u64, ApiError> {
+        // StoredClient::unused_before, oldest first (the clients_newest index, read backwards).
+        // The events and the delete select the same rows in one transaction, and the delete
+        // carries the whole condition: a use recorded before it commits keeps the client.
+        macro_rules! unused {
+            () => {
+                "SELECT client_id FROM clients WHERE registered_by = 'anonymous' \
+                 AND status = 'active' AND last_used_at IS NULL AND client_id_issued_at < ?1 \
+                 ORDER BY client_id_issued_at, client_id LIMIT ?2"
+            };
+        }
+        let (before, limit) = (int(issued_before), int(limit as i64));
+        let detail = event.detail_text();
+        let batch = vec![
+            self.statement(
+                concat!(
+                    "INSERT INTO audit_events (at, event, client_id, actor, request_id, detail) \
+                     SELECT ?3, ?4, client_id, ?5, ?6, ?7 FROM (",
+                    unused!(),
+                    ")"
+                ),
+                &[
+                    before.clone(),
+                    limit.clone(),
+                    int(event.at),
+                    text(event.event),
+                    text(&event.actor),
+                    text(&event.request_id),
+                    opt_text(detail.as_deref()),
+                ],
+                "remove_unused",
+            )?,
+            self.statement(
+                concat!("DELETE FROM clients WHERE client_id IN (", unused!(), ")"),
+                &[before, limit],
+                "remove_unused",
+            )?,
+        ];
+        // Counted from the event insert: D1's count for the delete includes trigger changes.
+        self.batch_changes(batch, 0, "remove_unused").await
     }
 
     async fn record_read(
@@ -655,15 +716,7 @@ impl ClientStore for D1Store {
                 "prune_audit",
             )?,
         ];
-        let results = self
-            .db
-            .batch(batch)
-            .await
-            .map_err(d1_error("prune_audit"))?;
-        match results.get(1) {
-            Some(r) => changes(r, "prune_audit").map(|n| n as u64),
-            None => Err(ApiError::Internal("D1 prune_audit: no result".into())),
-        }
+        self.batch_changes(batch, 1, "prune_audit").await
     }
 
     async fn revoke_iat(

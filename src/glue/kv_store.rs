@@ -13,8 +13,9 @@
 //!   `AUDIT_RETENTION_DAYS` after it was written: KV removes it, there is no prune run.
 //! - `read/<client_id>`: present for an hour after a recorded RFC 7592 read (reads are recorded
 //!   at most hourly); it expires by itself.
-//! - `used/<client_id>`: present for an hour after a recorded use through the authorization
-//!   server API; it expires by itself. KV keeps no `last_used_at` (the idle clean-up and the
+//! - `used/<client_id>`: the time of the last recorded use through the authorization server API
+//!   (written at most hourly); kept as long as the client, so `UNUSED_CLIENT_TTL` knows a
+//!   client was ever used. The client record holds no `last_used_at` (the idle clean-up and the
 //!   admin API's `last_used_at` are D1 features).
 
 use crate::error::ApiError;
@@ -115,6 +116,10 @@ fn kv_error(op: &'static str) -> impl Fn(worker::kv::KvError) -> ApiError {
 
 fn client_key(id: &str) -> String {
     format!("client/{id}")
+}
+
+fn used_key(id: &str) -> String {
+    format!("used/{id}")
 }
 
 fn age_key(issued_at: i64, id: &str) -> String {
@@ -371,6 +376,10 @@ impl ClientStore for KvStore {
             .delete(&age_key(current.client_id_issued_at, client_id))
             .await
             .map_err(kv_error("delete index"))?;
+        self.kv
+            .delete(&used_key(client_id))
+            .await
+            .map_err(kv_error("delete used"))?;
         self.write_events(events).await?;
         Ok(true)
     }
@@ -540,11 +549,75 @@ impl ClientStore for KvStore {
         Ok(())
     }
 
-    async fn record_use(&self, client_id: &str, _now: i64) -> Result<(), ApiError> {
-        // Only the marker: it keeps the hourly rate of writes; nothing reads a time back.
-        self.first_mark(&format!("used/{client_id}"), USE_RECORD_INTERVAL)
+    async fn record_use(&self, client_id: &str, now: i64) -> Result<(), ApiError> {
+        // At most hourly, best effort like reads. The key has no expiration: it is how the
+        // unused-client clean-up knows a client was ever used. (A marker of an older version
+        // holds no time and is written again.)
+        let key = used_key(client_id);
+        let last = self
+            .kv
+            .get(&key)
+            .text()
             .await
-            .map(|_| ())
+            .map_err(kv_error("get used"))?;
+        let last = last.and_then(|t| t.parse::<i64>().ok());
+        if last.is_some_and(|t| now.saturating_sub(t) < USE_RECORD_INTERVAL) {
+            return Ok(());
+        }
+        self.kv
+            .put_bytes(&key, now.to_string().as_bytes())
+            .map_err(kv_error("put used"))?
+            .execute()
+            .await
+            .map_err(kv_error("put used"))
+    }
+
+    async fn remove_unused(
+        &self,
+        issued_before: i64,
+        limit: usize,
+        event: &AuditEvent,
+    ) -> Result<u64, ApiError> {
+        // The index lists newest first: walk it from the end, oldest first, until a client
+        // issued at or after the cut-off. Check and delete are separate KV calls: a use
+        // recorded in another location within KV's propagation delay (about 60 s) may be
+        // missed (README, "Storage backends").
+        let mut removed = 0;
+        for key in self.list_all("age/").await?.iter().rev() {
+            if removed as usize >= limit {
+                break;
+            }
+            let mut parts = key.name.splitn(3, '/').skip(1);
+            let (Some(inverted), Some(id)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            let issued = inverted.parse::<i64>().map_or(i64::MAX, |n| INVERT - n);
+            if issued >= issued_before {
+                break;
+            }
+            let Some(mut client) = self.find(id).await? else {
+                continue;
+            };
+            if self
+                .kv
+                .get(&used_key(id))
+                .text()
+                .await
+                .map_err(kv_error("get used"))?
+                .is_some()
+            {
+                client.last_used_at = Some(0);
+            }
+            if !client.unused_before(issued_before) {
+                continue;
+            }
+            let mut e = event.clone();
+            e.client_id = Some(id.to_string());
+            if self.delete(id, None, &[e]).await? {
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     async fn prune_audit(&self, _before: i64, _limit: usize) -> Result<u64, ApiError> {

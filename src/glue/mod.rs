@@ -195,6 +195,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             "expired_tokens": r.expired_tokens,
             "idle_clients": r.idle_clients,
             "pruned_events": r.pruned_events,
+            "unused_clients": r.unused_clients,
         }),
         Err(e) => serde_json::json!({"scheduled": "cleanup", "error": e.to_string()}),
     };

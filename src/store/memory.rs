@@ -297,6 +297,31 @@ impl ClientStore for MemoryStore {
         Ok(report)
     }
 
+    async fn remove_unused(
+        &self,
+        issued_before: i64,
+        limit: usize,
+        event: &AuditEvent,
+    ) -> Result<u64, ApiError> {
+        let mut s = self.state.borrow_mut();
+        let mut unused: Vec<(i64, String)> = s
+            .clients
+            .values()
+            .filter(|c| c.unused_before(issued_before))
+            .map(|c| (c.client_id_issued_at, c.client_id.clone()))
+            .collect();
+        // Oldest first, as D1 removes them.
+        unused.sort();
+        unused.truncate(limit);
+        for (_, id) in &unused {
+            s.clients.remove(id);
+            let mut e = event.clone();
+            e.client_id = Some(id.clone());
+            s.record(&[e]);
+        }
+        Ok(unused.len() as u64)
+    }
+
     async fn record_read(
         &self,
         client_id: &str,

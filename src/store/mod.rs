@@ -24,6 +24,11 @@ pub const USE_RECORD_INTERVAL: i64 = 3600;
 pub const AUDIT_PRUNE_BATCH: usize = 2_000;
 pub const AUDIT_PRUNE_MAX_BATCHES: usize = 25;
 
+/// Most unused clients one removal call takes, and most calls per scheduled run
+/// (`UNUSED_CLIENT_TTL`): 10,000 a run; a larger backlog is worked off by the next runs.
+pub const UNUSED_REMOVE_BATCH: usize = 500;
+pub const UNUSED_REMOVE_MAX_BATCHES: usize = 20;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClientStatus {
     Active,
@@ -84,6 +89,17 @@ impl StoredClient {
     /// Whether a use at `now` is to be recorded (none within [`USE_RECORD_INTERVAL`]).
     pub fn use_due(&self, now: i64) -> bool {
         due(self.last_used_at, now, USE_RECORD_INTERVAL)
+    }
+
+    /// The `UNUSED_CLIENT_TTL` rule: an anonymous (`registered_by`), active client that the
+    /// authorization server API never saw (`last_used_at` unset), issued before `issued_before`.
+    /// A suspended client is an operator's decision and stays until the operator deletes it.
+    /// D1 writes the same rule in SQL (`glue::d1_store`, `UNUSED`).
+    pub fn unused_before(&self, issued_before: i64) -> bool {
+        self.registered_by == "anonymous"
+            && self.status == ClientStatus::Active
+            && self.last_used_at.is_none()
+            && self.client_id_issued_at < issued_before
     }
 }
 
@@ -263,6 +279,8 @@ pub struct CleanupReport {
     pub idle_clients: u64,
     /// Audit events older than `AUDIT_RETENTION_DAYS`.
     pub pruned_events: u64,
+    /// Anonymous clients never used within `UNUSED_CLIENT_TTL`.
+    pub unused_clients: u64,
 }
 
 /// Keyset position: the `(sort time, id)` of the last item of the previous page.
@@ -353,6 +371,17 @@ pub trait ClientStore {
         idle_before: Option<i64>,
         template: &AuditEvent,
     ) -> Result<CleanupReport, ApiError>;
+
+    /// Removes up to `limit` clients that are [`StoredClient::unused_before`] `issued_before`,
+    /// oldest first, and returns how many. Each removal writes `event` with its `client_id`,
+    /// with the removal; a client whose use is recorded meanwhile is never removed (D1: the
+    /// condition is part of the delete).
+    async fn remove_unused(
+        &self,
+        issued_before: i64,
+        limit: usize,
+        event: &AuditEvent,
+    ) -> Result<u64, ApiError>;
 
     /// Records an RFC 7592 read of the client at `now` with its event, unless one was recorded
     /// within [`READ_EVENT_INTERVAL`] (then nothing is written). Sets `last_read_at`, which the
