@@ -392,6 +392,7 @@ export function createAdmin(app) {
         cell('Registered by', ident(c.registered_by ?? '—')),
         cell('Policy class', ident(c.policy_class ?? '—')),
         cell('Created', timeEl(c.client_id_issued_at)),
+        cell('Last used', timeEl(c.last_used_at)),
       );
       body.append(tr);
     }
@@ -531,6 +532,8 @@ export function createAdmin(app) {
     prop(props, 'Policy class', code(String(c.policy_class ?? '—')));
     prop(props, 'Created', timeEl(c.client_id_issued_at, true));
     prop(props, 'Updated', timeEl(c.updated_at, true));
+    // Set by the AS API at most hourly; absent: never used (or the KV backend, which keeps none).
+    prop(props, 'Last used', timeEl(c.last_used_at, true));
 
     const meta = $('a-detail-meta');
     meta.replaceChildren();

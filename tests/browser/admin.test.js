@@ -12,9 +12,10 @@ import {
 } from './helpers.js';
 
 const ADMIN = 'browser-admin-token-0123456789abcdefghijklmnop';
+const AS = 'browser-as-api-token-0123456789abcdefghijklmnop';
 let env;
 before(async () => {
-  env = await setup({ vars: { ADMIN_TOKEN: ADMIN, REGISTRATION_MODE: 'token' } });
+  env = await setup({ vars: { ADMIN_TOKEN: ADMIN, AS_API_TOKEN: AS, REGISTRATION_MODE: 'token' } });
 }, { timeout: 60_000 });
 after(async () => { await env?.close(); });
 
@@ -710,6 +711,28 @@ describe('Admin: a client', () => {
     assert.equal(await clientRow(page, reg.client_id).count(), 0, 'gone from the list');
     assert.equal((await env.h.request('GET', env.h.clientPath(reg.client_id), { token: rat })).status, 401);
     assert.equal((await admin('GET', `/admin/clients/${enc(reg.client_id)}`)).status, 404);
+    await assertClean(page, log);
+    await context.close();
+  });
+
+  it('shows when the authorization server last used a client, in the list and the detail; — when never', async () => {
+    const tag = `lastused${Date.now()}`;
+    const used = await registerAsAdmin({ client_name: `${tag} used`, redirect_uris: ['https://used.example/cb'] });
+    const never = await registerAsAdmin({ client_name: `${tag} never`, redirect_uris: ['https://never.example/cb'] });
+    const auth = await env.h.request('POST', `/as/v1/clients/${enc(used.client_id)}/authenticate`, { token: AS, json: { client_secret: used.client_secret } });
+    assert.equal(auth.status, 200, auth.text);
+    const usedAt = (await admin('GET', `/admin/clients/${enc(used.client_id)}`)).body.last_used_at;
+    assert.ok(Number.isInteger(usedAt));
+    const { page, context, log } = await openDashboard(env);
+    await signedIn(page);
+    await search(page, { 'Name contains': tag });
+    const lastUsed = (id) => clientRow(page, id).locator('td[data-label="Last used"]');
+    assert.equal(await lastUsed(used.client_id).locator('time').getAttribute('datetime'), new Date(usedAt * 1000).toISOString());
+    assert.equal((await lastUsed(never.client_id).innerText()).trim(), '—');
+    assert.equal(await view(page).getByRole('columnheader', { name: 'Last used' }).count(), 1);
+    await openClientDetail(page, used.client_id);
+    const prop = page.locator('#a-detail-props .prop').filter({ has: page.locator('dt', { hasText: /^Last used$/ }) });
+    assert.equal(await prop.locator('dd time').getAttribute('datetime'), new Date(usedAt * 1000).toISOString());
     await assertClean(page, log);
     await context.close();
   });

@@ -73,6 +73,40 @@ describe('KV backend', { timeout: 90_000 }, () => {
     assert.deepEqual(ats, [...ats].sort((a, b) => b - a), 'newest first');
   });
 
+  it('UNUSED_CLIENT_TTL removes old clients the AS API never saw, with an event; used/<id> keeps the used ones', async () => {
+    const AS = 'kv-as-api-token-0123456789abcdef0123456789';
+    const h = await boot({ vars: { ...KV, AS_API_TOKEN: AS } }); // the default TTL, a day
+    const ns = await h.kv();
+    const meta = { redirect_uris: ['https://kv.example/cb'], client_name: 'mcp' };
+    const [unused, used, fresh] = [await h.registerOk(meta), await h.registerOk(meta), await h.registerOk(meta)];
+    const auth = await h.request('POST', `/as/v1/clients/${used.client_id}/authenticate`, { token: AS, json: { client_secret: used.client_secret } });
+    assert.equal(auth.status, 200, auth.text);
+    const marker = (await ns.list({ prefix: `used/${used.client_id}` })).keys[0];
+    assert.ok(marker && marker.expiration === undefined, 'used/<id> is kept as long as the client');
+    assert.ok(Number(await ns.get(marker.name)) > 0, 'it holds the time of the use');
+    // Two days into the past: the record and its listing key.
+    const INVERT = 9_999_999_999_999_999n;
+    for (const c of [unused, used]) {
+      const record = JSON.parse(await ns.get(`client/${c.client_id}`));
+      const [old] = (await ns.list({ prefix: 'age/' })).keys.filter((k) => k.name.endsWith(`/${c.client_id}`));
+      record.client_id_issued_at -= 2 * 86_400;
+      await ns.put(`client/${c.client_id}`, JSON.stringify(record));
+      await ns.delete(old.name);
+      await ns.put(`age/${String(INVERT - BigInt(record.client_id_issued_at)).padStart(16, '0')}/${c.client_id}`, '');
+    }
+    await h.scheduled();
+    assert.ok(h.logs.some((l) => l.message.includes('"unused_clients":1')), JSON.stringify(h.logs.slice(-3)));
+    const names = (await ns.list()).keys.map((k) => k.name);
+    assert.ok(!names.some((n) => n.endsWith(`/${unused.client_id}`)), 'the unused client and its keys are gone');
+    for (const c of [used, fresh]) assert.ok(names.includes(`client/${c.client_id}`), `${c.client_id} kept`);
+    const audit = await h.request('GET', '/admin/audit?event=client_removed_unused', { token: KV.ADMIN_TOKEN });
+    assert.deepEqual(audit.body.events.map((e) => [e.client_id, e.actor]), [[unused.client_id, 'system']]);
+    // Deleting a client removes its used/ key too.
+    const del = await h.request('DELETE', h.clientPath(used.client_id), { token: used.registration_access_token });
+    assert.equal(del.status, 204, del.text);
+    assert.equal((await ns.list({ prefix: `used/${used.client_id}` })).keys.length, 0);
+  });
+
   it('features that need D1 are refused at configuration, clearly', async () => {
     for (const extra of [
       { REGISTRATION_POLICY: '{"anonymous": {"max_clients": 5}}' },
