@@ -3,7 +3,7 @@
 
 use crate::error::{quoted, ApiError};
 use crate::policy::{is_profile_name, CallerClass, Policy};
-use crate::projection::ResyncReport;
+use crate::projection::{ResyncReport, PROJECTION_RESYNC_INTERVAL};
 use crate::service::{parse_object, Registrar, SERVER_ONLY_MEMBERS};
 use crate::store::{
     AdminChange, After, AuditFilter, AuditRecord, CleanupReport, ClientFilter, ClientStatus,
@@ -200,6 +200,25 @@ impl<S: ClientStore> Registrar<'_, S> {
             self.store.append_audit(&[event]).await?;
         }
         Ok(Some(report))
+    }
+
+    /// The frequent cron (`PROJECTION_RESYNC_CRON`): a resync only when a projection write
+    /// failed since the previous run or the one before (a `projection_failed` event), so the
+    /// repair follows within minutes without reading every client every few minutes. The daily
+    /// run resyncs whatever happened.
+    pub async fn scheduled_projection_repair(&self) -> Result<Option<ResyncReport>, ApiError> {
+        if self.config.projection.is_none() {
+            return Ok(None);
+        }
+        let filter = AuditFilter {
+            event: Some("projection_failed".into()),
+            since: Some(self.now - 2 * PROJECTION_RESYNC_INTERVAL),
+            ..AuditFilter::default()
+        };
+        if self.store.list_audit(&filter, None, 1).await?.is_empty() {
+            return Ok(None);
+        }
+        self.resync_projection("system").await
     }
 
     /// `POST /admin/projection/resync`.

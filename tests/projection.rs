@@ -19,10 +19,10 @@ use std::collections::BTreeMap;
 const ADMIN_TOKEN: &str = "admin-token-0123456789abcdef0123456789ab";
 const NOW: i64 = 1_800_000_000;
 
-/// An in-memory KV namespace: value and tag per key; `failing` makes every write fail.
+/// An in-memory KV namespace: value and metadata per key; `failing` makes every write fail.
 #[derive(Default)]
 struct MemoryKv {
-    keys: RefCell<BTreeMap<String, (String, Option<String>)>>,
+    keys: RefCell<BTreeMap<String, (String, Option<Value>)>>,
     failing: Cell<bool>,
     writes: Cell<usize>,
 }
@@ -33,9 +33,10 @@ impl ProjectionKv for MemoryKv {
         if self.failing.get() {
             return Err("KV unavailable".into());
         }
-        self.keys
-            .borrow_mut()
-            .insert(key.into(), (value.into(), Some(tag.into())));
+        self.keys.borrow_mut().insert(
+            key.into(),
+            (value.into(), Some(json!({ "registrar": tag }))),
+        );
         Ok(())
     }
 
@@ -52,11 +53,11 @@ impl ProjectionKv for MemoryKv {
     async fn list(&self, prefix: &str, cursor: Option<String>) -> Result<KvPage, String> {
         let keys = self.keys.borrow();
         let start = cursor.unwrap_or_default();
-        let page: Vec<(String, Option<String>)> = keys
+        let page: Vec<(String, Option<Value>)> = keys
             .range(start.clone()..)
             .filter(|(k, _)| k.starts_with(prefix) && **k != start)
             .take(2)
-            .map(|(k, (_, tag))| (k.clone(), tag.clone()))
+            .map(|(k, (_, metadata))| (k.clone(), metadata.clone()))
             .collect();
         let cursor = (page.len() == 2).then(|| page[1].0.clone());
         Ok(KvPage { keys: page, cursor })
@@ -76,6 +77,30 @@ impl MemoryKv {
         self.keys
             .borrow_mut()
             .insert(key.into(), (value.to_string(), None));
+    }
+
+    /// A grant of `client_id` to `user` as the library writes it (the client in the key's
+    /// metadata), with two access tokens.
+    fn put_grant(&self, user: &str, grant: &str, client_id: &str) {
+        let mut keys = self.keys.borrow_mut();
+        let metadata = json!({ "clientId": client_id, "redirectUri": "https://app.example/cb" });
+        keys.insert(
+            format!("grant:{user}:{grant}"),
+            ("{}".into(), Some(metadata)),
+        );
+        for t in ["t1", "t2"] {
+            keys.insert(format!("token:{user}:{grant}:{t}"), ("{}".into(), None));
+        }
+    }
+
+    /// The grant and token keys there are.
+    fn grants_and_tokens(&self) -> Vec<String> {
+        self.keys
+            .borrow()
+            .keys()
+            .filter(|k| k.starts_with("grant:") || k.starts_with("token:"))
+            .cloned()
+            .collect()
     }
 }
 
@@ -352,6 +377,7 @@ fn resync_repairs_drift_and_leaves_foreign_keys_alone() {
         json!({"clientId": ids[1]}),
     );
     let gone = k.keys.borrow()[&format!("{KEY_PREFIX}{}", ids[2])].clone();
+    assert!(gone.1.is_some(), "Registrar's records carry a tag");
     block_on(store.store.delete(&ids[2], None, &[])).unwrap();
     k.keys
         .borrow_mut()
@@ -427,4 +453,103 @@ fn project_clients_is_checked_at_start() {
         _ => None,
     });
     assert!(kv.unwrap_err().contains("STORAGE_BACKEND=d1"));
+}
+
+#[test]
+fn deleting_or_suspending_a_client_revokes_its_grants_and_tokens_and_no_one_elses() {
+    let (config, store) = (config(), store());
+    let r = registrar(&config, &store);
+    let a = text(&register(&r, web_client()), "client_id").to_string();
+    let b = text(&register(&r, web_client()), "client_id").to_string();
+    let k = kv(&store);
+    k.put_grant("alice", "ga", &a);
+    k.put_grant("bob:with:colons", "gb", &a);
+    k.put_grant("alice", "gc", &b);
+    k.put_grant("carol", "gd", "https://cimd.example/client.json");
+
+    block_on(r.admin_set_status(&a, ClientStatus::Suspended)).unwrap();
+    assert_eq!(
+        k.grants_and_tokens(),
+        [
+            "grant:alice:gc",
+            "grant:carol:gd",
+            "token:alice:gc:t1",
+            "token:alice:gc:t2",
+            "token:carol:gd:t1",
+            "token:carol:gd:t2",
+        ],
+        "a's grants and tokens are gone, the others' kept"
+    );
+    block_on(r.admin_set_status(&a, ClientStatus::Active)).unwrap();
+    assert!(k.record(&a).is_some());
+
+    block_on(r.admin_delete_client(&b)).unwrap();
+    assert_eq!(
+        k.grants_and_tokens(),
+        ["grant:carol:gd", "token:carol:gd:t1", "token:carol:gd:t2"]
+    );
+}
+
+#[test]
+fn resync_revokes_the_grants_of_clients_the_as_must_not_know() {
+    let (config, store) = (config(), store());
+    let r = registrar(&config, &store);
+    let live = text(&register(&r, web_client()), "client_id").to_string();
+    let deleted = text(&register(&r, web_client()), "client_id").to_string();
+    // Deleted behind the projection's back (as if its KV writes had failed).
+    block_on(store.store.delete(&deleted, None, &[])).unwrap();
+    let k = kv(&store);
+    k.put_foreign("client:theirs0000000000000000", json!({"clientId": "x"}));
+    k.put_grant("u", "g1", &live);
+    k.put_grant("u", "g2", &deleted);
+    k.put_grant("u", "g3", "theirs0000000000000000");
+    k.put_grant("u", "g4", "lib-own-16-chars");
+
+    let report = block_on(store.resync()).unwrap().unwrap();
+    assert_eq!(
+        (report.removed, report.grants_revoked),
+        (1, 1),
+        "{report:?}"
+    );
+    let left = k.grants_and_tokens();
+    assert!(left.contains(&"grant:u:g1".to_string()));
+    assert!(!left.iter().any(|key| key.contains(":g2")), "{left:?}");
+    assert!(
+        left.contains(&"grant:u:g3".to_string()),
+        "a foreign record's client"
+    );
+    assert!(
+        left.contains(&"grant:u:g4".to_string()),
+        "not an id Registrar issues"
+    );
+}
+
+#[test]
+fn the_frequent_cron_resyncs_only_after_a_failed_write() {
+    let (config, store) = (config(), store());
+    let r = registrar(&config, &store);
+    register(&r, web_client());
+    assert_eq!(block_on(r.scheduled_projection_repair()).unwrap(), None);
+
+    kv(&store).failing.set(true);
+    let id = text(&register(&r, web_client()), "client_id").to_string();
+    kv(&store).failing.set(false);
+    let later = Registrar {
+        now: NOW + 299,
+        ..registrar(&config, &store)
+    };
+    let report = block_on(later.scheduled_projection_repair())
+        .unwrap()
+        .expect("a resync");
+    assert_eq!((report.written, report.unchanged), (1, 1), "{report:?}");
+    assert!(kv(&store).record(&id).is_some());
+    // Ten minutes on, that failure is old news: no resync.
+    let much_later = Registrar {
+        now: NOW + 601,
+        ..registrar(&config, &store)
+    };
+    assert_eq!(
+        block_on(much_later.scheduled_projection_repair()).unwrap(),
+        None
+    );
 }

@@ -249,8 +249,14 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             Err(e) => line["error"] = e.to_string().into(),
         }
     }
-    // After the clean-up, whose removals the projection has not seen yet.
-    match registrar.resync_projection("system").await {
+    // After the clean-up, whose removals the projection has not seen yet; every few minutes
+    // only to repair a write that failed.
+    let resync = if line["scheduled"] == "projection" {
+        registrar.scheduled_projection_repair().await
+    } else {
+        registrar.resync_projection("system").await
+    };
+    match resync {
         Ok(None) if line["scheduled"] == "projection" => return, // nothing configured, no line
         Ok(None) => {}
         Ok(Some(r)) => line["projection"] = r.to_json(),

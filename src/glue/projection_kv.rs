@@ -2,13 +2,13 @@
 //! Built only with the `projection` feature.
 
 use crate::projection::{KvPage, ProjectionKv};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use worker::kv::KvStore;
 
 pub struct KvNamespace(pub KvStore);
 
 /// The key metadata the projection writes: `{"registrar": "<tag>"}`.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct Tag {
     registrar: String,
 }
@@ -44,13 +44,7 @@ impl ProjectionKv for KvNamespace {
         let keys = page
             .keys
             .into_iter()
-            .map(|k| {
-                let tag = k
-                    .metadata
-                    .and_then(|m| serde_json::from_value::<Tag>(m).ok())
-                    .map(|t| t.registrar);
-                (k.name, tag)
-            })
+            .map(|k| (k.name, k.metadata))
             .collect();
         let cursor = page.cursor.filter(|_| !page.list_complete);
         Ok(KvPage { keys, cursor })

@@ -13,8 +13,9 @@ use crate::store::{
     ClientStore, InitialAccessToken, StoredClient,
 };
 use crate::token::Secret;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The key prefix of a projected client record: `client:<client_id>`.
 pub const KEY_PREFIX: &str = "client:";
@@ -22,6 +23,8 @@ pub const KEY_PREFIX: &str = "client:";
 /// The cron trigger (wrangler.toml `[triggers]`) that runs only the projection's resync, so a
 /// write that failed is repaired within minutes, not at the next daily clean-up.
 pub const PROJECTION_RESYNC_CRON: &str = "*/5 * * * *";
+/// Its period, in seconds.
+pub const PROJECTION_RESYNC_INTERVAL: i64 = 300;
 
 /// Attempts of one projection write before it is left to the next resync.
 pub const WRITE_ATTEMPTS: usize = 3;
@@ -30,21 +33,31 @@ pub const WRITE_ATTEMPTS: usize = 3;
 /// a larger drift is worked off run by run and the report says it is not complete.
 pub const MAX_RESYNC_CHANGES: usize = 500;
 
-/// The namespace the projection writes. `tag` goes into the key's metadata (the library reads
-/// only the value): a resync compares tags from a key listing instead of reading every record,
-/// and a key without a tag was written by someone else and is left alone.
+/// The namespace the projection writes. `tag` goes into the key's metadata as
+/// `{"registrar": tag}` (the library reads only the value): a resync compares tags from a key
+/// listing instead of reading every record, and a key without a tag was written by someone else
+/// and is left alone.
 #[allow(async_fn_in_trait)]
 pub trait ProjectionKv {
     async fn put(&self, key: &str, value: &str, tag: &str) -> Result<(), String>;
     async fn delete(&self, key: &str) -> Result<(), String>;
-    /// One page of keys under `prefix`: each key with its tag, and the cursor of the next page.
+    /// One page of keys under `prefix` (at most 1,000): each key with its metadata, and the
+    /// cursor of the next page.
     async fn list(&self, prefix: &str, cursor: Option<String>) -> Result<KvPage, String>;
 }
 
 pub struct KvPage {
-    pub keys: Vec<(String, Option<String>)>,
+    pub keys: Vec<(String, Option<Value>)>,
     pub cursor: Option<String>,
 }
+
+/// The prefix of the library's grants, `grant:<user_id>:<grant_id>`; each key's metadata names
+/// its `clientId`. The grant's tokens are `token:<user_id>:<grant_id>:<token_id>`.
+pub const GRANT_PREFIX: &str = "grant:";
+
+/// Pages of grant keys one change scans for the grants of a client just removed; a larger
+/// namespace is finished by the next resync.
+pub const GRANT_SCAN_PAGES_PER_CHANGE: usize = 5;
 
 /// What the projection must hold for one client.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,6 +124,8 @@ pub struct ResyncReport {
     pub foreign: u64,
     /// Writes that failed; the next resync tries again.
     pub failed: u64,
+    /// Grants (with their tokens) revoked because their client has no record any more.
+    pub grants_revoked: u64,
     /// False when [`MAX_RESYNC_CHANGES`] stopped the run; the next one goes on.
     pub complete: bool,
 }
@@ -124,6 +139,7 @@ impl ResyncReport {
             "skipped": self.skipped,
             "foreign": self.foreign,
             "failed": self.failed,
+            "grants_revoked": self.grants_revoked,
             "complete": self.complete,
         })
     }
@@ -164,7 +180,7 @@ impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
         kv: &K,
         client_id: &str,
         mut known: Option<Option<StoredClient>>,
-    ) -> Result<(), String> {
+    ) -> Result<Projected, String> {
         let mut current = match known.take() {
             Some(c) => c,
             None => self
@@ -185,11 +201,60 @@ impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
                 .await
                 .map_err(|e| e.to_string())?;
             if after.as_ref().map(|c| c.version) == current.as_ref().map(|c| c.version) {
-                return Ok(());
+                return Ok(match entry {
+                    Entry::Record { .. } => Projected::Record,
+                    Entry::Absent(_) => Projected::Absent,
+                });
             }
             current = after;
         }
         Err("the client kept changing; left to the next resync".into())
+    }
+
+    /// Revokes the library's grants of the clients `gone` names, with their tokens, as the
+    /// library's own `revokeGrant` does: the grant key (which holds the refresh token) and every
+    /// `token:<user>:<grant>:` key (the access tokens). Grants are found from the `clientId` in
+    /// each grant key's metadata; grants written without it (before the library kept it) are
+    /// not read. Scans at most `max_pages` pages of grant keys; returns how many grants were
+    /// revoked and whether the scan reached the end.
+    async fn revoke_grants(
+        kv: &K,
+        gone: impl Fn(&str) -> bool,
+        max_pages: Option<usize>,
+    ) -> Result<(u64, bool), String> {
+        let (mut revoked, mut pages, mut cursor) = (0, 0, None);
+        loop {
+            if max_pages.is_some_and(|m| pages == m) {
+                return Ok((revoked, false));
+            }
+            pages += 1;
+            let page = kv.list(GRANT_PREFIX, cursor).await?;
+            for (key, metadata) in &page.keys {
+                let client = metadata.as_ref().and_then(|m| m.get("clientId"));
+                if !client.and_then(Value::as_str).is_some_and(&gone) {
+                    continue;
+                }
+                let owner = &key[GRANT_PREFIX.len()..];
+                let token_prefix = format!("token:{owner}:");
+                let mut tokens = None;
+                loop {
+                    let listed = kv.list(&token_prefix, tokens).await?;
+                    for (token_key, _) in &listed.keys {
+                        kv.delete(token_key).await?;
+                    }
+                    match listed.cursor {
+                        Some(c) => tokens = Some(c),
+                        None => break,
+                    }
+                }
+                kv.delete(key).await?;
+                revoked += 1;
+            }
+            match page.cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok((revoked, true)),
+            }
+        }
     }
 
     /// After a change the store made: projects it, and records a failure in the audit log
@@ -202,7 +267,25 @@ impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
         events: &[AuditEvent],
     ) {
         let Some(kv) = &self.kv else { return };
-        if let Err(cause) = self.project(kv, client_id, known).await {
+        let outcome = match self.project(kv, client_id, known).await {
+            // Gone from the AS: so are the grants and tokens it issued to the client, or an
+            // access token would outlive a deletion or suspension (the library checks no
+            // client record when a token is used) and a refresh token revive with reactivation.
+            Ok(Projected::Absent) => {
+                match Self::revoke_grants(kv, |c| c == client_id, Some(GRANT_SCAN_PAGES_PER_CHANGE))
+                    .await
+                {
+                    Ok((_, true)) => Ok(()),
+                    Ok((_, false)) => Err("grant revocation not finished (many grants); \
+                         the next resync goes on"
+                        .to_string()),
+                    Err(e) => Err(e),
+                }
+            }
+            Ok(Projected::Record) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Err(cause) = outcome {
             let Some(change) = events.first() else { return };
             let event = AuditEvent {
                 event: "projection_failed",
@@ -234,8 +317,13 @@ impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
                 .list(KEY_PREFIX, cursor)
                 .await
                 .map_err(|e| ApiError::Internal(format!("projection list: {e}")))?;
-            for (key, tag) in page.keys {
+            for (key, metadata) in page.keys {
                 if let Some(id) = key.strip_prefix(KEY_PREFIX) {
+                    let tag = metadata
+                        .as_ref()
+                        .and_then(|m| m.get("registrar"))
+                        .and_then(Value::as_str)
+                        .map(str::to_string);
                     tags.insert(id.to_string(), tag);
                 }
             }
@@ -246,6 +334,8 @@ impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
         }
         let mut changes = 0;
         let mut after: After = None;
+        // Clients the AS is to know: their grants stay.
+        let mut present = BTreeSet::new();
         loop {
             let page = self
                 .store
@@ -254,6 +344,9 @@ impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
             for client in &page {
                 let listed = tags.remove(&client.client_id);
                 let entry = projected_entry(client);
+                if let Entry::Record { .. } = entry {
+                    present.insert(client.client_id.clone());
+                }
                 let due = match (&entry, &listed) {
                     (Entry::Record { tag, .. }, Some(Some(t))) if t == tag => false,
                     (Entry::Absent(_), None) => false,
@@ -279,8 +372,8 @@ impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
                     .project(kv, &client.client_id, Some(Some(client.clone())))
                     .await
                 {
-                    Ok(()) if matches!(entry, Entry::Record { .. }) => report.written += 1,
-                    Ok(()) => report.removed += 1,
+                    Ok(Projected::Record) => report.written += 1,
+                    Ok(Projected::Absent) => report.removed += 1,
                     Err(_) => report.failed += 1,
                 }
             }
@@ -295,6 +388,7 @@ impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
         for (client_id, tag) in tags {
             if tag.is_none() {
                 report.foreign += 1;
+                present.insert(client_id);
                 continue;
             }
             if changes == MAX_RESYNC_CHANGES {
@@ -303,12 +397,26 @@ impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
             }
             changes += 1;
             match self.project(kv, &client_id, None).await {
-                Ok(()) => report.removed += 1,
+                Ok(_) => report.removed += 1,
                 Err(_) => report.failed += 1,
             }
         }
+        // Grants of clients Registrar issued (by the shape of the id) that the AS is not to
+        // know: deleted, suspended, unprojectable. Other clients' grants (the library's own
+        // registrations, client ID metadata documents) are not Registrar's to revoke.
+        let gone = |c: &str| crate::token::is_client_id_shaped(c) && !present.contains(c);
+        match Self::revoke_grants(kv, gone, None).await {
+            Ok((n, _)) => report.grants_revoked = n,
+            Err(_) => report.failed += 1,
+        }
         Ok(Some(report))
     }
+}
+
+/// What the projection ended up holding for a client.
+enum Projected {
+    Record,
+    Absent,
 }
 
 /// The entry for `client` in the one projection there is.

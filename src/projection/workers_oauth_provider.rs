@@ -8,7 +8,8 @@
 //! `client_secret_basic` or `client_secret_post` for a secret client); it matches redirect URIs
 //! exactly, with any port on a loopback host; it checks `grantTypes` at the token endpoint and
 //! `responseTypes` at `/authorize`; it reads no scope, and treats a missing record as an unknown
-//! client (deleting that client's grants when next used).
+//! client at `/authorize` and the token endpoint — but not when an access token is used, and it
+//! keeps the client's grants (so `super::Projecting` revokes them itself).
 
 use super::{Absence, Entry};
 use crate::metadata::enums::AuthMethod;
