@@ -204,7 +204,8 @@ describe('a real authorization server (workers-oauth-provider 1.2.3) on the clie
   it('Registrar\'s redirect rule is the one enforced where it is stricter than the library\'s', async () => {
     // The library allows any port on any loopback redirect URI, `localhost` included, for any
     // client; Registrar only for 127.0.0.1 / [::1] of native clients. The AS asks Registrar.
-    const web = await h.registerOk(webMeta({ redirect_uris: ['http://127.0.0.1:5000/cb'] }));
+    const web = await h.registerOk(webMeta({ application_type: 'web', redirect_uris: ['http://127.0.0.1:5000/cb'] }));
+    assert.equal(web.application_type, 'web');
     const a = await authorizeRequest(as, web.client_id, 'http://127.0.0.1:5001/cb');
     assert.equal(a.status, 400, `a web client got another loopback port: ${a.status} ${a.location}`);
     assert.equal(a.location, null);
