@@ -249,6 +249,27 @@ describe('a real authorization server (workers-oauth-provider 1.2.3) on the clie
     await refresh(as, c.client_id, auth, again.refresh_token);
   });
 
+  // What the projection does not reach: it writes and removes client:<id> only. The library
+  // 1.2.3 checks no client at its API routes and removes no grant when a client record goes
+  // (only its deleteClient() helper and purgeExpiredData() do), so access tokens issued before a
+  // suspension or deletion stay valid until they expire (1 hour here), and a reactivated client's
+  // old refresh tokens work again. Kept as a todo: it states the wanted behaviour, and fails today.
+  it('the tokens a client held before a suspension or deletion stop working', {
+    todo: 'grants and tokens of a removed client survive in OAUTH_KV (projection removes only client:<id>)',
+  }, async () => {
+    const c = await h.registerOk(webMeta());
+    const auth = oauth.ClientSecretBasic(c.client_secret);
+    const tokens = await signIn(as, c.client_id, auth, WEB_CB);
+    assert.equal((await adminPost(h, c.client_id, 'suspend')).status, 200);
+    assert.equal((await api(h, tokens.access_token)).status, 401, 'an access token of a suspended client still works');
+    assert.equal((await adminPost(h, c.client_id, 'reactivate')).status, 200);
+    const err = await tokenError(refresh(as, c.client_id, auth, tokens.refresh_token));
+    assert.equal(err.error, 'invalid_grant', 'a refresh token from before the suspension works again');
+    const again = await signIn(as, c.client_id, auth, WEB_CB);
+    assert.equal((await h.request('DELETE', h.clientPath(c.client_id), { token: c.registration_access_token })).status, 204);
+    assert.equal((await api(h, again.access_token)).status, 401, 'an access token of a deleted client still works');
+  });
+
   it('admin secret rotation: the old secret is refused, the new one accepted', async () => {
     const c = await h.registerOk(webMeta());
     const tokens = await signIn(as, c.client_id, oauth.ClientSecretBasic(c.client_secret), WEB_CB);
