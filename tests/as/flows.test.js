@@ -249,14 +249,10 @@ describe('a real authorization server (workers-oauth-provider 1.2.3) on the clie
     await refresh(as, c.client_id, auth, again.refresh_token);
   });
 
-  // What the projection does not reach: it writes and removes client:<id> only. The library
-  // 1.2.3 checks no client at its API routes and removes no grant when a client record goes
-  // (only its deleteClient() helper and purgeExpiredData() do), so access tokens issued before a
-  // suspension or deletion stay valid until they expire (1 hour here), and a reactivated client's
-  // old refresh tokens work again. Kept as a todo: it states the wanted behaviour, and fails today.
-  it('the tokens a client held before a suspension or deletion stop working', {
-    todo: 'grants and tokens of a removed client survive in OAUTH_KV (projection removes only client:<id>)',
-  }, async () => {
+  // The library 1.2.3 checks no client at its API routes and removes no grant when a client
+  // record goes (only its deleteClient() helper and purgeExpiredData() do), so the projection
+  // revokes the client's grants and tokens itself when it removes the record.
+  it('the tokens a client held before a suspension or deletion stop working', async () => {
     const c = await h.registerOk(webMeta());
     const auth = oauth.ClientSecretBasic(c.client_secret);
     const tokens = await signIn(as, c.client_id, auth, WEB_CB);
@@ -322,7 +318,7 @@ describe('POST /admin/projection/resync', () => {
 
     const first = await resync();
     assert.equal(first.status, 200, first.text);
-    assert.deepEqual(first.body, { written: 0, removed: 0, unchanged: 3, skipped: 0, foreign: 0, failed: 0, complete: true });
+    assert.deepEqual(first.body, { written: 0, removed: 0, unchanged: 3, skipped: 0, foreign: 0, failed: 0, grants_revoked: 0, complete: true });
 
     const kv = await h.oauthKv();
     const staleRecord = { ...(await projected(h, stale.client_id)), redirectUris: ['https://evil.example/cb'], clientSecret: sha256hex('guessed') };
@@ -340,7 +336,7 @@ describe('POST /admin/projection/resync', () => {
 
     const second = await resync();
     assert.equal(second.status, 200, second.text);
-    assert.deepEqual(second.body, { written: 2, removed: 1, unchanged: 1, skipped: 0, foreign: 1, failed: 0, complete: true });
+    assert.deepEqual(second.body, { written: 2, removed: 1, unchanged: 1, skipped: 0, foreign: 1, failed: 0, grants_revoked: 0, complete: true });
     assert.equal(await projected(h, suspended.client_id), null);
     assert.equal(await kv.get('client:created-elsewhere'), foreign, 'a record Registrar did not write was touched');
 
@@ -351,7 +347,7 @@ describe('POST /admin/projection/resync', () => {
     await assertAuthorizeRefused(as, suspended.client_id, WEB_CB, 'suspended client after resync');
 
     const third = await resync();
-    assert.deepEqual(third.body, { written: 0, removed: 0, unchanged: 3, skipped: 0, foreign: 1, failed: 0, complete: true });
+    assert.deepEqual(third.body, { written: 0, removed: 0, unchanged: 3, skipped: 0, foreign: 1, failed: 0, grants_revoked: 0, complete: true });
   });
 
   it('needs the admin token', async () => {
