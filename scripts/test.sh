@@ -15,6 +15,7 @@ step "cargo clippy (host and wasm32)"
 cargo clippy --all-targets --locked -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --release --locked -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --release --locked --features kv -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --release --locked --features projection -- -D warnings
 
 step "cargo test (host)"
 cargo test --locked
@@ -42,6 +43,15 @@ bash tests/contract/schemathesis.sh
 
 step "browser end-to-end tests (Playwright + Debian Chromium)"
 node --test --test-concurrency=1 tests/browser/
+
+# The client projection is a build feature (REGISTRAR_FEATURES=projection). Its end-to-end suite
+# runs a real authorization server (@cloudflare/workers-oauth-provider, pinned in package.json)
+# next to Registrar in one Miniflare, sharing OAUTH_KV; tests/as/harness.js says how.
+step "build the Worker with the client projection (REGISTRAR_FEATURES=projection)"
+REGISTRAR_FEATURES=projection sh scripts/build.sh
+
+step "end to end with a real authorization server (workers-oauth-provider) on the projected clients"
+node --test --test-concurrency=1 tests/as/
 
 # The KV backend is a build feature (REGISTRAR_FEATURES=kv). Its own suite checks the KV layout;
 # the suites that do not read D1 tables directly run again with STORAGE_BACKEND=kv. D1-only

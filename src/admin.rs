@@ -3,11 +3,11 @@
 
 use crate::error::{quoted, ApiError};
 use crate::policy::{is_profile_name, CallerClass, Policy};
+use crate::projection::{ResyncReport, PROJECTION_RESYNC_INTERVAL};
 use crate::service::{parse_object, Registrar, SERVER_ONLY_MEMBERS};
 use crate::store::{
     AdminChange, After, AuditFilter, AuditRecord, CleanupReport, ClientFilter, ClientStatus,
     ClientStore, InitialAccessToken, StoredClient, AUDIT_PRUNE_BATCH, AUDIT_PRUNE_MAX_BATCHES,
-    UNUSED_REMOVE_BATCH, UNUSED_REMOVE_MAX_BATCHES,
 };
 use crate::token::{self, Purpose, Secret};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -178,35 +178,65 @@ impl<S: ClientStore> Registrar<'_, S> {
             .config
             .idle_anonymous_client_days
             .map(|days| self.now - i64::from(days) * 86_400);
+        let unused_before = self
+            .config
+            .unused_client_ttl
+            .map(|ttl| self.now - i64::from(ttl));
         let template = self.event("scheduled_cleanup", None, "system");
-        let mut report = self.store.cleanup(self.now, idle_before, &template).await?;
-        report.unused_clients = self.remove_unused_clients().await?;
+        let mut report = self
+            .store
+            .cleanup(self.now, idle_before, unused_before, &template)
+            .await?;
         report.pruned_events = self.prune_audit_log().await?;
         Ok(report)
     }
 
-    /// Removes anonymous clients never used through the AS API within `UNUSED_CLIENT_TTL`
-    /// (`StoredClient::unused_before`), oldest first, in bounded batches, each with a
-    /// `client_removed_unused` event.
-    async fn remove_unused_clients(&self) -> Result<u64, ApiError> {
-        let Some(ttl) = self.config.unused_client_ttl else {
-            return Ok(0);
-        };
-        let event = self
-            .event("client_removed_unused", None, "system")
-            .with_detail(json!({ "unused_client_ttl": ttl }));
-        let mut removed = 0;
-        for _ in 0..UNUSED_REMOVE_MAX_BATCHES {
-            let n = self
-                .store
-                .remove_unused(self.now - i64::from(ttl), UNUSED_REMOVE_BATCH, &event)
-                .await?;
-            removed += n;
-            if n < UNUSED_REMOVE_BATCH as u64 {
-                break;
-            }
+    /// Rebuilds the client projection from the store (`crate::projection`), recording a
+    /// `projection_resynced` event when it changed something, failed somewhere, or `actor`
+    /// asked for it; `None` without a projection.
+    pub async fn resync_projection(&self, actor: &str) -> Result<Option<ResyncReport>, ApiError> {
+        if cfg!(all(target_arch = "wasm32", not(feature = "projection"))) {
+            return Ok(None); // the store has no projection in such a build
         }
-        Ok(removed)
+        let Some(report) = self.store.resync_projection().await? else {
+            return Ok(None);
+        };
+        if actor == ADMIN || report.written + report.removed + report.failed > 0 {
+            let event = self
+                .event("projection_resynced", None, actor)
+                .with_detail(report.to_json());
+            self.store.append_audit(&[event]).await?;
+        }
+        Ok(Some(report))
+    }
+
+    /// The frequent cron (`PROJECTION_RESYNC_CRON`): a resync only when a projection write
+    /// failed since the previous run or the one before (a `projection_failed` event), so the
+    /// repair follows within minutes without reading every client every few minutes. The daily
+    /// run resyncs whatever happened.
+    pub async fn scheduled_projection_repair(&self) -> Result<Option<ResyncReport>, ApiError> {
+        if self.config.projection.is_none() {
+            return Ok(None);
+        }
+        let filter = AuditFilter {
+            event: Some("projection_failed".into()),
+            since: Some(self.now - 2 * PROJECTION_RESYNC_INTERVAL),
+            ..AuditFilter::default()
+        };
+        if self.store.list_audit(&filter, None, 1).await?.is_empty() {
+            return Ok(None);
+        }
+        self.resync_projection("system").await
+    }
+
+    /// `POST /admin/projection/resync`.
+    pub async fn admin_resync_projection(&self) -> Result<Value, ApiError> {
+        match self.resync_projection(ADMIN).await? {
+            Some(report) => Ok(report.to_json()),
+            None => Err(ApiError::NotFound(
+                "no client projection is configured (PROJECT_CLIENTS)",
+            )),
+        }
     }
 
     /// Removes audit events older than `AUDIT_RETENTION_DAYS`, in bounded batches, and records
@@ -348,10 +378,12 @@ impl<S: ClientStore> Registrar<'_, S> {
         // Compare-and-set as an RFC 7592 update; a concurrent change (the client updating
         // itself, another admin call) is read again and the admin's metadata applied over it.
         for _ in 0..ADMIN_UPDATE_ATTEMPTS {
-            let (client_secret_hash, fresh) = self.secret_after_update(&metadata, &current)?;
+            let secret = self.secret_after_update(&metadata, &current)?;
+            let fresh = secret.fresh;
             let updated = StoredClient {
                 metadata: metadata.clone(),
-                client_secret_hash,
+                client_secret_hash: secret.hash,
+                projected_secret: secret.projected,
                 updated_at: self.now,
                 ..current.clone()
             };
@@ -385,9 +417,10 @@ impl<S: ClientStore> Registrar<'_, S> {
             .config
             .hash_key
             .hash(Purpose::ClientSecret, client_id, &secret);
+        let projected = self.projected_secret(Some(&secret));
         self.change(
             client_id,
-            AdminChange::SecretHash(hash),
+            AdminChange::SecretHash { hash, projected },
             "client_secret_rotated",
         )
         .await?;

@@ -59,6 +59,17 @@ pub struct Config {
     /// `ALLOW_PRIVATE_HOSTS`: a development setting; lets `jwks_uri`, `request_uris` and
     /// `initiate_login_uri` name loopback, private and local-network hosts. Never in production.
     pub allow_private_hosts: bool,
+    /// `PROJECT_CLIENTS`: the authorization server library whose client records Registrar
+    /// keeps written (docs/authorization-server.md); `None`: no projection.
+    pub projection: Option<ProjectionTarget>,
+}
+
+/// `PROJECT_CLIENTS`: whose client records the projection writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectionTarget {
+    /// `workers-oauth-provider`: `client:<client_id>` in the `OAUTH_KV` namespace of
+    /// @cloudflare/workers-oauth-provider (`crate::projection::workers_oauth_provider`).
+    WorkersOauthProvider,
 }
 
 /// `UNUSED_CLIENT_TTL` when unset and the AS API is configured (without a projection): a day.
@@ -249,28 +260,6 @@ impl Config {
                 .into());
         }
 
-        // Only the AS API records a use. The AS of a projection (PROJECT_CLIENTS) reads its own
-        // copy, so Registrar would take every client it serves for unused.
-        let projecting = get("PROJECT_CLIENTS").is_some();
-        let unused_client_ttl = match get("UNUSED_CLIENT_TTL").as_deref() {
-            None if as_api_token.is_some() && !projecting => Some(DEFAULT_UNUSED_CLIENT_TTL),
-            None | Some("off" | "0") => None,
-            Some(v) => Some(
-                parse_duration(v)
-                    .filter(|t| (MIN_UNUSED_CLIENT_TTL..=MAX_UNUSED_CLIENT_TTL).contains(t))
-                    .ok_or_else(|| {
-                        format!("UNUSED_CLIENT_TTL: expected off or 1h to 3650d (s, m, h, d), got {v:?}")
-                    })?,
-            ),
-        };
-        if unused_client_ttl.is_some() && projecting && as_api_token.is_none() {
-            return Err(
-                "UNUSED_CLIENT_TTL needs AS_API_TOKEN while PROJECT_CLIENTS is set \
-                 (Registrar cannot see uses of projected clients; set it to off)"
-                    .into(),
-            );
-        }
-
         let log_requests = match get("LOG_REQUESTS").as_deref() {
             None | Some("all") => LogRequests::All,
             Some("errors") => LogRequests::Errors,
@@ -317,6 +306,43 @@ impl Config {
             }
         };
 
+        let projection = match get("PROJECT_CLIENTS").as_deref() {
+            None => None,
+            Some("workers-oauth-provider") => Some(ProjectionTarget::WorkersOauthProvider),
+            Some(other) => {
+                return Err(format!(
+                    "PROJECT_CLIENTS: expected workers-oauth-provider, got {other:?}"
+                ))
+            }
+        };
+        if storage == StorageBackend::Kv && projection.is_some() {
+            return Err("PROJECT_CLIENTS needs STORAGE_BACKEND=d1 \
+                 (the projection is rebuilt from D1)"
+                .into());
+        }
+
+        // Only the AS API records a use. The AS of a projection (PROJECT_CLIENTS) reads its own
+        // copy, so Registrar would take every client it serves for unused.
+        let projecting = projection.is_some();
+        let unused_client_ttl = match get("UNUSED_CLIENT_TTL").as_deref() {
+            None if as_api_token.is_some() && !projecting => Some(DEFAULT_UNUSED_CLIENT_TTL),
+            None | Some("off" | "0") => None,
+            Some(v) => Some(
+                parse_duration(v)
+                    .filter(|t| (MIN_UNUSED_CLIENT_TTL..=MAX_UNUSED_CLIENT_TTL).contains(t))
+                    .ok_or_else(|| {
+                        format!("UNUSED_CLIENT_TTL: expected off or 1h to 3650d (s, m, h, d), got {v:?}")
+                    })?,
+            ),
+        };
+        if unused_client_ttl.is_some() && projecting && as_api_token.is_none() {
+            return Err(
+                "UNUSED_CLIENT_TTL needs AS_API_TOKEN while PROJECT_CLIENTS is set \
+                 (Registrar cannot see uses of projected clients; set it to off)"
+                    .into(),
+            );
+        }
+
         Ok(Config {
             issuer,
             default_scope,
@@ -339,6 +365,7 @@ impl Config {
             audit_retention_days,
             metadata_limits,
             allow_private_hosts,
+            projection,
         })
     }
 

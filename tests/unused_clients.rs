@@ -1,5 +1,5 @@
 //! `UNUSED_CLIENT_TTL` (issue 12): the scheduled clean-up removes anonymous clients the
-//! authorization server API never saw once they are older than the TTL, in bounded batches, each
+//! authorization server API never saw once they are older than the TTL, at most 10,000 a run, each
 //! with a `client_removed_unused` event; never a client that was ever used. Over the in-memory
 //! store; tests/worker/unused-clients.test.js runs the storm on D1.
 
@@ -10,9 +10,7 @@ use registrar::config::Config;
 use registrar::ratelimit::NoLimits;
 use registrar::service::Registrar;
 use registrar::store::memory::MemoryStore;
-use registrar::store::{
-    ClientStatus, ClientStore, StoredClient, UNUSED_REMOVE_BATCH, UNUSED_REMOVE_MAX_BATCHES,
-};
+use registrar::store::{ClientStatus, ClientStore, StoredClient, UNUSED_REMOVE_PER_RUN};
 use serde_json::{json, Map, Value};
 
 const AS_TOKEN: &str = "as-api-token-0123456789abcdef0123456789";
@@ -301,7 +299,7 @@ fn removal_is_bounded_per_run_and_oldest_first() {
         block_on(store.delete(&id, None, &[])).unwrap();
         c
     };
-    let per_run = UNUSED_REMOVE_BATCH * UNUSED_REMOVE_MAX_BATCHES;
+    let per_run = UNUSED_REMOVE_PER_RUN;
     let total = per_run + 50;
     for i in 0..total {
         let c = StoredClient {

@@ -116,18 +116,10 @@ impl ClientStore for Backend {
         &self,
         now: i64,
         idle_before: Option<i64>,
+        unused_before: Option<i64>,
         template: &AuditEvent,
     ) -> Result<CleanupReport, ApiError> {
-        forward!(self.cleanup(now, idle_before, template))
-    }
-
-    async fn remove_unused(
-        &self,
-        issued_before: i64,
-        limit: usize,
-        event: &AuditEvent,
-    ) -> Result<u64, ApiError> {
-        forward!(self.remove_unused(issued_before, limit, event))
+        forward!(self.cleanup(now, idle_before, unused_before, template))
     }
 
     async fn record_read(

@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::store::{
     AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport, ClientFilter,
     ClientStatus, ClientStore, InitialAccessToken, StoredClient, READ_EVENT_INTERVAL,
-    USE_RECORD_INTERVAL,
+    UNUSED_REMOVE_PER_RUN, USE_RECORD_INTERVAL,
 };
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -19,7 +19,7 @@ pub struct D1Store {
 
 const CLIENT_COLUMNS: &str = "client_id, metadata, client_secret_hash, registration_token_hash, \
      client_id_issued_at, updated_at, status, registered_by, policy_class, version, last_read_at, \
-     last_used_at";
+     last_used_at, projected_secret";
 
 #[derive(Deserialize)]
 struct ClientRow {
@@ -35,6 +35,7 @@ struct ClientRow {
     version: i64,
     last_read_at: Option<i64>,
     last_used_at: Option<i64>,
+    projected_secret: Option<String>,
 }
 
 impl ClientRow {
@@ -50,6 +51,7 @@ impl ClientRow {
             status: ClientStatus::parse(&self.status).unwrap_or(ClientStatus::Suspended),
             client_id: self.client_id,
             client_secret_hash: self.client_secret_hash,
+            projected_secret: self.projected_secret,
             registration_token_hash: self.registration_token_hash,
             client_id_issued_at: self.client_id_issued_at,
             updated_at: self.updated_at,
@@ -245,20 +247,6 @@ impl D1Store {
             .map(|_| ())
     }
 
-    /// Runs `batch` (one transaction); the rows its statement number `counted` changed.
-    async fn batch_changes(
-        &self,
-        batch: Vec<D1PreparedStatement>,
-        counted: usize,
-        op: &'static str,
-    ) -> Result<u64, ApiError> {
-        let results = self.db.batch(batch).await.map_err(d1_error(op))?;
-        match results.get(counted) {
-            Some(r) => changes(r, op).map(|n| n as u64),
-            None => Err(ApiError::Internal(format!("D1 {op}: no result"))),
-        }
-    }
-
     async fn all<T: for<'de> Deserialize<'de>>(
         &self,
         sql: &str,
@@ -301,7 +289,7 @@ impl ClientStore for D1Store {
         batch.push(self.statement(
             &format!(
                 "INSERT INTO clients ({CLIENT_COLUMNS}) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, NULL)"
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, NULL, ?11)"
             ),
             &[
                 text(&client.client_id),
@@ -314,6 +302,7 @@ impl ClientStore for D1Store {
                 text(&client.registered_by),
                 text(&client.policy_class),
                 int(client.version),
+                opt_text(client.projected_secret.as_deref()),
             ],
             "insert",
         )?);
@@ -343,7 +332,8 @@ impl ClientStore for D1Store {
     ) -> Result<bool, ApiError> {
         let update = self.statement(
             "UPDATE clients SET metadata = ?2, client_secret_hash = ?3, \
-             registration_token_hash = ?4, updated_at = ?5, version = version + 1 \
+             registration_token_hash = ?4, updated_at = ?5, projected_secret = ?8, \
+             version = version + 1 \
              WHERE client_id = ?1 AND registration_token_hash = ?6 AND version = ?7",
             &[
                 text(&client.client_id),
@@ -353,6 +343,7 @@ impl ClientStore for D1Store {
                 int(client.updated_at),
                 text(&current.registration_token_hash),
                 int(current.version),
+                opt_text(client.projected_secret.as_deref()),
             ],
             "replace",
         )?;
@@ -387,17 +378,27 @@ impl ClientStore for D1Store {
         now: i64,
         events: &[AuditEvent],
     ) -> Result<bool, ApiError> {
-        let (column, value) = match change {
-            AdminChange::Status(s) => ("status", s.as_str()),
-            AdminChange::SecretHash(h) => ("client_secret_hash", h.as_str()),
-            AdminChange::TokenHash(h) => ("registration_token_hash", h.as_str()),
+        let (column, value, projected) = match change {
+            AdminChange::Status(s) => ("status", s.as_str(), None),
+            AdminChange::SecretHash { hash, projected } => (
+                "client_secret_hash",
+                hash.as_str(),
+                Some(opt_text(projected.as_deref())),
+            ),
+            AdminChange::TokenHash(h) => ("registration_token_hash", h.as_str(), None),
         };
+        // A new secret replaces its projected form too (NULL when there is no projection).
+        let (also, mut params) = match projected {
+            Some(p) => (", projected_secret = ?4", vec![p]),
+            None => ("", vec![]),
+        };
+        params.splice(0..0, [text(client_id), text(value), int(now)]);
         let update = self.statement(
             &format!(
-                "UPDATE clients SET {column} = ?2, updated_at = ?3, version = version + 1 \
-                 WHERE client_id = ?1"
+                "UPDATE clients SET {column} = ?2, updated_at = ?3{also}, \
+                 version = version + 1 WHERE client_id = ?1"
             ),
-            &[text(client_id), text(value), int(now)],
+            &params,
             "admin_change",
         )?;
         self.change_with_events(update, events, "admin_change")
@@ -585,6 +586,7 @@ impl ClientStore for D1Store {
         &self,
         now: i64,
         idle_before: Option<i64>,
+        unused_before: Option<i64>,
         template: &AuditEvent,
     ) -> Result<CleanupReport, ApiError> {
         // Each removal's event is inserted first, from the same condition, in one transaction.
@@ -612,12 +614,42 @@ impl ClientStore for D1Store {
                     "INSERT INTO audit_events (at, event, client_id, actor, request_id) \
                      SELECT ?1, 'client_expired', client_id, ?2, ?3 FROM clients WHERE {IDLE}"
                 ),
-                &[int(now), actor, request_id, int(cutoff)],
+                &[int(now), actor.clone(), request_id.clone(), int(cutoff)],
                 "cleanup",
             )?);
             batch.push(self.statement(
                 &format!("DELETE FROM clients WHERE {IDLE}"),
                 &[JsValue::NULL, JsValue::NULL, JsValue::NULL, int(cutoff)],
+                "cleanup",
+            )?);
+        }
+        let unused_at = batch.len();
+        if let Some(cutoff) = unused_before {
+            // StoredClient::unused_before, oldest first (clients_newest read backwards). Events
+            // and delete select the same rows in one transaction, and the delete carries the
+            // whole condition: a use recorded before it commits keeps the client.
+            const UNUSED: &str = "SELECT client_id FROM clients WHERE registered_by = 'anonymous' \
+                 AND status = 'active' AND last_used_at IS NULL AND client_id_issued_at < ?4 \
+                 ORDER BY client_id_issued_at, client_id LIMIT ?5";
+            let limit = int(UNUSED_REMOVE_PER_RUN as i64);
+            batch.push(self.statement(
+                &format!(
+                    "INSERT INTO audit_events (at, event, client_id, actor, request_id, detail) \
+                     SELECT ?1, 'client_removed_unused', client_id, ?2, ?3, \
+                     json_object('unused_client_ttl', CAST(?1 - ?4 AS INTEGER)) FROM ({UNUSED})"
+                ),
+                &[int(now), actor, request_id, int(cutoff), limit.clone()],
+                "cleanup",
+            )?);
+            batch.push(self.statement(
+                &format!("DELETE FROM clients WHERE client_id IN ({UNUSED})"),
+                &[
+                    JsValue::NULL,
+                    JsValue::NULL,
+                    JsValue::NULL,
+                    int(cutoff),
+                    limit,
+                ],
                 "cleanup",
             )?);
         }
@@ -630,56 +662,14 @@ impl ClientStore for D1Store {
         };
         Ok(CleanupReport {
             expired_tokens: count(0)?,
-            idle_clients: count(2)?,
-            ..CleanupReport::default()
+            idle_clients: if idle_before.is_some() { count(2)? } else { 0 },
+            unused_clients: if unused_before.is_some() {
+                count(unused_at)?
+            } else {
+                0
+            },
+            pruned_events: 0,
         })
-    }
-
-    async fn remove_unused(
-        &self,
-        issued_before: i64,
-        limit: usize,
-        event: &AuditEvent,
-    ) -> Result<u64, ApiError> {
-        // StoredClient::unused_before, oldest first (the clients_newest index, read backwards).
-        // The events and the delete select the same rows in one transaction, and the delete
-        // carries the whole condition: a use recorded before it commits keeps the client.
-        macro_rules! unused {
-            () => {
-                "SELECT client_id FROM clients WHERE registered_by = 'anonymous' \
-                 AND status = 'active' AND last_used_at IS NULL AND client_id_issued_at < ?1 \
-                 ORDER BY client_id_issued_at, client_id LIMIT ?2"
-            };
-        }
-        let (before, limit) = (int(issued_before), int(limit as i64));
-        let detail = event.detail_text();
-        let batch = vec![
-            self.statement(
-                concat!(
-                    "INSERT INTO audit_events (at, event, client_id, actor, request_id, detail) \
-                     SELECT ?3, ?4, client_id, ?5, ?6, ?7 FROM (",
-                    unused!(),
-                    ")"
-                ),
-                &[
-                    before.clone(),
-                    limit.clone(),
-                    int(event.at),
-                    text(event.event),
-                    text(&event.actor),
-                    text(&event.request_id),
-                    opt_text(detail.as_deref()),
-                ],
-                "remove_unused",
-            )?,
-            self.statement(
-                concat!("DELETE FROM clients WHERE client_id IN (", unused!(), ")"),
-                &[before, limit],
-                "remove_unused",
-            )?,
-        ];
-        // Counted from the event insert: D1's count for the delete includes trigger changes.
-        self.batch_changes(batch, 0, "remove_unused").await
     }
 
     async fn record_read(
@@ -716,7 +706,15 @@ impl ClientStore for D1Store {
                 "prune_audit",
             )?,
         ];
-        self.batch_changes(batch, 1, "prune_audit").await
+        let results = self
+            .db
+            .batch(batch)
+            .await
+            .map_err(d1_error("prune_audit"))?;
+        match results.get(1) {
+            Some(r) => changes(r, "prune_audit").map(|n| n as u64),
+            None => Err(ApiError::Internal("D1 prune_audit: no result".into())),
+        }
     }
 
     async fn revoke_iat(

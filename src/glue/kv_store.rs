@@ -23,7 +23,7 @@ use crate::metadata::ClientMetadata;
 use crate::store::{
     bounded_detail, AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport,
     ClientFilter, ClientStatus, ClientStore, InitialAccessToken, StoredClient, READ_EVENT_INTERVAL,
-    USE_RECORD_INTERVAL,
+    UNUSED_REMOVE_PER_RUN, USE_RECORD_INTERVAL,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -77,6 +77,8 @@ impl ClientRecord {
             client_id: self.client_id,
             metadata: self.metadata,
             client_secret_hash: self.client_secret_hash,
+            // PROJECT_CLIENTS needs D1 (config refuses it with KV).
+            projected_secret: None,
             registration_token_hash: self.registration_token_hash,
             client_id_issued_at: self.client_id_issued_at,
             updated_at: self.updated_at,
@@ -259,6 +261,51 @@ impl KvStore {
         Ok(true)
     }
 
+    /// The `UNUSED_CLIENT_TTL` part of the clean-up: up to [`UNUSED_REMOVE_PER_RUN`] clients
+    /// that are `StoredClient::unused_before` `issued_before`, oldest first, each with `event`.
+    async fn remove_unused(&self, issued_before: i64, event: &AuditEvent) -> Result<u64, ApiError> {
+        // The index lists newest first: walk it from the end, oldest first, until a client
+        // issued at or after the cut-off. Check and delete are separate KV calls: a use
+        // recorded in another location within KV's propagation delay (about 60 s) may be
+        // missed (README, "Storage backends").
+        let mut removed = 0;
+        for key in self.list_all("age/").await?.iter().rev() {
+            if removed as usize >= UNUSED_REMOVE_PER_RUN {
+                break;
+            }
+            let mut parts = key.name.splitn(3, '/').skip(1);
+            let (Some(inverted), Some(id)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            let issued = inverted.parse::<i64>().map_or(i64::MAX, |n| INVERT - n);
+            if issued >= issued_before {
+                break;
+            }
+            let Some(mut client) = self.find(id).await? else {
+                continue;
+            };
+            if self
+                .kv
+                .get(&used_key(id))
+                .text()
+                .await
+                .map_err(kv_error("get used"))?
+                .is_some()
+            {
+                client.last_used_at = Some(0);
+            }
+            if !client.unused_before(issued_before) {
+                continue;
+            }
+            let mut e = event.clone();
+            e.client_id = Some(id.to_string());
+            if self.delete(id, None, &[e]).await? {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     async fn iat_by_id(&self, id: &str) -> Result<Option<InitialAccessToken>, ApiError> {
         let hash: Option<String> = self.get_json(&format!("iat-id/{id}"), "get iat id").await?;
         match hash {
@@ -397,7 +444,7 @@ impl ClientStore for KvStore {
         let mut client = current.client();
         match change {
             AdminChange::Status(s) => client.status = *s,
-            AdminChange::SecretHash(h) => client.client_secret_hash = Some(h.clone()),
+            AdminChange::SecretHash { hash, .. } => client.client_secret_hash = Some(hash.clone()),
             AdminChange::TokenHash(h) => client.registration_token_hash = h.clone(),
         }
         client.updated_at = now;
@@ -518,9 +565,10 @@ impl ClientStore for KvStore {
 
     async fn cleanup(
         &self,
-        _now: i64,
+        now: i64,
         idle_before: Option<i64>,
-        _template: &AuditEvent,
+        unused_before: Option<i64>,
+        template: &AuditEvent,
     ) -> Result<CleanupReport, ApiError> {
         // Tokens carry a KV expiration and vanish by themselves; idle-client removal needs the
         // read history only D1 keeps (refused at configuration).
@@ -529,7 +577,14 @@ impl ClientStore for KvStore {
                 "IDLE_ANONYMOUS_CLIENT_DAYS needs STORAGE_BACKEND=d1".into(),
             ));
         }
-        Ok(CleanupReport::default())
+        let mut report = CleanupReport::default();
+        if let Some(cutoff) = unused_before {
+            let mut event = template.clone();
+            event.event = "client_removed_unused";
+            event.detail = Some(serde_json::json!({ "unused_client_ttl": now - cutoff }));
+            report.unused_clients = self.remove_unused(cutoff, &event).await?;
+        }
+        Ok(report)
     }
 
     async fn record_read(
@@ -570,54 +625,6 @@ impl ClientStore for KvStore {
             .execute()
             .await
             .map_err(kv_error("put used"))
-    }
-
-    async fn remove_unused(
-        &self,
-        issued_before: i64,
-        limit: usize,
-        event: &AuditEvent,
-    ) -> Result<u64, ApiError> {
-        // The index lists newest first: walk it from the end, oldest first, until a client
-        // issued at or after the cut-off. Check and delete are separate KV calls: a use
-        // recorded in another location within KV's propagation delay (about 60 s) may be
-        // missed (README, "Storage backends").
-        let mut removed = 0;
-        for key in self.list_all("age/").await?.iter().rev() {
-            if removed as usize >= limit {
-                break;
-            }
-            let mut parts = key.name.splitn(3, '/').skip(1);
-            let (Some(inverted), Some(id)) = (parts.next(), parts.next()) else {
-                continue;
-            };
-            let issued = inverted.parse::<i64>().map_or(i64::MAX, |n| INVERT - n);
-            if issued >= issued_before {
-                break;
-            }
-            let Some(mut client) = self.find(id).await? else {
-                continue;
-            };
-            if self
-                .kv
-                .get(&used_key(id))
-                .text()
-                .await
-                .map_err(kv_error("get used"))?
-                .is_some()
-            {
-                client.last_used_at = Some(0);
-            }
-            if !client.unused_before(issued_before) {
-                continue;
-            }
-            let mut e = event.clone();
-            e.client_id = Some(id.to_string());
-            if self.delete(id, None, &[e]).await? {
-                removed += 1;
-            }
-        }
-        Ok(removed)
     }
 
     async fn prune_audit(&self, _before: i64, _limit: usize) -> Result<u64, ApiError> {

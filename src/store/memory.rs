@@ -167,7 +167,10 @@ impl ClientStore for MemoryStore {
         };
         match change {
             AdminChange::Status(status) => c.status = *status,
-            AdminChange::SecretHash(h) => c.client_secret_hash = Some(h.clone()),
+            AdminChange::SecretHash { hash, projected } => {
+                c.client_secret_hash = Some(hash.clone());
+                c.projected_secret = projected.clone();
+            }
             AdminChange::TokenHash(h) => c.registration_token_hash = h.clone(),
         }
         c.updated_at = now;
@@ -256,6 +259,7 @@ impl ClientStore for MemoryStore {
         &self,
         now: i64,
         idle_before: Option<i64>,
+        unused_before: Option<i64>,
         template: &AuditEvent,
     ) -> Result<CleanupReport, ApiError> {
         let mut s = self.state.borrow_mut();
@@ -294,32 +298,27 @@ impl ClientStore for MemoryStore {
                 report.idle_clients += 1;
             }
         }
-        Ok(report)
-    }
-
-    async fn remove_unused(
-        &self,
-        issued_before: i64,
-        limit: usize,
-        event: &AuditEvent,
-    ) -> Result<u64, ApiError> {
-        let mut s = self.state.borrow_mut();
-        let mut unused: Vec<(i64, String)> = s
-            .clients
-            .values()
-            .filter(|c| c.unused_before(issued_before))
-            .map(|c| (c.client_id_issued_at, c.client_id.clone()))
-            .collect();
-        // Oldest first, as D1 removes them.
-        unused.sort();
-        unused.truncate(limit);
-        for (_, id) in &unused {
-            s.clients.remove(id);
-            let mut e = event.clone();
-            e.client_id = Some(id.clone());
-            s.record(&[e]);
+        if let Some(cutoff) = unused_before {
+            let mut unused: Vec<(i64, String)> = s
+                .clients
+                .values()
+                .filter(|c| c.unused_before(cutoff))
+                .map(|c| (c.client_id_issued_at, c.client_id.clone()))
+                .collect();
+            // Oldest first, as D1 removes them.
+            unused.sort();
+            unused.truncate(super::UNUSED_REMOVE_PER_RUN);
+            for (_, id) in unused {
+                s.clients.remove(&id);
+                let mut e = template.clone();
+                e.event = "client_removed_unused";
+                e.client_id = Some(id);
+                e.detail = Some(serde_json::json!({ "unused_client_ttl": now - cutoff }));
+                s.record(&[e]);
+                report.unused_clients += 1;
+            }
         }
-        Ok(unused.len() as u64)
+        Ok(report)
     }
 
     async fn record_read(

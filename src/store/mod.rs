@@ -24,10 +24,9 @@ pub const USE_RECORD_INTERVAL: i64 = 3600;
 pub const AUDIT_PRUNE_BATCH: usize = 2_000;
 pub const AUDIT_PRUNE_MAX_BATCHES: usize = 25;
 
-/// Most unused clients one removal call takes, and most calls per scheduled run
-/// (`UNUSED_CLIENT_TTL`): 10,000 a run; a larger backlog is worked off by the next runs.
-pub const UNUSED_REMOVE_BATCH: usize = 500;
-pub const UNUSED_REMOVE_MAX_BATCHES: usize = 20;
+/// Most unused clients one scheduled run removes (`UNUSED_CLIENT_TTL`), in one transaction on D1;
+/// a larger backlog is worked off by the next runs.
+pub const UNUSED_REMOVE_PER_RUN: usize = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClientStatus {
@@ -59,6 +58,10 @@ pub struct StoredClient {
     pub metadata: ClientMetadata,
     /// HMAC of the client secret, for clients that have one.
     pub client_secret_hash: Option<String>,
+    /// The secret as a client projection needs it (`projection::secret_digest`), kept only
+    /// while `PROJECT_CLIENTS` is set and only for secrets issued since: the projection is
+    /// rebuilt from the store alone, and the keyed hash above cannot give it.
+    pub projected_secret: Option<String>,
     /// HMAC of the current registration access token.
     pub registration_token_hash: String,
     /// Unix seconds.
@@ -268,7 +271,11 @@ impl ClientFilter {
 #[derive(Debug, Clone, PartialEq)]
 pub enum AdminChange {
     Status(ClientStatus),
-    SecretHash(String),
+    /// A new client secret: its keyed hash and, with a projection, its projected form.
+    SecretHash {
+        hash: String,
+        projected: Option<String>,
+    },
     TokenHash(String),
 }
 
@@ -362,26 +369,20 @@ pub trait ClientStore {
         limit: usize,
     ) -> Result<Vec<InitialAccessToken>, ApiError>;
 
-    /// Scheduled clean-up: removes initial access tokens expired by `now` and, when
-    /// `idle_before` is given, anonymous clients neither read, used nor updated since then. Writes one
-    /// event per removal (from `template`: actor, request id) with the removal.
+    /// Scheduled clean-up: removes initial access tokens expired by `now`; when
+    /// `idle_before` is given, anonymous clients neither read, used nor updated since then; when
+    /// `unused_before` is given, up to [`UNUSED_REMOVE_PER_RUN`] clients that are
+    /// [`StoredClient::unused_before`] it, oldest first (`client_removed_unused`, detail
+    /// `{"unused_client_ttl": now - unused_before}`; D1 carries the condition in the delete, so a
+    /// use recorded meanwhile keeps the client). Writes one event per removal (from `template`:
+    /// actor, request id) with the removal.
     async fn cleanup(
         &self,
         now: i64,
         idle_before: Option<i64>,
+        unused_before: Option<i64>,
         template: &AuditEvent,
     ) -> Result<CleanupReport, ApiError>;
-
-    /// Removes up to `limit` clients that are [`StoredClient::unused_before`] `issued_before`,
-    /// oldest first, and returns how many. Each removal writes `event` with its `client_id`,
-    /// with the removal; a client whose use is recorded meanwhile is never removed (D1: the
-    /// condition is part of the delete).
-    async fn remove_unused(
-        &self,
-        issued_before: i64,
-        limit: usize,
-        event: &AuditEvent,
-    ) -> Result<u64, ApiError>;
 
     /// Records an RFC 7592 read of the client at `now` with its event, unless one was recorded
     /// within [`READ_EVENT_INTERVAL`] (then nothing is written). Sets `last_read_at`, which the
@@ -405,4 +406,10 @@ pub trait ClientStore {
     /// Revokes the token; `Ok(false)` if it does not exist or was already revoked.
     async fn revoke_iat(&self, id: &str, now: i64, events: &[AuditEvent])
         -> Result<bool, ApiError>;
+
+    /// Rebuilds the client projection from the store (`crate::projection`); `Ok(None)` when
+    /// there is none (only `projection::Projecting` has one).
+    async fn resync_projection(&self) -> Result<Option<crate::projection::ResyncReport>, ApiError> {
+        Ok(None)
+    }
 }

@@ -221,6 +221,13 @@ export function assertBuilt() {
  * @param {string} [opts.env] run with the [vars], [[ratelimits]] and KV bindings of wrangler.toml's
  *   `[env.<env>]` (as wrangler resolves them) instead of the top level's. ISSUER is still the local
  *   origin, and D1 is still the local, migrated database of the top level's `DB`.
+ * @param {Record<string,string>} [opts.kvNamespaces] more KV bindings of the Worker (binding → id);
+ *   a Worker of opts.workers naming the same id shares the namespace
+ * @param {(issuer: string) => object[]} [opts.workers] more Workers in the same Miniflare, on the
+ *   same origin: a function of that origin returning Miniflare worker options, each with a `name`
+ *   and the `routes` it serves (e.g. `*\/token*`). Registrar is then the Worker named "registrar",
+ *   first in the list: it gets every request no route matches (through its static assets router,
+ *   as without opts.workers), and the handle's D1/KV getters reach its bindings.
  */
 export async function start(opts = {}) {
   const buildDir = opts.buildDir ?? BUILD_DIR;
@@ -244,7 +251,7 @@ export async function start(opts = {}) {
       ...(opts.vars ?? {}),
     };
     const logs = [];
-    const mf = new Miniflare({
+    const shared = {
       // The worker's console output, kept for tests (h.logs); warnings and errors also go to stderr.
       handleStructuredLogs: ({ level, message }) => {
         logs.push({ level, message });
@@ -252,18 +259,20 @@ export async function start(opts = {}) {
       },
       host: '127.0.0.1',
       port,
+      cf: false,
+      kvPersist: path.join(persistDir, 'v3', 'kv'),
+      d1Persist: d1PersistPath(persistDir),
+    };
+    const registrar = {
       modules: true,
       scriptPath: path.join(buildDir, 'index.js'),
       modulesRoot: buildDir,
       modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'], fallthrough: true }],
       compatibilityDate: cfg.compatibility_date,
       compatibilityFlags: cfg.compatibility_flags ?? [],
-      cf: false,
       bindings,
       d1Databases: { DB: database_id },
-      kvNamespaces: Object.fromEntries((cfg.kv_namespaces ?? []).map((k) => [k.binding, k.id])),
-      kvPersist: path.join(persistDir, 'v3', 'kv'),
-      d1Persist: d1PersistPath(persistDir),
+      kvNamespaces: { ...Object.fromEntries((cfg.kv_namespaces ?? []).map((k) => [k.binding, k.id])), ...(opts.kvNamespaces ?? {}) },
       // wrangler.toml's [[ratelimits]], each overridable with opts.ratelimits[NAME] = { limit, period }.
       ratelimits: Object.fromEntries((cfg.ratelimits ?? []).map((r) => [r.name, { simple: opts.ratelimits?.[r.name] ?? r.simple }])),
       assets: {
@@ -271,7 +280,10 @@ export async function start(opts = {}) {
         binding: cfg.assets?.binding ?? 'ASSETS',
         routerConfig: { has_user_worker: true },
       },
-    });
+    };
+    const mf = new Miniflare(opts.workers
+      ? { ...shared, workers: [{ name: 'registrar', ...registrar }, ...opts.workers(issuer)] }
+      : { ...shared, ...registrar });
     let url;
     try {
       url = await withTimeout(mf.ready, START_TIMEOUT_MS, 'Miniflare start-up');
