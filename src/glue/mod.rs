@@ -9,7 +9,7 @@ mod kv_store;
 
 use crate::config::{Config, StorageBackend};
 use crate::error::{ApiError, MAX_BODY_BYTES};
-use crate::http::{self, Outcome};
+use crate::http::{self, Outcome, ReadFrom};
 use crate::ratelimit::{LimitBucket, RateLimiter};
 use crate::service::{Registrar, RequestOrigin};
 use crate::store::{CleanupReport, ClientStore};
@@ -71,12 +71,16 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<web_
     let request = facts.request(&body);
 
     let config = config(&env);
+    let mut session = false;
     let outcome = match config.as_ref() {
         Ok(config) => {
             let now = (started / 1000) as i64;
             let limits = BindingLimits::from_env(&env);
-            match backend(config, &env) {
-                Ok(store) => http::handle(&request, config, &store, &limits, now).await,
+            match backend(config, &env, http::read_from(request.path)) {
+                Ok(store) => {
+                    session = store.is_d1_session();
+                    http::handle(&request, config, &store, &limits, now).await
+                }
                 Err(cause) => misconfigured(cause),
             }
         }
@@ -90,6 +94,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<web_
         log(
             request.method,
             &outcome,
+            session,
             Date::now().as_millis().saturating_sub(started),
         );
     }
@@ -144,12 +149,13 @@ fn config(env: &Env) -> Rc<Result<Config, String>> {
     })
 }
 
-/// The store `STORAGE_BACKEND` selects, or which binding is missing.
-fn backend(config: &Config, env: &Env) -> Result<Backend, String> {
+/// The store `STORAGE_BACKEND` selects, or which binding is missing. On D1, `read_from` picks
+/// the primary or a session (KV has no such choice).
+fn backend(config: &Config, env: &Env, read_from: ReadFrom) -> Result<Backend, String> {
     match config.storage {
         StorageBackend::D1 => env
             .d1("DB")
-            .map(|db| Backend::D1(D1Store::new(db)))
+            .map(|db| Backend::D1(D1Store::new(db, read_from == ReadFrom::Session)))
             .map_err(|e| format!("D1 binding DB: {e}")),
         #[cfg(feature = "kv")]
         StorageBackend::Kv => env
@@ -185,7 +191,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         ip_hash: None,
         ip_limit_key: None,
     };
-    let result = match backend(config, &env) {
+    let result = match backend(config, &env, ReadFrom::Primary) {
         Ok(store) => cleanup(config, &store, origin, now).await,
         Err(cause) => Err(ApiError::Internal(cause)),
     };
@@ -230,8 +236,9 @@ fn misconfigured(cause: String) -> Outcome {
 }
 
 /// One structured line per request for `wrangler tail` / Workers Logs. Never a token or secret:
-/// only the route template, status, client id and the cause of a 500.
-fn log(method: &str, outcome: &Outcome, duration_ms: u64) {
+/// only the route template, status, client id, `"d1": "session"` when D1 was read through a
+/// session (possibly a replica), and the cause of a 500.
+fn log(method: &str, outcome: &Outcome, session: bool, duration_ms: u64) {
     let mut line = serde_json::json!({
         "method": method,
         "route": outcome.route,
@@ -240,6 +247,9 @@ fn log(method: &str, outcome: &Outcome, duration_ms: u64) {
     });
     if let Some(id) = &outcome.client_id {
         line["client_id"] = id.as_str().into();
+    }
+    if session {
+        line["d1"] = "session".into();
     }
     if let Some(cause) = &outcome.internal_error {
         line["error"] = cause.as_str().into();
