@@ -15,6 +15,7 @@ step "cargo clippy (host and wasm32)"
 cargo clippy --all-targets --locked -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --release --locked -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --release --locked --features kv -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --release --locked --features projection -- -D warnings
 
 step "cargo test (host)"
 cargo test --locked

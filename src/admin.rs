@@ -3,6 +3,7 @@
 
 use crate::error::{quoted, ApiError};
 use crate::policy::{is_profile_name, CallerClass, Policy};
+use crate::projection::ResyncReport;
 use crate::service::{parse_object, Registrar, SERVER_ONLY_MEMBERS};
 use crate::store::{
     AdminChange, After, AuditFilter, AuditRecord, CleanupReport, ClientFilter, ClientStatus,
@@ -182,6 +183,35 @@ impl<S: ClientStore> Registrar<'_, S> {
         Ok(report)
     }
 
+    /// Rebuilds the client projection from the store (`crate::projection`), recording a
+    /// `projection_resynced` event when it changed something, failed somewhere, or `actor`
+    /// asked for it; `None` without a projection.
+    pub async fn resync_projection(&self, actor: &str) -> Result<Option<ResyncReport>, ApiError> {
+        if cfg!(all(target_arch = "wasm32", not(feature = "projection"))) {
+            return Ok(None); // the store has no projection in such a build
+        }
+        let Some(report) = self.store.resync_projection().await? else {
+            return Ok(None);
+        };
+        if actor == ADMIN || report.written + report.removed + report.failed > 0 {
+            let event = self
+                .event("projection_resynced", None, actor)
+                .with_detail(report.to_json());
+            self.store.append_audit(&[event]).await?;
+        }
+        Ok(Some(report))
+    }
+
+    /// `POST /admin/projection/resync`.
+    pub async fn admin_resync_projection(&self) -> Result<Value, ApiError> {
+        match self.resync_projection(ADMIN).await? {
+            Some(report) => Ok(report.to_json()),
+            None => Err(ApiError::NotFound(
+                "no client projection is configured (PROJECT_CLIENTS)",
+            )),
+        }
+    }
+
     /// Removes audit events older than `AUDIT_RETENTION_DAYS`, in bounded batches, and records
     /// what it removed as one `audit_pruned` event. A backlog larger than one run's batches is
     /// worked off by the next runs.
@@ -321,10 +351,12 @@ impl<S: ClientStore> Registrar<'_, S> {
         // Compare-and-set as an RFC 7592 update; a concurrent change (the client updating
         // itself, another admin call) is read again and the admin's metadata applied over it.
         for _ in 0..ADMIN_UPDATE_ATTEMPTS {
-            let (client_secret_hash, fresh) = self.secret_after_update(&metadata, &current)?;
+            let secret = self.secret_after_update(&metadata, &current)?;
+            let fresh = secret.fresh;
             let updated = StoredClient {
                 metadata: metadata.clone(),
-                client_secret_hash,
+                client_secret_hash: secret.hash,
+                projected_secret: secret.projected,
                 updated_at: self.now,
                 ..current.clone()
             };
@@ -358,9 +390,10 @@ impl<S: ClientStore> Registrar<'_, S> {
             .config
             .hash_key
             .hash(Purpose::ClientSecret, client_id, &secret);
+        let projected = self.projected_secret(Some(&secret));
         self.change(
             client_id,
-            AdminChange::SecretHash(hash),
+            AdminChange::SecretHash { hash, projected },
             "client_secret_rotated",
         )
         .await?;

@@ -56,6 +56,17 @@ pub struct Config {
     /// `ALLOW_PRIVATE_HOSTS`: a development setting; lets `jwks_uri`, `request_uris` and
     /// `initiate_login_uri` name loopback, private and local-network hosts. Never in production.
     pub allow_private_hosts: bool,
+    /// `PROJECT_CLIENTS`: the authorization server library whose client records Registrar
+    /// keeps written (docs/authorization-server.md); `None`: no projection.
+    pub projection: Option<ProjectionTarget>,
+}
+
+/// `PROJECT_CLIENTS`: whose client records the projection writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectionTarget {
+    /// `workers-oauth-provider`: `client:<client_id>` in the `OAUTH_KV` namespace of
+    /// @cloudflare/workers-oauth-provider (`crate::projection::workers_oauth_provider`).
+    WorkersOauthProvider,
 }
 
 /// Shortest `AUDIT_RETENTION_DAYS`; the D1 schema refuses to prune anything younger
@@ -282,6 +293,21 @@ impl Config {
             }
         };
 
+        let projection = match get("PROJECT_CLIENTS").as_deref() {
+            None => None,
+            Some("workers-oauth-provider") => Some(ProjectionTarget::WorkersOauthProvider),
+            Some(other) => {
+                return Err(format!(
+                    "PROJECT_CLIENTS: expected workers-oauth-provider, got {other:?}"
+                ))
+            }
+        };
+        if storage == StorageBackend::Kv && projection.is_some() {
+            return Err("PROJECT_CLIENTS needs STORAGE_BACKEND=d1 \
+                 (the projection is rebuilt from D1)"
+                .into());
+        }
+
         Ok(Config {
             issuer,
             default_scope,
@@ -303,6 +329,7 @@ impl Config {
             audit_retention_days,
             metadata_limits,
             allow_private_hosts,
+            projection,
         })
     }
 

@@ -8,6 +8,7 @@
 //! - [`http`]: routes, status codes, headers, CORS; [`discovery`]: RFC 8414 / OIDC metadata;
 //! - [`as_api`]: what an authorization server asks (client lookup, authentication, the
 //!   authorization request check);
+//! - [`projection`]: clients written into an authorization server library's own storage;
 //! - [`error`]: the one error type and its wire form; [`config`]: what the operator allows.
 //!
 //! `glue` (wasm32 only) adapts `worker::Request`, D1 and the response types.
@@ -20,6 +21,7 @@ pub mod error;
 pub mod http;
 pub mod metadata;
 pub mod policy;
+pub mod projection;
 pub mod ratelimit;
 pub mod service;
 pub mod store;

@@ -49,6 +49,15 @@ pub const INVALID_IAT: &str = "the initial access token is wrong, expired, used 
 pub const IAT_PROFILE_REMOVED: &str = "the initial access token's profile is no longer configured \
     on this server; ask the operator for a new token";
 
+/// A client's secret after an update: its keyed hash and projected form (`None`: no secret),
+/// and the new secret to return once if one was issued.
+#[derive(Default)]
+pub(crate) struct SecretAfterUpdate {
+    pub hash: Option<String>,
+    pub projected: Option<String>,
+    pub fresh: Option<Secret>,
+}
+
 /// Who is calling `POST /register`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Registrant {
@@ -261,6 +270,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             client_secret_hash: secret
                 .as_ref()
                 .map(|s| key.hash(Purpose::ClientSecret, &client_id, s)),
+            projected_secret: self.projected_secret(secret.as_ref()),
             registration_token_hash: key.hash(
                 Purpose::RegistrationAccessToken,
                 &client_id,
@@ -396,8 +406,8 @@ impl<S: ClientStore> Registrar<'_, S> {
         let class = CallerClass::from_stored(&current.policy_class);
         let metadata = self.validate(&request, &class, Some(&current.metadata))?;
 
-        let (client_secret_hash, fresh) = self.secret_after_update(&metadata, &current)?;
-        let secret_to_return = fresh.or(presented_secret);
+        let secret = self.secret_after_update(&metadata, &current)?;
+        let secret_to_return = secret.fresh.or(presented_secret);
         let next_token = if self.config.rotate_registration_token {
             Secret::generate()?
         } else {
@@ -406,7 +416,8 @@ impl<S: ClientStore> Registrar<'_, S> {
         let updated = StoredClient {
             client_id: client_id.to_string(),
             metadata,
-            client_secret_hash,
+            client_secret_hash: secret.hash,
+            projected_secret: secret.projected,
             registration_token_hash: key.hash(
                 Purpose::RegistrationAccessToken,
                 client_id,
@@ -424,32 +435,47 @@ impl<S: ClientStore> Registrar<'_, S> {
         Ok(self.information(&updated, secret_to_return.as_ref(), &next_token))
     }
 
-    /// The client secret hash after an update to `metadata`, and a new secret to return once:
-    /// a client that moves to a secret-based method without having a secret gets a new one; one
-    /// that keeps a secret keeps it; one that leaves secret-based methods loses it.
+    /// The client secret hash (and its projected form) after an update to `metadata`, and a
+    /// new secret to return once: a client that moves to a secret-based method without having
+    /// a secret gets a new one; one that keeps a secret keeps it; one that leaves secret-based
+    /// methods loses it.
     pub(crate) fn secret_after_update(
         &self,
         metadata: &ClientMetadata,
         current: &StoredClient,
-    ) -> Result<(Option<String>, Option<Secret>), ApiError> {
-        Ok(
-            match (
-                metadata.token_endpoint_auth_method.uses_secret(),
-                &current.client_secret_hash,
-            ) {
-                (false, _) => (None, None),
-                (true, Some(hash)) => (Some(hash.clone()), None),
-                (true, None) => {
-                    let fresh = Secret::generate()?;
-                    let hash = self.config.hash_key.hash(
-                        Purpose::ClientSecret,
-                        &current.client_id,
-                        &fresh,
-                    );
-                    (Some(hash), Some(fresh))
-                }
+    ) -> Result<SecretAfterUpdate, ApiError> {
+        let uses_secret = metadata.token_endpoint_auth_method.uses_secret();
+        Ok(match (uses_secret, &current.client_secret_hash) {
+            (false, _) => SecretAfterUpdate::default(),
+            (true, Some(hash)) => SecretAfterUpdate {
+                hash: Some(hash.clone()),
+                projected: current.projected_secret.clone(),
+                fresh: None,
             },
-        )
+            (true, None) => {
+                let fresh = Secret::generate()?;
+                let key = &self.config.hash_key;
+                SecretAfterUpdate {
+                    hash: Some(key.hash(Purpose::ClientSecret, &current.client_id, &fresh)),
+                    projected: self.projected_secret(Some(&fresh)),
+                    fresh: Some(fresh),
+                }
+            }
+        })
+    }
+
+    /// The secret in the form the configured projection needs, kept beside its keyed hash;
+    /// nothing without a projection (SECURITY.md: what it changes at rest).
+    pub(crate) fn projected_secret(&self, secret: Option<&Secret>) -> Option<String> {
+        // A Worker built without the projection refuses PROJECT_CLIENTS (glue), so its wasm
+        // need not carry the digest.
+        if cfg!(all(target_arch = "wasm32", not(feature = "projection"))) {
+            return None;
+        }
+        self.config
+            .projection
+            .and(secret)
+            .map(crate::projection::secret_digest)
     }
 
     /// RFC 7592 §2.3: authenticate (so the client's own bucket counts only its holder's

@@ -32,7 +32,7 @@ pub struct D1Store {
 
 const CLIENT_COLUMNS: &str = "client_id, metadata, client_secret_hash, registration_token_hash, \
      client_id_issued_at, updated_at, status, registered_by, policy_class, version, last_read_at, \
-     last_used_at";
+     last_used_at, projected_secret";
 
 #[derive(Deserialize)]
 struct ClientRow {
@@ -48,6 +48,7 @@ struct ClientRow {
     version: i64,
     last_read_at: Option<i64>,
     last_used_at: Option<i64>,
+    projected_secret: Option<String>,
 }
 
 impl ClientRow {
@@ -63,6 +64,7 @@ impl ClientRow {
             status: ClientStatus::parse(&self.status).unwrap_or(ClientStatus::Suspended),
             client_id: self.client_id,
             client_secret_hash: self.client_secret_hash,
+            projected_secret: self.projected_secret,
             registration_token_hash: self.registration_token_hash,
             client_id_issued_at: self.client_id_issued_at,
             updated_at: self.updated_at,
@@ -313,7 +315,7 @@ impl ClientStore for D1Store {
         batch.push(self.statement(
             &format!(
                 "INSERT INTO clients ({CLIENT_COLUMNS}) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, NULL)"
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, NULL, ?11)"
             ),
             &[
                 text(&client.client_id),
@@ -326,6 +328,7 @@ impl ClientStore for D1Store {
                 text(&client.registered_by),
                 text(&client.policy_class),
                 int(client.version),
+                opt_text(client.projected_secret.as_deref()),
             ],
             "insert",
         )?);
@@ -362,7 +365,8 @@ impl ClientStore for D1Store {
     ) -> Result<bool, ApiError> {
         let update = self.statement(
             "UPDATE clients SET metadata = ?2, client_secret_hash = ?3, \
-             registration_token_hash = ?4, updated_at = ?5, version = version + 1 \
+             registration_token_hash = ?4, updated_at = ?5, projected_secret = ?8, \
+             version = version + 1 \
              WHERE client_id = ?1 AND registration_token_hash = ?6 AND version = ?7",
             &[
                 text(&client.client_id),
@@ -372,6 +376,7 @@ impl ClientStore for D1Store {
                 int(client.updated_at),
                 text(&current.registration_token_hash),
                 int(current.version),
+                opt_text(client.projected_secret.as_deref()),
             ],
             "replace",
         )?;
@@ -406,17 +411,27 @@ impl ClientStore for D1Store {
         now: i64,
         events: &[AuditEvent],
     ) -> Result<bool, ApiError> {
-        let (column, value) = match change {
-            AdminChange::Status(s) => ("status", s.as_str()),
-            AdminChange::SecretHash(h) => ("client_secret_hash", h.as_str()),
-            AdminChange::TokenHash(h) => ("registration_token_hash", h.as_str()),
+        let (column, value, projected) = match change {
+            AdminChange::Status(s) => ("status", s.as_str(), None),
+            AdminChange::SecretHash { hash, projected } => (
+                "client_secret_hash",
+                hash.as_str(),
+                Some(opt_text(projected.as_deref())),
+            ),
+            AdminChange::TokenHash(h) => ("registration_token_hash", h.as_str(), None),
         };
+        // A new secret replaces its projected form too (NULL when there is no projection).
+        let (also, mut params) = match projected {
+            Some(p) => (", projected_secret = ?4", vec![p]),
+            None => ("", vec![]),
+        };
+        params.splice(0..0, [text(client_id), text(value), int(now)]);
         let update = self.statement(
             &format!(
-                "UPDATE clients SET {column} = ?2, updated_at = ?3, version = version + 1 \
-                 WHERE client_id = ?1"
+                "UPDATE clients SET {column} = ?2, updated_at = ?3{also}, \
+                 version = version + 1 WHERE client_id = ?1"
             ),
-            &[text(client_id), text(value), int(now)],
+            &params,
             "admin_change",
         )?;
         self.change_with_events(update, events, "admin_change")

@@ -76,6 +76,8 @@ impl ClientRecord {
             client_id: self.client_id,
             metadata: self.metadata,
             client_secret_hash: self.client_secret_hash,
+            // PROJECT_CLIENTS needs D1 (config refuses it with KV).
+            projected_secret: None,
             registration_token_hash: self.registration_token_hash,
             client_id_issued_at: self.client_id_issued_at,
             updated_at: self.updated_at,
@@ -388,7 +390,7 @@ impl ClientStore for KvStore {
         let mut client = current.client();
         match change {
             AdminChange::Status(s) => client.status = *s,
-            AdminChange::SecretHash(h) => client.client_secret_hash = Some(h.clone()),
+            AdminChange::SecretHash { hash, .. } => client.client_secret_hash = Some(hash.clone()),
             AdminChange::TokenHash(h) => client.registration_token_hash = h.clone(),
         }
         client.updated_at = now;

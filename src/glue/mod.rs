@@ -6,13 +6,15 @@ mod d1_store;
 mod js_bridge;
 #[cfg(feature = "kv")]
 mod kv_store;
+#[cfg(feature = "projection")]
+mod projection_kv;
 
 use crate::config::{Config, StorageBackend};
 use crate::error::{ApiError, MAX_BODY_BYTES};
 use crate::http::{self, Outcome, ReadFrom};
+use crate::projection::PROJECTION_RESYNC_CRON;
 use crate::ratelimit::{LimitBucket, RateLimiter};
 use crate::service::{Registrar, RequestOrigin};
-use crate::store::{CleanupReport, ClientStore};
 use backend::Backend;
 use d1_store::D1Store;
 use futures_util::StreamExt;
@@ -76,9 +78,10 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<web_
         Ok(config) => {
             let now = (started / 1000) as i64;
             let limits = BindingLimits::from_env(&env);
-            match backend(config, &env, http::read_from(request.path)) {
+            let read_from = http::read_from(request.path);
+            match store(config, &env, read_from) {
                 Ok(store) => {
-                    session = store.is_d1_session();
+                    session = d1_session(&store);
                     http::handle(&request, config, &store, &limits, now).await
                 }
                 Err(cause) => misconfigured(cause),
@@ -149,6 +152,50 @@ fn config(env: &Env) -> Rc<Result<Config, String>> {
     })
 }
 
+/// The store: the backend `STORAGE_BACKEND` selects, behind the projection `PROJECT_CLIENTS`
+/// configures; or which binding is missing.
+#[cfg(feature = "projection")]
+fn store(
+    config: &Config,
+    env: &Env,
+    read_from: ReadFrom,
+) -> Result<crate::projection::Projecting<Backend, projection_kv::KvNamespace>, String> {
+    let store = backend(config, env, read_from)?;
+    let kv = match config.projection {
+        None => None,
+        Some(_) => Some(projection_kv::KvNamespace(
+            env.kv("OAUTH_KV")
+                .map_err(|e| format!("PROJECT_CLIENTS: KV binding OAUTH_KV: {e}"))?,
+        )),
+    };
+    Ok(crate::projection::Projecting { store, kv })
+}
+
+/// Whether the request's store reads D1 through a session (for the request log).
+#[cfg(feature = "projection")]
+fn d1_session(store: &crate::projection::Projecting<Backend, projection_kv::KvNamespace>) -> bool {
+    store.store.is_d1_session()
+}
+
+/// Without the `projection` feature the store is the backend alone: no wrapper is compiled
+/// (it would cost wasm size for nothing).
+#[cfg(not(feature = "projection"))]
+fn store(config: &Config, env: &Env, read_from: ReadFrom) -> Result<Backend, String> {
+    if config.projection.is_some() {
+        return Err(
+            "PROJECT_CLIENTS is set, but this build has no projection; build it \
+             with REGISTRAR_FEATURES=projection (docs/authorization-server.md)"
+                .into(),
+        );
+    }
+    backend(config, env, read_from)
+}
+
+#[cfg(not(feature = "projection"))]
+fn d1_session(store: &Backend) -> bool {
+    store.is_d1_session()
+}
+
 /// The store `STORAGE_BACKEND` selects, or which binding is missing. On D1, `read_from` picks
 /// the primary or a session (KV has no such choice).
 fn backend(config: &Config, env: &Env, read_from: ReadFrom) -> Result<Backend, String> {
@@ -171,9 +218,10 @@ fn backend(config: &Config, env: &Env, read_from: ReadFrom) -> Result<Backend, S
     }
 }
 
-/// The cron trigger (wrangler.toml `[triggers]`): the scheduled clean-up, one log line.
+/// The cron triggers (wrangler.toml `[triggers]`): the daily clean-up followed by a projection
+/// resync, or (`PROJECTION_RESYNC_CRON`) the resync alone; one log line.
 #[event(scheduled)]
-async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let now = (Date::now().as_millis() / 1000) as i64;
     let config = config(&env);
     let config = match config.as_ref() {
@@ -191,36 +239,43 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         ip_hash: None,
         ip_limit_key: None,
     };
-    let result = match backend(config, &env, ReadFrom::Primary) {
-        Ok(store) => cleanup(config, &store, origin, now).await,
-        Err(cause) => Err(ApiError::Internal(cause)),
+    let store = match store(config, &env, ReadFrom::Primary) {
+        Ok(store) => store,
+        Err(cause) => {
+            console_log!(
+                "{}",
+                serde_json::json!({"scheduled": "cleanup", "error": cause})
+            );
+            return;
+        }
     };
-    let line = match result {
-        Ok(r) => serde_json::json!({
-            "scheduled": "cleanup",
-            "expired_tokens": r.expired_tokens,
-            "idle_clients": r.idle_clients,
-            "pruned_events": r.pruned_events,
-        }),
-        Err(e) => serde_json::json!({"scheduled": "cleanup", "error": e.to_string()}),
-    };
-    console_log!("{line}");
-}
-
-async fn cleanup<S: ClientStore>(
-    config: &Config,
-    store: &S,
-    origin: RequestOrigin,
-    now: i64,
-) -> Result<CleanupReport, ApiError> {
     let registrar = Registrar {
         config,
-        store,
+        store: &store,
         issuer: config.issuer.clone().unwrap_or_default(),
         now,
         origin,
     };
-    registrar.scheduled_cleanup().await
+    let mut line = serde_json::json!({ "scheduled": "projection" });
+    if event.cron() != PROJECTION_RESYNC_CRON {
+        line["scheduled"] = "cleanup".into();
+        match registrar.scheduled_cleanup().await {
+            Ok(r) => {
+                line["expired_tokens"] = r.expired_tokens.into();
+                line["idle_clients"] = r.idle_clients.into();
+                line["pruned_events"] = r.pruned_events.into();
+            }
+            Err(e) => line["error"] = e.to_string().into(),
+        }
+    }
+    // After the clean-up, whose removals the projection has not seen yet.
+    match registrar.resync_projection("system").await {
+        Ok(None) if line["scheduled"] == "projection" => return, // nothing configured, no line
+        Ok(None) => {}
+        Ok(Some(r)) => line["projection"] = r.to_json(),
+        Err(e) => line["projection"] = serde_json::json!({ "error": e.to_string() }),
+    }
+    console_log!("{line}");
 }
 
 fn misconfigured(cause: String) -> Outcome {

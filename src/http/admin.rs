@@ -26,6 +26,7 @@ pub enum AdminRoute<'a> {
     InitialAccessTokens,
     InitialAccessToken(&'a str),
     Audit,
+    ProjectionResync,
 }
 
 impl<'a> AdminRoute<'a> {
@@ -49,6 +50,7 @@ impl<'a> AdminRoute<'a> {
             ["initial-access-tokens"] => AdminRoute::InitialAccessTokens,
             ["initial-access-tokens", id] if nonempty(id) => AdminRoute::InitialAccessToken(id),
             ["audit"] => AdminRoute::Audit,
+            ["projection", "resync"] => AdminRoute::ProjectionResync,
             _ => return None,
         })
     }
@@ -57,7 +59,7 @@ impl<'a> AdminRoute<'a> {
         match self {
             AdminRoute::Clients | AdminRoute::Audit => "GET",
             AdminRoute::Client(_) => "GET, PUT, DELETE",
-            AdminRoute::ClientAction(..) => "POST",
+            AdminRoute::ClientAction(..) | AdminRoute::ProjectionResync => "POST",
             AdminRoute::InitialAccessTokens => "GET, POST",
             AdminRoute::InitialAccessToken(_) => "DELETE",
         }
@@ -90,6 +92,7 @@ pub async fn handle<'r, S: ClientStore>(
         (R::InitialAccessTokens, "POST") => "POST /admin/initial-access-tokens",
         (R::InitialAccessToken(_), "DELETE") => "DELETE /admin/initial-access-tokens/{id}",
         (R::Audit, "GET") => "GET /admin/audit",
+        (R::ProjectionResync, "POST") => "POST /admin/projection/resync",
         _ => {
             return (
                 "admin: method not allowed",
@@ -150,6 +153,7 @@ pub async fn handle<'r, S: ClientStore>(
             .admin_audit(&query)
             .await
             .map(|m| ok(Value::Object(m))),
+        (R::ProjectionResync, _) => registrar.admin_resync_projection().await.map(ok),
     };
     (label, client_id, result)
 }

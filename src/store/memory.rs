@@ -167,7 +167,10 @@ impl ClientStore for MemoryStore {
         };
         match change {
             AdminChange::Status(status) => c.status = *status,
-            AdminChange::SecretHash(h) => c.client_secret_hash = Some(h.clone()),
+            AdminChange::SecretHash { hash, projected } => {
+                c.client_secret_hash = Some(hash.clone());
+                c.projected_secret = projected.clone();
+            }
             AdminChange::TokenHash(h) => c.registration_token_hash = h.clone(),
         }
         c.updated_at = now;

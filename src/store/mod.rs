@@ -54,6 +54,10 @@ pub struct StoredClient {
     pub metadata: ClientMetadata,
     /// HMAC of the client secret, for clients that have one.
     pub client_secret_hash: Option<String>,
+    /// The secret as a client projection needs it (`projection::secret_digest`), kept only
+    /// while `PROJECT_CLIENTS` is set and only for secrets issued since: the projection is
+    /// rebuilt from the store alone, and the keyed hash above cannot give it.
+    pub projected_secret: Option<String>,
     /// HMAC of the current registration access token.
     pub registration_token_hash: String,
     /// Unix seconds.
@@ -252,7 +256,11 @@ impl ClientFilter {
 #[derive(Debug, Clone, PartialEq)]
 pub enum AdminChange {
     Status(ClientStatus),
-    SecretHash(String),
+    /// A new client secret: its keyed hash and, with a projection, its projected form.
+    SecretHash {
+        hash: String,
+        projected: Option<String>,
+    },
     TokenHash(String),
 }
 
@@ -376,4 +384,10 @@ pub trait ClientStore {
     /// Revokes the token; `Ok(false)` if it does not exist or was already revoked.
     async fn revoke_iat(&self, id: &str, now: i64, events: &[AuditEvent])
         -> Result<bool, ApiError>;
+
+    /// Rebuilds the client projection from the store (`crate::projection`); `Ok(None)` when
+    /// there is none (only `projection::Projecting` has one).
+    async fn resync_projection(&self) -> Result<Option<crate::projection::ResyncReport>, ApiError> {
+        Ok(None)
+    }
 }

@@ -1,0 +1,476 @@
+//! The client projection (`PROJECT_CLIENTS`, docs/authorization-server.md): Registrar keeps
+//! each client written, in the record shape of an authorization server library, into the
+//! key-value namespace that library reads, so an AS built on it accepts Registrar's clients
+//! without calling Registrar. The store stays the source of truth: every change is written
+//! there first, the projection after it, and [`Projecting::resync`] rebuilds the projection from
+//! the store alone (the scheduled job runs it; so does `POST /admin/projection/resync`).
+
+pub mod workers_oauth_provider;
+
+use crate::error::ApiError;
+use crate::store::{
+    AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport, ClientFilter,
+    ClientStore, InitialAccessToken, StoredClient,
+};
+use crate::token::Secret;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// The key prefix of a projected client record: `client:<client_id>`.
+pub const KEY_PREFIX: &str = "client:";
+
+/// The cron trigger (wrangler.toml `[triggers]`) that runs only the projection's resync, so a
+/// write that failed is repaired within minutes, not at the next daily clean-up.
+pub const PROJECTION_RESYNC_CRON: &str = "*/5 * * * *";
+
+/// Attempts of one projection write before it is left to the next resync.
+pub const WRITE_ATTEMPTS: usize = 3;
+
+/// Most writes and deletes one resync makes (each is a subrequest of the Worker invocation);
+/// a larger drift is worked off run by run and the report says it is not complete.
+pub const MAX_RESYNC_CHANGES: usize = 500;
+
+/// The namespace the projection writes. `tag` goes into the key's metadata (the library reads
+/// only the value): a resync compares tags from a key listing instead of reading every record,
+/// and a key without a tag was written by someone else and is left alone.
+#[allow(async_fn_in_trait)]
+pub trait ProjectionKv {
+    async fn put(&self, key: &str, value: &str, tag: &str) -> Result<(), String>;
+    async fn delete(&self, key: &str) -> Result<(), String>;
+    /// One page of keys under `prefix`: each key with its tag, and the cursor of the next page.
+    async fn list(&self, prefix: &str, cursor: Option<String>) -> Result<KvPage, String>;
+}
+
+pub struct KvPage {
+    pub keys: Vec<(String, Option<String>)>,
+    pub cursor: Option<String>,
+}
+
+/// What the projection must hold for one client.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    /// The record's JSON text and its tag (a digest of the text).
+    Record {
+        json: String,
+        tag: String,
+    },
+    Absent(Absence),
+}
+
+/// Why a client that exists has no record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Absence {
+    Suspended,
+    /// A token endpoint authentication method the library cannot check for it.
+    UnsupportedAuthMethod,
+    /// A secret issued before the projection was configured: Registrar never kept the form the
+    /// library compares. Rotating the secret projects the client.
+    SecretNotKept,
+}
+
+impl Entry {
+    pub fn record(json: String) -> Entry {
+        let tag = hex(&Sha256::digest(json.as_bytes())[..16]);
+        Entry::Record { json, tag }
+    }
+}
+
+/// The form of a client secret the projection stores: lowercase hex SHA-256, what
+/// workers-oauth-provider's `hashSecret` computes. Kept in the store while a projection is
+/// configured (`StoredClient::projected_secret`).
+pub fn secret_digest(secret: &Secret) -> String {
+    hex(&Sha256::digest(secret.expose().as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes
+        .iter()
+        .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
+        .map(char::from)
+        .collect()
+}
+
+fn key_of(client_id: &str) -> String {
+    format!("{KEY_PREFIX}{client_id}")
+}
+
+/// What one resync did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResyncReport {
+    /// Records written: missing, stale, or written by someone else under a client's key.
+    pub written: u64,
+    /// Records removed: of deleted, suspended or unprojectable clients.
+    pub removed: u64,
+    /// Records already as they must be.
+    pub unchanged: u64,
+    /// Clients that cannot be projected (an unsupported method, a secret from before the
+    /// projection); none of them has a record.
+    pub skipped: u64,
+    /// Keys under the prefix that Registrar did not write and has no client for; left alone.
+    pub foreign: u64,
+    /// Writes that failed; the next resync tries again.
+    pub failed: u64,
+    /// False when [`MAX_RESYNC_CHANGES`] stopped the run; the next one goes on.
+    pub complete: bool,
+}
+
+impl ResyncReport {
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "written": self.written,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "foreign": self.foreign,
+            "failed": self.failed,
+            "complete": self.complete,
+        })
+    }
+}
+
+/// A store whose changes are projected after they are made. Every change to a client passes
+/// through here (registration, RFC 7592 update and delete, admin changes), so none can skip the
+/// projection; without a namespace (`kv: None`) it only forwards.
+pub struct Projecting<S, K> {
+    pub store: S,
+    pub kv: Option<K>,
+}
+
+impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
+    /// Writes `entry` under `client_id`'s key, a few attempts before giving up.
+    async fn write(kv: &K, client_id: &str, entry: &Entry) -> Result<(), String> {
+        let key = key_of(client_id);
+        let mut last = String::new();
+        for _ in 0..WRITE_ATTEMPTS {
+            let done = match entry {
+                Entry::Record { json, tag } => kv.put(&key, json, tag).await,
+                Entry::Absent(_) => kv.delete(&key).await,
+            };
+            match done {
+                Ok(()) => return Ok(()),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    /// Projects the client as the store now has it, `known` being what was just written (then
+    /// the store is not read first). After each write the store is read again: a change that
+    /// landed in between (another update, a delete) is projected too, so the last write to the
+    /// namespace follows the last change to the store.
+    async fn project(
+        &self,
+        kv: &K,
+        client_id: &str,
+        mut known: Option<Option<StoredClient>>,
+    ) -> Result<(), String> {
+        let mut current = match known.take() {
+            Some(c) => c,
+            None => self
+                .store
+                .find(client_id)
+                .await
+                .map_err(|e| e.to_string())?,
+        };
+        for _ in 0..WRITE_ATTEMPTS {
+            let entry = match &current {
+                Some(c) => projected_entry(c),
+                None => Entry::Absent(Absence::Suspended),
+            };
+            Self::write(kv, client_id, &entry).await?;
+            let after = self
+                .store
+                .find(client_id)
+                .await
+                .map_err(|e| e.to_string())?;
+            if after.as_ref().map(|c| c.version) == current.as_ref().map(|c| c.version) {
+                return Ok(());
+            }
+            current = after;
+        }
+        Err("the client kept changing; left to the next resync".into())
+    }
+
+    /// After a change the store made: projects it, and records a failure in the audit log
+    /// (the change itself stands; the next resync repairs the projection).
+    /// `events` are the change's own (the failure is dated and attributed like them).
+    async fn after_change(
+        &self,
+        client_id: &str,
+        known: Option<Option<StoredClient>>,
+        events: &[AuditEvent],
+    ) {
+        let Some(kv) = &self.kv else { return };
+        if let Err(cause) = self.project(kv, client_id, known).await {
+            let Some(change) = events.first() else { return };
+            let event = AuditEvent {
+                event: "projection_failed",
+                client_id: Some(client_id.to_string()),
+                actor: "system".into(),
+                detail: None,
+                ..change.clone()
+            }
+            .with_detail(serde_json::json!({ "error": cause }));
+            // Best effort: the change stands, and the next resync repairs the projection.
+            let _ = self.store.append_audit(&[event]).await;
+        }
+    }
+
+    /// Rebuilds the projection from the store: every client's record written, removed or left
+    /// as it is, and every record of a client the store no longer has removed. `None` without
+    /// a projection.
+    pub async fn resync(&self) -> Result<Option<ResyncReport>, ApiError> {
+        let Some(kv) = &self.kv else { return Ok(None) };
+        let mut report = ResyncReport {
+            complete: true,
+            ..ResyncReport::default()
+        };
+        // Every key's tag, then every client checked against it.
+        let mut tags: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let mut cursor = None;
+        loop {
+            let page = kv
+                .list(KEY_PREFIX, cursor)
+                .await
+                .map_err(|e| ApiError::Internal(format!("projection list: {e}")))?;
+            for (key, tag) in page.keys {
+                if let Some(id) = key.strip_prefix(KEY_PREFIX) {
+                    tags.insert(id.to_string(), tag);
+                }
+            }
+            match page.cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        let mut changes = 0;
+        let mut after: After = None;
+        loop {
+            let page = self
+                .store
+                .list_clients(&ClientFilter::default(), &after, 100)
+                .await?;
+            for client in &page {
+                let listed = tags.remove(&client.client_id);
+                let entry = projected_entry(client);
+                let due = match (&entry, &listed) {
+                    (Entry::Record { tag, .. }, Some(Some(t))) if t == tag => false,
+                    (Entry::Absent(_), None) => false,
+                    _ => true,
+                };
+                if let Entry::Absent(Absence::UnsupportedAuthMethod | Absence::SecretNotKept) =
+                    entry
+                {
+                    report.skipped += 1;
+                }
+                if !due {
+                    if matches!(entry, Entry::Record { .. }) {
+                        report.unchanged += 1;
+                    }
+                    continue;
+                }
+                if changes == MAX_RESYNC_CHANGES {
+                    report.complete = false;
+                    continue;
+                }
+                changes += 1;
+                match self
+                    .project(kv, &client.client_id, Some(Some(client.clone())))
+                    .await
+                {
+                    Ok(()) if matches!(entry, Entry::Record { .. }) => report.written += 1,
+                    Ok(()) => report.removed += 1,
+                    Err(_) => report.failed += 1,
+                }
+            }
+            match page.last() {
+                Some(last) if page.len() == 100 => {
+                    after = Some((last.client_id_issued_at, last.client_id.clone()))
+                }
+                _ => break,
+            }
+        }
+        // Keys of clients the store does not have: Registrar's are removed, others counted.
+        for (client_id, tag) in tags {
+            if tag.is_none() {
+                report.foreign += 1;
+                continue;
+            }
+            if changes == MAX_RESYNC_CHANGES {
+                report.complete = false;
+                break;
+            }
+            changes += 1;
+            match self.project(kv, &client_id, None).await {
+                Ok(()) => report.removed += 1,
+                Err(_) => report.failed += 1,
+            }
+        }
+        Ok(Some(report))
+    }
+}
+
+/// The entry for `client` in the one projection there is.
+fn projected_entry(client: &StoredClient) -> Entry {
+    workers_oauth_provider::entry(client)
+}
+
+/// Forwards one call to the store, then projects the client it changed when it did.
+impl<S: ClientStore, K: ProjectionKv> ClientStore for Projecting<S, K> {
+    async fn insert(
+        &self,
+        client: &StoredClient,
+        max_clients: Option<u64>,
+        events: &[AuditEvent],
+    ) -> Result<(), ApiError> {
+        self.store.insert(client, max_clients, events).await?;
+        // A new client: nobody else knows its id yet, so what was written is what there is.
+        if let Some(kv) = &self.kv {
+            let entry = projected_entry(client);
+            if Self::write(kv, &client.client_id, &entry).await.is_err() {
+                self.after_change(&client.client_id, None, events).await;
+            }
+        }
+        Ok(())
+    }
+
+    async fn find(&self, client_id: &str) -> Result<Option<StoredClient>, ApiError> {
+        self.store.find(client_id).await
+    }
+
+    async fn replace(
+        &self,
+        client: &StoredClient,
+        current: &StoredClient,
+        events: &[AuditEvent],
+    ) -> Result<bool, ApiError> {
+        let done = self.store.replace(client, current, events).await?;
+        if done {
+            let stored = StoredClient {
+                version: current.version + 1,
+                ..client.clone()
+            };
+            self.after_change(&client.client_id, Some(Some(stored)), events)
+                .await;
+        }
+        Ok(done)
+    }
+
+    async fn delete(
+        &self,
+        client_id: &str,
+        expected_token_hash: Option<&str>,
+        events: &[AuditEvent],
+    ) -> Result<bool, ApiError> {
+        let done = self
+            .store
+            .delete(client_id, expected_token_hash, events)
+            .await?;
+        if done {
+            self.after_change(client_id, Some(None), events).await;
+        }
+        Ok(done)
+    }
+
+    async fn admin_change(
+        &self,
+        client_id: &str,
+        change: &AdminChange,
+        now: i64,
+        events: &[AuditEvent],
+    ) -> Result<bool, ApiError> {
+        let done = self
+            .store
+            .admin_change(client_id, change, now, events)
+            .await?;
+        // A new registration access token changes nothing the projection holds.
+        if done && !matches!(change, AdminChange::TokenHash(_)) {
+            self.after_change(client_id, None, events).await;
+        }
+        Ok(done)
+    }
+
+    async fn list_clients(
+        &self,
+        filter: &ClientFilter,
+        after: &After,
+        limit: usize,
+    ) -> Result<Vec<StoredClient>, ApiError> {
+        self.store.list_clients(filter, after, limit).await
+    }
+
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), ApiError> {
+        self.store.append_audit(events).await
+    }
+
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        before_id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<AuditRecord>, ApiError> {
+        self.store.list_audit(filter, before_id, limit).await
+    }
+
+    async fn insert_iat(
+        &self,
+        token: &InitialAccessToken,
+        events: &[AuditEvent],
+    ) -> Result<(), ApiError> {
+        self.store.insert_iat(token, events).await
+    }
+
+    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, ApiError> {
+        self.store.find_iat_by_hash(hash).await
+    }
+
+    async fn list_iats(
+        &self,
+        after: &After,
+        limit: usize,
+    ) -> Result<Vec<InitialAccessToken>, ApiError> {
+        self.store.list_iats(after, limit).await
+    }
+
+    /// Clients the clean-up removes leave their records behind; the scheduled job resyncs
+    /// right after it.
+    async fn cleanup(
+        &self,
+        now: i64,
+        idle_before: Option<i64>,
+        template: &AuditEvent,
+    ) -> Result<CleanupReport, ApiError> {
+        self.store.cleanup(now, idle_before, template).await
+    }
+
+    async fn record_read(
+        &self,
+        client_id: &str,
+        now: i64,
+        event: &AuditEvent,
+    ) -> Result<(), ApiError> {
+        self.store.record_read(client_id, now, event).await
+    }
+
+    async fn record_use(&self, client_id: &str, now: i64) -> Result<(), ApiError> {
+        self.store.record_use(client_id, now).await
+    }
+
+    async fn prune_audit(&self, before: i64, limit: usize) -> Result<u64, ApiError> {
+        self.store.prune_audit(before, limit).await
+    }
+
+    async fn revoke_iat(
+        &self,
+        id: &str,
+        now: i64,
+        events: &[AuditEvent],
+    ) -> Result<bool, ApiError> {
+        self.store.revoke_iat(id, now, events).await
+    }
+
+    async fn resync_projection(&self) -> Result<Option<ResyncReport>, ApiError> {
+        self.resync().await
+    }
+}
