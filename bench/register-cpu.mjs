@@ -14,11 +14,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { start, ROOT } from '../tests/worker/harness.js';
+import { workerdPids, cpuPerRequest, median } from './cpu.mjs';
 
 const N = Number(process.env.BENCH_CPU_N ?? 300);
 const ROUNDS = Number(process.env.BENCH_CPU_ROUNDS ?? 5);
 const WARMUP = Number(process.env.BENCH_CPU_WARMUP ?? 50);
-const TICKS = 100; // USER_HZ on Linux
 
 const builds = (process.argv.slice(2).length ? process.argv.slice(2) : ['head=build']).map((a) => {
   const [label, dir] = a.includes('=') ? a.split('=') : [a, a];
@@ -26,37 +26,6 @@ const builds = (process.argv.slice(2).length ? process.argv.slice(2) : ['head=bu
   if (!fs.existsSync(path.join(buildDir, 'index.js'))) throw new Error(`${buildDir}/index.js: build it first`);
   return { label, buildDir };
 });
-
-/** The pids of workerd processes below this node process. */
-function workerdPids() {
-  const children = new Map();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      children.set(Number(d), { ppid, comm });
-    } catch { /* gone */ }
-  }
-  const mine = new Set([process.pid]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const [pid, { ppid }] of children) if (mine.has(ppid) && !mine.has(pid)) { mine.add(pid); grew = true; }
-  }
-  return [...mine].filter((p) => children.get(p)?.comm.startsWith('workerd'));
-}
-
-function cpuTicks(pids) {
-  let t = 0;
-  for (const p of pids) {
-    const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    t += Number(f[11]) + Number(f[12]); // utime, stime
-  }
-  return t;
-}
 
 const WEB = { client_name: 'bench', redirect_uris: ['https://bench.example/cb'], scope: 'openid offline_access', grant_types: ['authorization_code', 'refresh_token'] };
 
@@ -72,14 +41,7 @@ async function measure({ buildDir }) {
       'GET discovery': () => h.request('GET', '/.well-known/oauth-authorization-server'),
     };
     const out = {};
-    for (const [kind, send] of Object.entries(kinds)) {
-      const before = cpuTicks(pids);
-      for (let i = 0; i < N; i++) {
-        const r = await send();
-        if (r.status >= 300) throw new Error(`${kind}: ${r.status} ${r.text}`);
-      }
-      out[kind] = ((cpuTicks(pids) - before) / TICKS) * 1000 / N;
-    }
+    for (const [kind, send] of Object.entries(kinds)) out[kind] = await cpuPerRequest(pids, N, send, kind);
     return out;
   } finally {
     await h.dispose();
@@ -90,7 +52,6 @@ const results = Object.fromEntries(builds.map((b) => [b.label, []]));
 for (let r = 0; r < ROUNDS; r++) {
   for (const b of builds) results[b.label].push(await measure(b));
 }
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const kinds = Object.keys(results[builds[0].label][0]);
 const first = builds[0].label;
 console.log(`\nworkerd CPU per request, ms (median of ${ROUNDS} rounds of ${N} sequential requests; plain Miniflare behind the local assets router, local D1, LOG_REQUESTS=errors)\n`);

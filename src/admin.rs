@@ -3,7 +3,7 @@
 
 use crate::error::{quoted, ApiError};
 use crate::policy::{is_profile_name, CallerClass, Policy};
-use crate::projection::{ResyncReport, PROJECTION_RESYNC_INTERVAL};
+use crate::projection::{ResyncReport, PROJECTION_BUILT, PROJECTION_RESYNC_INTERVAL};
 use crate::service::{parse_object, Registrar, SERVER_ONLY_MEMBERS};
 use crate::store::{
     AdminChange, After, AuditFilter, AuditRecord, CleanupReport, ClientFilter, ClientStatus,
@@ -195,7 +195,7 @@ impl<S: ClientStore> Registrar<'_, S> {
     /// `projection_resynced` event when it changed something, failed somewhere, or `actor`
     /// asked for it; `None` without a projection.
     pub async fn resync_projection(&self, actor: &str) -> Result<Option<ResyncReport>, ApiError> {
-        if cfg!(all(target_arch = "wasm32", not(feature = "projection"))) {
+        if !PROJECTION_BUILT {
             return Ok(None); // the store has no projection in such a build
         }
         let Some(report) = self.store.resync_projection().await? else {
@@ -215,7 +215,7 @@ impl<S: ClientStore> Registrar<'_, S> {
     /// repair follows within minutes without reading every client every few minutes. The daily
     /// run resyncs whatever happened.
     pub async fn scheduled_projection_repair(&self) -> Result<Option<ResyncReport>, ApiError> {
-        if self.config.projection.is_none() {
+        if self.config.projection.is_none() || !PROJECTION_BUILT {
             return Ok(None);
         }
         let filter = AuditFilter {

@@ -467,9 +467,7 @@ impl<S: ClientStore> Registrar<'_, S> {
     /// The secret in the form the configured projection needs, kept beside its keyed hash;
     /// nothing without a projection (SECURITY.md: what it changes at rest).
     pub(crate) fn projected_secret(&self, secret: Option<&Secret>) -> Option<String> {
-        // A Worker built without the projection refuses PROJECT_CLIENTS (glue), so its wasm
-        // need not carry the digest.
-        if cfg!(all(target_arch = "wasm32", not(feature = "projection"))) {
+        if !crate::projection::PROJECTION_BUILT {
             return None;
         }
         self.config

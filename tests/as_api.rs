@@ -696,3 +696,35 @@ fn a_short_as_api_token_is_refused_at_configuration() {
     .unwrap_err();
     assert!(e.starts_with("AS_API_TOKEN"), "{e}");
 }
+
+/// Which routes may read a D1 replica (docs/authorization-server.md, "What lookups write;
+/// consistency"): the lookup and the authorization check; never authenticate, RFC 7592 or admin.
+#[test]
+fn only_the_lookup_and_the_authorization_check_read_through_a_session() {
+    use registrar::http::{read_from, ReadFrom};
+    let id = "hb44Agxh7zhfgljFdvG3Mw";
+    for (path, expected) in [
+        (format!("/as/v1/clients/{id}"), ReadFrom::Session),
+        (
+            format!("/as/v1/clients/{id}/authorization-check"),
+            ReadFrom::Session,
+        ),
+        (
+            format!("/as/v1/clients/{id}/authenticate"),
+            ReadFrom::Primary,
+        ),
+        (format!("/as/v1/clients/{id}/other"), ReadFrom::Primary),
+        ("/as/v1/clients/".into(), ReadFrom::Primary),
+        (format!("/register/{id}"), ReadFrom::Primary),
+        ("/register".into(), ReadFrom::Primary),
+        (format!("/admin/clients/{id}"), ReadFrom::Primary),
+        ("/admin/clients".into(), ReadFrom::Primary),
+        (
+            "/.well-known/openid-configuration".into(),
+            ReadFrom::Primary,
+        ),
+        ("/".into(), ReadFrom::Primary),
+    ] {
+        assert_eq!(read_from(&path), expected, "{path}");
+    }
+}

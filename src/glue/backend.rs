@@ -28,6 +28,17 @@ macro_rules! forward {
     };
 }
 
+impl Backend {
+    /// Whether D1 is read through a session (possibly a replica) in this request.
+    pub fn is_d1_session(&self) -> bool {
+        match self {
+            Backend::D1(store) => store.is_session(),
+            #[cfg(feature = "kv")]
+            Backend::Kv(_) => false,
+        }
+    }
+}
+
 impl ClientStore for Backend {
     async fn insert(
         &self,

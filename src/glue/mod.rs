@@ -11,7 +11,7 @@ mod projection_kv;
 
 use crate::config::{Config, StorageBackend};
 use crate::error::{ApiError, MAX_BODY_BYTES};
-use crate::http::{self, Outcome};
+use crate::http::{self, Outcome, ReadFrom};
 use crate::projection::PROJECTION_RESYNC_CRON;
 use crate::ratelimit::{LimitBucket, RateLimiter};
 use crate::service::{Registrar, RequestOrigin};
@@ -73,12 +73,17 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<web_
     let request = facts.request(&body);
 
     let config = config(&env);
+    let mut session = false;
     let outcome = match config.as_ref() {
         Ok(config) => {
             let now = (started / 1000) as i64;
             let limits = BindingLimits::from_env(&env);
-            match store(config, &env) {
-                Ok(store) => http::handle(&request, config, &store, &limits, now).await,
+            let read_from = http::read_from(request.path);
+            match store(config, &env, read_from) {
+                Ok(store) => {
+                    session = d1_session(&store);
+                    http::handle(&request, config, &store, &limits, now).await
+                }
                 Err(cause) => misconfigured(cause),
             }
         }
@@ -92,6 +97,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<web_
         log(
             request.method,
             &outcome,
+            session,
             Date::now().as_millis().saturating_sub(started),
         );
     }
@@ -152,8 +158,9 @@ fn config(env: &Env) -> Rc<Result<Config, String>> {
 fn store(
     config: &Config,
     env: &Env,
+    read_from: ReadFrom,
 ) -> Result<crate::projection::Projecting<Backend, projection_kv::KvNamespace>, String> {
-    let store = backend(config, env)?;
+    let store = backend(config, env, read_from)?;
     let kv = match config.projection {
         None => None,
         Some(_) => Some(projection_kv::KvNamespace(
@@ -164,10 +171,16 @@ fn store(
     Ok(crate::projection::Projecting { store, kv })
 }
 
+/// Whether the request's store reads D1 through a session (for the request log).
+#[cfg(feature = "projection")]
+fn d1_session(store: &crate::projection::Projecting<Backend, projection_kv::KvNamespace>) -> bool {
+    store.store.is_d1_session()
+}
+
 /// Without the `projection` feature the store is the backend alone: no wrapper is compiled
 /// (it would cost wasm size for nothing).
 #[cfg(not(feature = "projection"))]
-fn store(config: &Config, env: &Env) -> Result<Backend, String> {
+fn store(config: &Config, env: &Env, read_from: ReadFrom) -> Result<Backend, String> {
     if config.projection.is_some() {
         return Err(
             "PROJECT_CLIENTS is set, but this build has no projection; build it \
@@ -175,15 +188,21 @@ fn store(config: &Config, env: &Env) -> Result<Backend, String> {
                 .into(),
         );
     }
-    backend(config, env)
+    backend(config, env, read_from)
 }
 
-/// The store `STORAGE_BACKEND` selects, or which binding is missing.
-fn backend(config: &Config, env: &Env) -> Result<Backend, String> {
+#[cfg(not(feature = "projection"))]
+fn d1_session(store: &Backend) -> bool {
+    store.is_d1_session()
+}
+
+/// The store `STORAGE_BACKEND` selects, or which binding is missing. On D1, `read_from` picks
+/// the primary or a session (KV has no such choice).
+fn backend(config: &Config, env: &Env, read_from: ReadFrom) -> Result<Backend, String> {
     match config.storage {
         StorageBackend::D1 => env
             .d1("DB")
-            .map(|db| Backend::D1(D1Store::new(db)))
+            .map(|db| Backend::D1(D1Store::new(db, read_from == ReadFrom::Session)))
             .map_err(|e| format!("D1 binding DB: {e}")),
         #[cfg(feature = "kv")]
         StorageBackend::Kv => env
@@ -220,7 +239,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         ip_hash: None,
         ip_limit_key: None,
     };
-    let store = match store(config, &env) {
+    let store = match store(config, &env, ReadFrom::Primary) {
         Ok(store) => store,
         Err(cause) => {
             console_log!(
@@ -279,8 +298,9 @@ fn misconfigured(cause: String) -> Outcome {
 }
 
 /// One structured line per request for `wrangler tail` / Workers Logs. Never a token or secret:
-/// only the route template, status, client id and the cause of a 500.
-fn log(method: &str, outcome: &Outcome, duration_ms: u64) {
+/// only the route template, status, client id, `"d1": "session"` when D1 was read through a
+/// session (possibly a replica), and the cause of a 500.
+fn log(method: &str, outcome: &Outcome, session: bool, duration_ms: u64) {
     let mut line = serde_json::json!({
         "method": method,
         "route": outcome.route,
@@ -289,6 +309,9 @@ fn log(method: &str, outcome: &Outcome, duration_ms: u64) {
     });
     if let Some(id) = &outcome.client_id {
         line["client_id"] = id.as_str().into();
+    }
+    if session {
+        line["d1"] = "session".into();
     }
     if let Some(cause) = &outcome.internal_error {
         line["error"] = cause.as_str().into();

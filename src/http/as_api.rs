@@ -1,6 +1,6 @@
 //! Routes of the authorization server API (`/as/v1/...`, docs/authorization-server.md).
 
-use super::{check_json_body, ApiRequest};
+use super::{check_json_body, ApiRequest, ReadFrom};
 use crate::error::ApiError;
 use crate::service::Registrar;
 use crate::store::ClientStore;
@@ -31,6 +31,16 @@ impl<'a> AsRoute<'a> {
         match self {
             AsRoute::Client(_) => "GET",
             AsRoute::Authenticate(_) | AsRoute::AuthorizationCheck(_) => "POST",
+        }
+    }
+
+    /// Where the route's reads may go. The lookup and the authorization check may see a read
+    /// replica's lag; `authenticate`, the token endpoint's gate, reads the primary so that a
+    /// rotated secret, a suspension or a deletion takes effect at once.
+    pub fn read_from(&self) -> ReadFrom {
+        match self {
+            AsRoute::Client(_) | AsRoute::AuthorizationCheck(_) => ReadFrom::Session,
+            AsRoute::Authenticate(_) => ReadFrom::Primary,
         }
     }
 

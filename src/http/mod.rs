@@ -72,6 +72,30 @@ pub struct Outcome {
     pub internal_error: Option<String>,
 }
 
+/// Where a request's D1 reads go (docs/authorization-server.md, "What lookups write;
+/// consistency"). The Worker opens the store accordingly before [`handle`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadFrom {
+    /// The primary database: every committed write is seen.
+    Primary,
+    /// A D1 Sessions API session starting `first-unconstrained`: the first read may be served by
+    /// a read replica behind the primary by its replication lag; writes go to the primary.
+    Session,
+}
+
+/// Where the reads of a request to `path` go: only `GET /as/v1/clients/{id}` and
+/// `POST /as/v1/clients/{id}/authorization-check` use a session, every other route the primary.
+/// (A wrong method is answered before any read, so the method does not matter.)
+pub fn read_from(path: &str) -> ReadFrom {
+    match path
+        .strip_prefix("/as/v1/")
+        .and_then(as_api::AsRoute::parse)
+    {
+        Some(route) => route.read_from(),
+        None => ReadFrom::Primary,
+    }
+}
+
 enum Route<'a> {
     Register,
     Client(&'a str),

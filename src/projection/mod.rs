@@ -17,6 +17,11 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Whether this build has the projection: a Worker built without the `projection` feature
+/// refuses `PROJECT_CLIENTS` (glue), so the core's projection paths are left out of its wasm.
+/// The host build (tests) always has it.
+pub const PROJECTION_BUILT: bool = !cfg!(all(target_arch = "wasm32", not(feature = "projection")));
+
 /// The key prefix of a projected client record: `client:<client_id>`.
 pub const KEY_PREFIX: &str = "client:";
 

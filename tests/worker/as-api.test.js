@@ -302,6 +302,60 @@ describe('AS API: what lookups write', () => {
   });
 });
 
+describe('AS API: D1 consistency (sessions)', () => {
+  // Local D1 has no read replicas: this checks which routes open a D1 session (the request log
+  // line says "d1": "session") and that they still see every write at once here. Replica lag
+  // itself cannot be reproduced locally (docs/authorization-server.md).
+  const lineOf = (x, route, id) => x.logs.map((l) => l.message).filter((m) => m.startsWith('{"'))
+    .map((m) => JSON.parse(m)).filter((l) => l.route === route && l.client_id === id).at(-1);
+
+  it('GET and authorization-check read through a session; authenticate, RFC 7592 and admin the primary', async () => {
+    const c = await h.registerOk(WEB);
+    assert.equal((await get(h, c.client_id)).status, 200);
+    assert.equal((await authenticate(h, c.client_id, c.client_secret)).status, 200);
+    assert.equal((await check(h, c.client_id, { redirect_uri: WEB.redirect_uris[0], response_type: 'code' })).status, 200);
+    assert.equal((await h.request('GET', h.clientPath(c.client_id), { token: c.registration_access_token })).status, 200);
+    assert.equal((await h.request('GET', `/admin/clients/${c.client_id}`, { token: ADMIN })).status, 200);
+    for (const [route, d1] of [
+      ['GET /as/v1/clients/{id}', 'session'],
+      ['POST /as/v1/clients/{id}/authorization-check', 'session'],
+      ['POST /as/v1/clients/{id}/authenticate', undefined],
+      ['GET /register/{client_id}', undefined],
+    ]) {
+      const line = lineOf(h, route, c.client_id);
+      assert.ok(line, `no log line for ${route}: ${JSON.stringify(h.logs.slice(-6))}`);
+      assert.equal(line.d1, d1, `${route}: ${JSON.stringify(line)}`);
+    }
+    // (A session is opened from the path alone, so an /as/ request refused before any read, e.g.
+    // 405 "as: method not allowed", logs one too; no other route does.)
+    const other = h.logs.map((l) => l.message).filter((m) => m.startsWith('{"')).map((m) => JSON.parse(m))
+      .filter((l) => l.d1 !== undefined && !/^(as: |\S+ \/as\/v1\/)/.test(l.route));
+    assert.deepEqual(other, [], 'only /as/ routes use a session');
+  });
+
+  it('the session routes see each write at once (locally), and record the use through the session', async () => {
+    const c = await h.registerOk(WEB);
+    const good = { redirect_uri: WEB.redirect_uris[0], response_type: 'code' };
+    assert.equal((await get(h, c.client_id)).body.status, 'active');
+    const db = await h.d1();
+    const used = await db.prepare('SELECT last_used_at FROM clients WHERE client_id = ?').bind(c.client_id).first();
+    assert.ok(used.last_used_at > 0, 'the GET recorded the use (a write through the session goes to the primary)');
+    assert.equal((await adminPost(c.client_id, 'suspend')).status, 200);
+    assert.equal((await get(h, c.client_id)).body.status, 'suspended');
+    assert.equal((await check(h, c.client_id, good)).body.error, 'invalid_client');
+    assert.equal((await adminPost(c.client_id, 'reactivate')).status, 200);
+    assert.equal((await check(h, c.client_id, good)).status, 200);
+    const put = await h.request('PUT', h.clientPath(c.client_id), {
+      token: c.registration_access_token, json: { client_id: c.client_id, redirect_uris: ['https://client.example/new'] },
+    });
+    assert.equal(put.status, 200);
+    assert.deepEqual((await get(h, c.client_id)).body.client.redirect_uris, ['https://client.example/new']);
+    assert.equal((await check(h, c.client_id, good)).body.error, 'invalid_request');
+    assert.equal((await h.request('DELETE', h.clientPath(c.client_id), { token: put.body.registration_access_token })).status, 204);
+    assert.equal((await get(h, c.client_id)).status, 404);
+  });
+});
+
 describe('AS API: the idle clean-up counts use as activity (D1)', { timeout: 60_000 }, () => {
   it('an anonymous client used through the AS API today survives IDLE_ANONYMOUS_CLIENT_DAYS', async () => {
     const x = await start({ vars: { AS_API_TOKEN: AS, IDLE_ANONYMOUS_CLIENT_DAYS: '30' } });

@@ -218,6 +218,7 @@ export function assertBuilt() {
  * @param {Record<string,{limit:number,period:number}>} [opts.ratelimits] overrides of [[ratelimits]]
  * @param {string} [opts.buildDir] another built Worker (index.js + index_bg.wasm) than build/, for
  *   bench/register-cpu.mjs
+ * @param {boolean} [opts.assets] false: no static assets router in front of the Worker
  * @param {string} [opts.env] run with the [vars], [[ratelimits]] and KV bindings of wrangler.toml's
  *   `[env.<env>]` (as wrangler resolves them) instead of the top level's. ISSUER is still the local
  *   origin, and D1 is still the local, migrated database of the top level's `DB`.
@@ -275,11 +276,15 @@ export async function start(opts = {}) {
       kvNamespaces: { ...Object.fromEntries((cfg.kv_namespaces ?? []).map((k) => [k.binding, k.id])), ...(opts.kvNamespaces ?? {}) },
       // wrangler.toml's [[ratelimits]], each overridable with opts.ratelimits[NAME] = { limit, period }.
       ratelimits: Object.fromEntries((cfg.ratelimits ?? []).map((r) => [r.name, { simple: opts.ratelimits?.[r.name] ?? r.simple }])),
-      assets: {
-        directory: assetsDir,
-        binding: cfg.assets?.binding ?? 'ASSETS',
-        routerConfig: { has_user_worker: true },
-      },
+      // Without the assets router (opts.assets === false) every request goes to the Worker, as
+      // bench/as-api.mjs measures it: Cloudflare does not bill the asset lookup to the Worker.
+      ...(opts.assets === false ? {} : {
+        assets: {
+          directory: assetsDir,
+          binding: cfg.assets?.binding ?? 'ASSETS',
+          routerConfig: { has_user_worker: true },
+        },
+      }),
     };
     const mf = new Miniflare(opts.workers
       ? { ...shared, workers: [{ name: 'registrar', ...registrar }, ...opts.workers(issuer)] }
