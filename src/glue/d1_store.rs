@@ -661,21 +661,27 @@ impl ClientStore for D1Store {
             // StoredClient::unused_before, oldest first (clients_newest read backwards). Events
             // and delete select the same rows in one transaction, and the delete carries the
             // whole condition: a use recorded before it commits keeps the client.
-            const UNUSED: &str = "SELECT client_id FROM clients WHERE registered_by = 'anonymous' \
-                 AND status = 'active' AND last_used_at IS NULL AND client_id_issued_at < ?4 \
-                 ORDER BY client_id_issued_at, client_id LIMIT ?5";
+            macro_rules! unused {
+                () => {
+                    "SELECT client_id FROM clients WHERE registered_by = 'anonymous' \
+                     AND status = 'active' AND last_used_at IS NULL AND client_id_issued_at < ?4 \
+                     ORDER BY client_id_issued_at, client_id LIMIT ?5"
+                };
+            }
             let limit = int(UNUSED_REMOVE_PER_RUN as i64);
             batch.push(self.statement(
-                &format!(
+                concat!(
                     "INSERT INTO audit_events (at, event, client_id, actor, request_id, detail) \
                      SELECT ?1, 'client_removed_unused', client_id, ?2, ?3, \
-                     json_object('unused_client_ttl', CAST(?1 - ?4 AS INTEGER)) FROM ({UNUSED})"
+                     json_object('unused_client_ttl', CAST(?1 - ?4 AS INTEGER)) FROM (",
+                    unused!(),
+                    ")"
                 ),
                 &[int(now), actor, request_id, int(cutoff), limit.clone()],
                 "cleanup",
             )?);
             batch.push(self.statement(
-                &format!("DELETE FROM clients WHERE client_id IN ({UNUSED})"),
+                concat!("DELETE FROM clients WHERE client_id IN (", unused!(), ")"),
                 &[
                     JsValue::NULL,
                     JsValue::NULL,
