@@ -183,11 +183,19 @@ impl<S: ClientStore> Registrar<'_, S> {
             .unused_client_ttl
             .map(|ttl| self.now - i64::from(ttl));
         let template = self.event("scheduled_cleanup", None, "system");
+        // Uses the AS made of projected clients first, so the clean-up never takes a client
+        // the AS has authorized for unused or idle.
+        let used_by_grants = if PROJECTION_BUILT {
+            self.store.record_uses_from_projection(self.now).await?
+        } else {
+            None
+        };
         let mut report = self
             .store
             .cleanup(self.now, idle_before, unused_before, &template)
             .await?;
         report.pruned_events = self.prune_audit_log().await?;
+        report.used_by_grants = used_by_grants;
         Ok(report)
     }
 

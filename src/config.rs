@@ -45,8 +45,9 @@ pub struct Config {
     /// `IDLE_ANONYMOUS_CLIENT_DAYS`: the scheduled clean-up removes anonymous clients neither
     /// read nor updated for this many days. Unset: never.
     pub idle_anonymous_client_days: Option<u32>,
-    /// `UNUSED_CLIENT_TTL` in seconds: the scheduled clean-up removes anonymous clients the AS
-    /// API never saw once they are older than this. `None`: never.
+    /// `UNUSED_CLIENT_TTL` in seconds: the scheduled clean-up removes anonymous clients never
+    /// used at the AS (no AS API lookup, no grant in a projection) once they are older than
+    /// this. `None`: never.
     pub unused_client_ttl: Option<u32>,
     /// `LOG_REQUESTS`: which requests get their structured log line.
     pub log_requests: LogRequests,
@@ -72,7 +73,8 @@ pub enum ProjectionTarget {
     WorkersOauthProvider,
 }
 
-/// `UNUSED_CLIENT_TTL` when unset and the AS API is configured (without a projection): a day.
+/// `UNUSED_CLIENT_TTL` when unset and uses are seen (the AS API, or a projection whose grants
+/// are read before each clean-up): a day.
 /// A client that is going to be used reaches the authorization server within minutes of
 /// registering; a day also covers a sign-in finished the next morning (docs/authorization-server.md).
 pub const DEFAULT_UNUSED_CLIENT_TTL: u32 = 86_400;
@@ -319,11 +321,11 @@ impl Config {
                 .into());
         }
 
-        // Only the AS API records a use. The AS of a projection (PROJECT_CLIENTS) reads its own
-        // copy, so Registrar would take every client it serves for unused.
-        let projecting = projection.is_some();
+        // Uses are seen by the AS API's lookups and, with a projection, by the grants the AS
+        // keeps in its namespace (read before each clean-up).
+        let uses_seen = as_api_token.is_some() || projection.is_some();
         let unused_client_ttl = match get("UNUSED_CLIENT_TTL").as_deref() {
-            None if as_api_token.is_some() && !projecting => Some(DEFAULT_UNUSED_CLIENT_TTL),
+            None if uses_seen => Some(DEFAULT_UNUSED_CLIENT_TTL),
             None | Some("off" | "0") => None,
             Some(v) => Some(
                 parse_duration(v)
@@ -333,13 +335,6 @@ impl Config {
                     })?,
             ),
         };
-        if unused_client_ttl.is_some() && projecting && as_api_token.is_none() {
-            return Err(
-                "UNUSED_CLIENT_TTL needs AS_API_TOKEN while PROJECT_CLIENTS is set \
-                 (Registrar cannot see uses of projected clients; set it to off)"
-                    .into(),
-            );
-        }
 
         Ok(Config {
             issuer,
@@ -615,7 +610,7 @@ mod tests {
     }
 
     #[test]
-    fn unused_client_ttl_defaults_to_a_day_with_the_as_api_only() {
+    fn unused_client_ttl_defaults_to_a_day_where_uses_are_seen() {
         const AS: &str = "as-api-token-0123456789abcdef0123456789";
         const PROJECT: (&str, &str) = ("PROJECT_CLIENTS", "workers-oauth-provider");
         let ttl =
@@ -625,7 +620,8 @@ mod tests {
         let rows: &[(Vars, Option<u32>)] = &[
             (&[], None),
             (&[("AS_API_TOKEN", AS)], Some(86_400)),
-            (&[("AS_API_TOKEN", AS), PROJECT], None),
+            (&[("AS_API_TOKEN", AS), PROJECT], Some(86_400)),
+            (&[PROJECT], Some(86_400)),
             (&[("AS_API_TOKEN", AS), ("UNUSED_CLIENT_TTL", "off")], None),
             (&[("AS_API_TOKEN", AS), ("UNUSED_CLIENT_TTL", "0")], None),
             (&[("UNUSED_CLIENT_TTL", "3600")], Some(3_600)),
@@ -663,11 +659,10 @@ mod tests {
                 "{bad}: {err}"
             );
         }
-        // A projection's AS reads its own copy: Registrar could not tell a used client.
-        let err = ttl(&[PROJECT, ("UNUSED_CLIENT_TTL", "24h")]).unwrap_err();
-        assert!(
-            err.contains("UNUSED_CLIENT_TTL needs AS_API_TOKEN while PROJECT_CLIENTS is set"),
-            "{err}"
+        // A projection's uses are read from the AS's grants: an explicit value is accepted.
+        assert_eq!(
+            ttl(&[PROJECT, ("UNUSED_CLIENT_TTL", "24h")]),
+            Ok(Some(86_400))
         );
     }
 

@@ -553,3 +553,35 @@ fn the_frequent_cron_resyncs_only_after_a_failed_write() {
         None
     );
 }
+
+#[test]
+fn a_client_the_as_authorized_is_used_and_outlives_the_unused_client_ttl() {
+    // UNUSED_CLIENT_TTL defaults to a day with a projection: uses are read from the grants.
+    let (config, store) = (config(), store());
+    assert_eq!(config.unused_client_ttl, Some(86_400));
+    let r = registrar(&config, &store);
+    let signed_in = text(&register(&r, web_client()), "client_id").to_string();
+    let abandoned = text(&register(&r, web_client()), "client_id").to_string();
+    kv(&store).put_grant("alice", "g1", &signed_in);
+
+    let next_day = Registrar {
+        now: NOW + 86_401,
+        ..registrar(&config, &store)
+    };
+    let report = block_on(next_day.scheduled_cleanup()).unwrap();
+    assert_eq!(report.used_by_grants, Some(1));
+    assert_eq!(report.unused_clients, 1);
+    let kept = block_on(store.find(&signed_in))
+        .unwrap()
+        .expect("used: kept");
+    assert_eq!(kept.last_used_at, Some(NOW + 86_401));
+    assert!(block_on(store.find(&abandoned)).unwrap().is_none());
+
+    // The resync after the clean-up takes the removed client's record out of the AS.
+    assert!(kv(&store).record(&abandoned).is_some());
+    let resync = block_on(next_day.resync_projection("system"))
+        .unwrap()
+        .unwrap();
+    assert_eq!((resync.removed, resync.unchanged), (1, 1), "{resync:?}");
+    assert_eq!(kv(&store).record(&abandoned), None);
+}

@@ -146,6 +146,11 @@ impl ClientStore for Backend {
         forward!(self.record_use(client_id, now))
     }
 
+    #[cfg(feature = "projection")]
+    async fn record_uses(&self, client_ids: &[String], now: i64) -> Result<u64, ApiError> {
+        forward!(self.record_uses(client_ids, now))
+    }
+
     async fn prune_audit(&self, before: i64, limit: usize) -> Result<u64, ApiError> {
         forward!(self.prune_audit(before, limit))
     }

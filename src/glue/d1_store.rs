@@ -707,7 +707,7 @@ impl ClientStore for D1Store {
             } else {
                 0
             },
-            pruned_events: 0,
+            ..CleanupReport::default()
         })
     }
 
@@ -720,6 +720,25 @@ impl ClientStore for D1Store {
         let event = std::slice::from_ref(event);
         self.mark_at_most_every("last_read_at", READ_EVENT_INTERVAL, client_id, now, event)
             .await
+    }
+
+    /// One statement for all of them (the projection's daily use scan).
+    #[cfg(feature = "projection")]
+    async fn record_uses(&self, client_ids: &[String], now: i64) -> Result<u64, ApiError> {
+        let ids = serde_json::to_string(client_ids)
+            .map_err(|e| ApiError::Internal(format!("D1 record_uses: {e}")))?;
+        let result = self
+            .statement(
+                "UPDATE clients SET last_used_at = ?2 \
+                 WHERE client_id IN (SELECT value FROM json_each(?1)) \
+                 AND coalesce(last_used_at, 0) <= ?2 - ?3",
+                &[text(&ids), int(now), int(USE_RECORD_INTERVAL)],
+                "record_uses",
+            )?
+            .run()
+            .await
+            .map_err(d1_error("record_uses"))?;
+        changes(&result, "record_uses").map(|n| n as u64)
     }
 
     async fn record_use(&self, client_id: &str, now: i64) -> Result<(), ApiError> {

@@ -265,6 +265,9 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
                 line["idle_clients"] = r.idle_clients.into();
                 line["pruned_events"] = r.pruned_events.into();
                 line["unused_clients"] = r.unused_clients.into();
+                if let Some(n) = r.used_by_grants {
+                    line["used_by_grants"] = n.into();
+                }
             }
             Err(e) => line["error"] = e.to_string().into(),
         }

@@ -38,6 +38,9 @@ pub const WRITE_ATTEMPTS: usize = 3;
 /// a larger drift is worked off run by run and the report says it is not complete.
 pub const MAX_RESYNC_CHANGES: usize = 500;
 
+/// Clients read per store call in a resync.
+const RESYNC_PAGE: usize = 500;
+
 /// The namespace the projection writes. `tag` goes into the key's metadata as
 /// `{"registrar": tag}` (the library reads only the value): a resync compares tags from a key
 /// listing instead of reading every record, and a key without a tag was written by someone else
@@ -305,6 +308,37 @@ impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
         }
     }
 
+    /// The Registrar-issued clients that hold a grant in the namespace, recorded as used (at
+    /// most once an hour each, like the AS API's lookups), 100 per store call.
+    pub async fn record_uses_from_grants(&self, now: i64) -> Result<Option<u64>, ApiError> {
+        let Some(kv) = &self.kv else { return Ok(None) };
+        let mut clients = BTreeSet::new();
+        let mut cursor = None;
+        loop {
+            let page = kv
+                .list(GRANT_PREFIX, cursor)
+                .await
+                .map_err(|e| ApiError::Internal(format!("projection grant list: {e}")))?;
+            for (_, metadata) in &page.keys {
+                let client = metadata.as_ref().and_then(|m| m.get("clientId"));
+                if let Some(id) = client.and_then(Value::as_str) {
+                    if crate::token::is_client_id_shaped(id) {
+                        clients.insert(id.to_string());
+                    }
+                }
+            }
+            match page.cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        let clients: Vec<String> = clients.into_iter().collect();
+        for chunk in clients.chunks(100) {
+            self.store.record_uses(chunk, now).await?;
+        }
+        Ok(Some(clients.len() as u64))
+    }
+
     /// Rebuilds the projection from the store: every client's record written, removed or left
     /// as it is, and every record of a client the store no longer has removed. `None` without
     /// a projection.
@@ -344,7 +378,7 @@ impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
         loop {
             let page = self
                 .store
-                .list_clients(&ClientFilter::default(), &after, 100)
+                .list_clients(&ClientFilter::default(), &after, RESYNC_PAGE)
                 .await?;
             for client in &page {
                 let listed = tags.remove(&client.client_id);
@@ -383,7 +417,7 @@ impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
                 }
             }
             match page.last() {
-                Some(last) if page.len() == 100 => {
+                Some(last) if page.len() == RESYNC_PAGE => {
                     after = Some((last.client_id_issued_at, last.client_id.clone()))
                 }
                 _ => break,
@@ -588,5 +622,13 @@ impl<S: ClientStore, K: ProjectionKv> ClientStore for Projecting<S, K> {
 
     async fn resync_projection(&self) -> Result<Option<ResyncReport>, ApiError> {
         self.resync().await
+    }
+
+    async fn record_uses(&self, client_ids: &[String], now: i64) -> Result<u64, ApiError> {
+        self.store.record_uses(client_ids, now).await
+    }
+
+    async fn record_uses_from_projection(&self, now: i64) -> Result<Option<u64>, ApiError> {
+        self.record_uses_from_grants(now).await
     }
 }

@@ -288,6 +288,8 @@ pub struct CleanupReport {
     pub pruned_events: u64,
     /// Anonymous clients never used within `UNUSED_CLIENT_TTL`.
     pub unused_clients: u64,
+    /// Clients found holding a grant in the projection before the clean-up (recorded as used).
+    pub used_by_grants: Option<u64>,
 }
 
 /// Keyset position: the `(sort time, id)` of the last item of the previous page.
@@ -398,6 +400,22 @@ pub trait ClientStore {
     /// was recorded within [`USE_RECORD_INTERVAL`]. Sets `last_used_at`, which the idle clean-up
     /// and the admin API read; writes no audit event and never touches the client's version.
     async fn record_use(&self, client_id: &str, now: i64) -> Result<(), ApiError>;
+
+    /// [`ClientStore::record_use`] for many clients at once (uses seen in a projection's
+    /// grants); returns how many were written.
+    async fn record_uses(&self, client_ids: &[String], now: i64) -> Result<u64, ApiError> {
+        for id in client_ids {
+            self.record_use(id, now).await?;
+        }
+        Ok(client_ids.len() as u64)
+    }
+
+    /// Records as a use every client that holds a grant in the projection's namespace (the AS
+    /// authorized it; Registrar sees no other use of a projected client); `Ok(None)` without a
+    /// projection (only `projection::Projecting` has one).
+    async fn record_uses_from_projection(&self, _now: i64) -> Result<Option<u64>, ApiError> {
+        Ok(None)
+    }
 
     /// Removes up to `limit` audit events older than `before` (oldest first) and returns how
     /// many. The only deletion of audit events there is; the D1 schema refuses any other.

@@ -355,3 +355,38 @@ describe('POST /admin/projection/resync', () => {
     assert.equal(r.status, 401);
   });
 });
+
+describe('UNUSED_CLIENT_TTL through the projection: a use is a grant the AS holds', () => {
+  let h;
+  let as;
+  // No Service Binding: the AS never calls the AS API, so Registrar sees uses only in OAUTH_KV.
+  before(async () => {
+    h = await startWithAs({ serviceBinding: false, vars: { AS_API_TOKEN: undefined } });
+    const issuer = new URL(h.url);
+    as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, OPT));
+  }, { timeout: 60_000 });
+  after(async () => { await h?.dispose(); });
+
+  it('the daily clean-up keeps a client the AS authorized and removes one that never signed in', async () => {
+    const signedIn = await h.registerOk(webMeta());
+    const abandoned = await h.registerOk(webMeta());
+    await signIn(as, signedIn.client_id, oauth.ClientSecretBasic(signedIn.client_secret), WEB_CB);
+    const db = await h.d1();
+    const lastUsed = async (id) => (await db.prepare('SELECT last_used_at FROM clients WHERE client_id = ?1').bind(id).first())?.last_used_at;
+    assert.equal(await lastUsed(signedIn.client_id), null, 'no AS API call recorded a use');
+    // Two days on (the default TTL is a day).
+    await db.prepare('UPDATE clients SET client_id_issued_at = client_id_issued_at - 172800').run();
+
+    const before = h.logs.length;
+    await h.scheduled();
+    const line = JSON.parse(h.logs.slice(before).map((l) => l.message).find((m) => m.includes('"scheduled":"cleanup"')));
+    assert.equal(line.used_by_grants, 1, JSON.stringify(line));
+    assert.equal(line.unused_clients, 1, JSON.stringify(line));
+    assert.equal(line.projection.removed, 1, JSON.stringify(line));
+    assert.ok(await lastUsed(signedIn.client_id), 'the grant was recorded as a use');
+    assert.equal(await lastUsed(abandoned.client_id), undefined, 'the unused client is gone from D1');
+    assert.equal(await projected(h, abandoned.client_id), null, 'and from OAUTH_KV');
+    await assertAuthorizeRefused(as, abandoned.client_id, WEB_CB, 'removed as unused');
+    await signIn(as, signedIn.client_id, oauth.ClientSecretBasic(signedIn.client_secret), WEB_CB);
+  });
+});

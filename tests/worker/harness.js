@@ -251,6 +251,8 @@ export async function start(opts = {}) {
       ...(process.env.REGISTRAR_TEST_BACKEND ? { STORAGE_BACKEND: process.env.REGISTRAR_TEST_BACKEND } : {}),
       ...(opts.vars ?? {}),
     };
+    // A var set to undefined in opts.vars is left out (a suite turning off one the others set).
+    for (const [k, v] of Object.entries(bindings)) if (v === undefined) delete bindings[k];
     const logs = [];
     const shared = {
       // The worker's console output, kept for tests (h.logs); warnings and errors also go to stderr.
