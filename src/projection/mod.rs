@@ -238,8 +238,7 @@ impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
             pages += 1;
             let page = kv.list(GRANT_PREFIX, cursor).await?;
             for (key, metadata) in &page.keys {
-                let client = metadata.as_ref().and_then(|m| m.get("clientId"));
-                if !client.and_then(Value::as_str).is_some_and(&gone) {
+                if !metadata_str(metadata, "clientId").is_some_and(|c| gone(&c)) {
                     continue;
                 }
                 let owner = &key[GRANT_PREFIX.len()..];
@@ -312,26 +311,12 @@ impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
     /// most once an hour each, like the AS API's lookups), 100 per store call.
     pub async fn record_uses_from_grants(&self, now: i64) -> Result<Option<u64>, ApiError> {
         let Some(kv) = &self.kv else { return Ok(None) };
-        let mut clients = BTreeSet::new();
-        let mut cursor = None;
-        loop {
-            let page = kv
-                .list(GRANT_PREFIX, cursor)
-                .await
-                .map_err(|e| ApiError::Internal(format!("projection grant list: {e}")))?;
-            for (_, metadata) in &page.keys {
-                let client = metadata.as_ref().and_then(|m| m.get("clientId"));
-                if let Some(id) = client.and_then(Value::as_str) {
-                    if crate::token::is_client_id_shaped(id) {
-                        clients.insert(id.to_string());
-                    }
-                }
-            }
-            match page.cursor {
-                Some(c) => cursor = Some(c),
-                None => break,
-            }
-        }
+        let clients: BTreeSet<String> = list_all(kv, GRANT_PREFIX)
+            .await?
+            .into_iter()
+            .filter_map(|(_, metadata)| metadata_str(&metadata, "clientId"))
+            .filter(|id| crate::token::is_client_id_shaped(id))
+            .collect();
         let clients: Vec<String> = clients.into_iter().collect();
         for chunk in clients.chunks(100) {
             self.store.record_uses(chunk, now).await?;
@@ -349,28 +334,14 @@ impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
             ..ResyncReport::default()
         };
         // Every key's tag, then every client checked against it.
-        let mut tags: BTreeMap<String, Option<String>> = BTreeMap::new();
-        let mut cursor = None;
-        loop {
-            let page = kv
-                .list(KEY_PREFIX, cursor)
-                .await
-                .map_err(|e| ApiError::Internal(format!("projection list: {e}")))?;
-            for (key, metadata) in page.keys {
-                if let Some(id) = key.strip_prefix(KEY_PREFIX) {
-                    let tag = metadata
-                        .as_ref()
-                        .and_then(|m| m.get("registrar"))
-                        .and_then(Value::as_str)
-                        .map(str::to_string);
-                    tags.insert(id.to_string(), tag);
-                }
-            }
-            match page.cursor {
-                Some(c) => cursor = Some(c),
-                None => break,
-            }
-        }
+        let mut tags: BTreeMap<String, Option<String>> = list_all(kv, KEY_PREFIX)
+            .await?
+            .into_iter()
+            .filter_map(|(key, metadata)| {
+                let id = key.strip_prefix(KEY_PREFIX)?.to_string();
+                Some((id, metadata_str(&metadata, "registrar")))
+            })
+            .collect();
         let mut changes = 0;
         let mut after: After = None;
         // Clients the AS is to know: their grants stay.
@@ -450,6 +421,30 @@ impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
         }
         Ok(Some(report))
     }
+}
+
+/// Every key under `prefix` with its metadata.
+async fn list_all<K: ProjectionKv>(
+    kv: &K,
+    prefix: &str,
+) -> Result<Vec<(String, Option<Value>)>, ApiError> {
+    let (mut keys, mut cursor) = (Vec::new(), None);
+    loop {
+        let page = kv
+            .list(prefix, cursor)
+            .await
+            .map_err(|e| ApiError::Internal(format!("projection list {prefix}: {e}")))?;
+        keys.extend(page.keys);
+        match page.cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(keys),
+        }
+    }
+}
+
+/// A string member of a key's metadata.
+fn metadata_str(metadata: &Option<Value>, member: &str) -> Option<String> {
+    metadata.as_ref()?.get(member)?.as_str().map(str::to_string)
 }
 
 /// What the projection ended up holding for a client.
