@@ -36,6 +36,14 @@ impl Query {
         )
     }
 
+    /// A parameter's value, if present and not empty.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .get(name)
+            .filter(|v| !v.is_empty())
+            .map(String::as_str)
+    }
+
     fn text(&self, name: &str) -> Option<String> {
         self.0.get(name).filter(|v| !v.is_empty()).cloned()
     }

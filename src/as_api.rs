@@ -5,6 +5,7 @@
 //!
 //! Lookups write no audit event; a use is recorded as `last_used_at`, at most hourly.
 
+use crate::cimd::{DocumentSource, CIMD_BUILT};
 use crate::error::{ApiError, AuthorizationError};
 use crate::metadata::enums::ApplicationType;
 use crate::service::{parse_object, Registrar};
@@ -48,8 +49,24 @@ impl<S: ClientStore> Registrar<'_, S> {
         Ok(())
     }
 
-    /// `GET /as/v1/clients/{client_id}`.
-    pub async fn as_get_client(&self, client_id: &str) -> Result<Value, ApiError> {
+    /// Whether `client_id` names a client metadata document this configuration serves.
+    fn is_document_client(&self, client_id: &str) -> bool {
+        CIMD_BUILT && self.config.cimd.is_some() && client_id.starts_with("https:")
+    }
+
+    /// `GET /as/v1/clients/{client_id}`; with `CIMD = "on"` also for a URL `client_id`.
+    pub async fn as_get_client<D: DocumentSource>(
+        &self,
+        docs: &D,
+        client_id: &str,
+    ) -> Result<Value, ApiError> {
+        if self.is_document_client(client_id) {
+            return self
+                .cimd_client(docs, client_id)
+                .await
+                .map(|c| c.to_json())
+                .map_err(ApiError::ClientDocument);
+        }
         let client = self
             .as_lookup(client_id)
             .await?
@@ -95,8 +112,9 @@ impl<S: ClientStore> Registrar<'_, S> {
 
     /// `POST /as/v1/clients/{client_id}/authorization-check` with `{"redirect_uri",
     /// "response_type", "scope"?}`: the redirect URI that matched and the scope to grant.
-    pub async fn as_authorization_check(
+    pub async fn as_authorization_check<D: DocumentSource>(
         &self,
+        docs: &D,
         client_id: &str,
         body: &[u8],
     ) -> Result<Value, ApiError> {
@@ -119,14 +137,25 @@ impl<S: ClientStore> Registrar<'_, S> {
         let response_type = text("response_type", true)?.unwrap_or_default();
         let scope = text("scope", false)?;
 
-        let client = match self.as_lookup(client_id).await? {
-            None => return Err(refuse(E::InvalidClient, UNKNOWN_CLIENT)),
-            Some(c) if c.status == ClientStatus::Suspended => {
-                return Err(refuse(E::InvalidClient, CLIENT_SUSPENDED))
+        let mut document = None;
+        let client = if self.is_document_client(client_id) {
+            let found = self.cimd_client(docs, client_id).await;
+            document = Some(found.map_err(|e| refuse(E::InvalidClient, &e))?);
+            None
+        } else {
+            match self.as_lookup(client_id).await? {
+                None => return Err(refuse(E::InvalidClient, UNKNOWN_CLIENT)),
+                Some(c) if c.status == ClientStatus::Suspended => {
+                    return Err(refuse(E::InvalidClient, CLIENT_SUSPENDED))
+                }
+                Some(c) => Some(c),
             }
-            Some(c) => c,
         };
-        let m = &client.metadata;
+        let m = match (&client, &document) {
+            (Some(c), _) => &c.metadata,
+            (None, Some(d)) => &d.metadata,
+            (None, None) => return Err(refuse(E::InvalidClient, UNKNOWN_CLIENT)),
+        };
         let native = m.application_type == ApplicationType::Native;
         let Some(registered_uri) = m
             .redirect_uris
@@ -161,7 +190,9 @@ impl<S: ClientStore> Registrar<'_, S> {
                 granted
             }
         };
-        self.as_record_use(&client).await?;
+        if let Some(client) = &client {
+            self.as_record_use(client).await?;
+        }
         let mut body = Map::new();
         body.insert("redirect_uri".into(), registered_uri.clone().into());
         body.insert("scope".into(), granted.into());

@@ -63,6 +63,9 @@ pub struct Config {
     /// `PROJECT_CLIENTS`: the authorization server library whose client records Registrar
     /// keeps written (docs/authorization-server.md); `None`: no projection.
     pub projection: Option<ProjectionTarget>,
+    /// `CIMD = "on"`: client metadata documents through the AS API, with the host lists of
+    /// `CIMD_ALLOWED_HOSTS` / `CIMD_DENIED_HOSTS` (src/cimd.rs); `None`: off.
+    pub cimd: Option<crate::cimd::CimdHosts>,
 }
 
 /// `PROJECT_CLIENTS`: whose client records the projection writes.
@@ -321,6 +324,21 @@ impl Config {
                 .into());
         }
 
+        let cimd = match get("CIMD").as_deref() {
+            None | Some("off") => None,
+            Some("on") => Some(crate::cimd::CimdHosts {
+                allowed: crate::cimd::CimdHosts::parse_list(
+                    "CIMD_ALLOWED_HOSTS",
+                    get("CIMD_ALLOWED_HOSTS").as_deref(),
+                )?,
+                denied: crate::cimd::CimdHosts::parse_list(
+                    "CIMD_DENIED_HOSTS",
+                    get("CIMD_DENIED_HOSTS").as_deref(),
+                )?,
+            }),
+            Some(other) => return Err(format!("CIMD: expected on or off, got {other:?}")),
+        };
+
         // Uses are seen by the AS API's lookups and, with a projection, by the grants the AS
         // keeps in its namespace (read before each clean-up).
         let uses_seen = as_api_token.is_some() || projection.is_some();
@@ -359,6 +377,7 @@ impl Config {
             metadata_limits,
             allow_private_hosts,
             projection,
+            cimd,
         })
     }
 

@@ -96,6 +96,9 @@ pub enum ApiError {
     /// `invalid_client` from the authorization server API (docs/authorization-server.md) with
     /// its status: 404 for a lookup, 401 for a client authentication.
     InvalidClient(u16, &'static str),
+    /// 404 `invalid_client` for a client metadata document that cannot be used (src/cimd.rs),
+    /// saying why.
+    ClientDocument(String),
     /// 400 from the authorization check: the error the authorization server must return, and
     /// (`"redirect"` in the body) whether it may send it to the redirect URI.
     Authorization(AuthorizationError, String),
@@ -120,6 +123,7 @@ impl ApiError {
             | ApiError::InvalidSoftwareStatement(_)
             | ApiError::Authorization(..) => 400,
             ApiError::InvalidClient(status, _) => *status,
+            ApiError::ClientDocument(_) => 404,
             ApiError::InvalidToken | ApiError::InvalidBearer(_) => 401,
             ApiError::AccessDenied(_) => 403,
             ApiError::NotFound(_) => 404,
@@ -146,7 +150,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::TooManyRequests(_) => "too_many_requests",
             ApiError::Internal(_) => "server_error",
-            ApiError::InvalidClient(..) => "invalid_client",
+            ApiError::InvalidClient(..) | ApiError::ClientDocument(_) => "invalid_client",
             ApiError::Authorization(e, _) => e.code(),
         }
     }
@@ -159,6 +163,7 @@ impl ApiError {
             | ApiError::InvalidClientMetadata(d)
             | ApiError::InvalidSoftwareStatement(d)
             | ApiError::AccessDenied(d)
+            | ApiError::ClientDocument(d)
             | ApiError::Authorization(_, d) => d.clone(),
             ApiError::InvalidClient(_, d) => (*d).into(),
             ApiError::InvalidToken => {

@@ -15,6 +15,7 @@
 
 pub mod admin;
 pub mod as_api;
+pub mod cimd;
 pub mod config;
 pub mod discovery;
 pub mod error;

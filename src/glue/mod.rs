@@ -2,6 +2,8 @@
 //! beyond translation, logging and picking the storage backend.
 
 mod backend;
+#[cfg(feature = "cimd")]
+mod cimd_fetch;
 mod d1_store;
 mod js_bridge;
 #[cfg(feature = "kv")]
@@ -82,7 +84,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<web_
             match store(config, &env, read_from) {
                 Ok(store) => {
                     session = d1_session(&store);
-                    http::handle(&request, config, &store, &limits, now).await
+                    serve(&request, config, &store, &limits, &env, now).await
                 }
                 Err(cause) => misconfigured(cause),
             }
@@ -107,6 +109,47 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<web_
         &response.headers,
         response.body.map(|b| b.to_string()),
     ))
+}
+
+/// Serves the request; with `CIMD = "on"` with the Worker's document source (fetch, KV cache,
+/// per-host limit).
+#[cfg(feature = "cimd")]
+async fn serve<S: crate::store::ClientStore>(
+    request: &http::ApiRequest<'_>,
+    config: &Config,
+    store: &S,
+    limits: &BindingLimits,
+    env: &Env,
+    now: i64,
+) -> Outcome {
+    if config.cimd.is_none() {
+        return http::handle(request, config, store, limits, now).await;
+    }
+    match cimd_fetch::WorkerDocuments::from_env(env) {
+        Ok(docs) => http::handle_with(request, config, store, limits, &docs, now).await,
+        Err(cause) => misconfigured(cause),
+    }
+}
+
+/// Without the `cimd` feature no document code is compiled (wasm size); `CIMD = "on"` is a
+/// configuration error.
+#[cfg(not(feature = "cimd"))]
+async fn serve<S: crate::store::ClientStore>(
+    request: &http::ApiRequest<'_>,
+    config: &Config,
+    store: &S,
+    limits: &BindingLimits,
+    _env: &Env,
+    now: i64,
+) -> Outcome {
+    if config.cimd.is_some() {
+        return misconfigured(
+            "CIMD is on, but this build has no client metadata documents; build it with \
+             REGISTRAR_FEATURES=cimd (docs/authorization-server.md)"
+                .into(),
+        );
+    }
+    http::handle(request, config, store, limits, now).await
 }
 
 /// Reads the request body, keeping at most one byte more than the limit (enough for the core to

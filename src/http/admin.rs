@@ -2,6 +2,7 @@
 
 use super::{check_json_body, ApiRequest};
 use crate::admin::Query;
+use crate::cimd::DocumentSource;
 use crate::error::ApiError;
 use crate::service::Registrar;
 use crate::store::{ClientStatus, ClientStore};
@@ -27,6 +28,8 @@ pub enum AdminRoute<'a> {
     InitialAccessToken(&'a str),
     Audit,
     ProjectionResync,
+    /// `/admin/cimd-cache?url=`: a cached client metadata document (src/cimd.rs).
+    CimdCache,
 }
 
 impl<'a> AdminRoute<'a> {
@@ -51,6 +54,7 @@ impl<'a> AdminRoute<'a> {
             ["initial-access-tokens", id] if nonempty(id) => AdminRoute::InitialAccessToken(id),
             ["audit"] => AdminRoute::Audit,
             ["projection", "resync"] => AdminRoute::ProjectionResync,
+            ["cimd-cache"] => AdminRoute::CimdCache,
             _ => return None,
         })
     }
@@ -62,6 +66,7 @@ impl<'a> AdminRoute<'a> {
             AdminRoute::ClientAction(..) | AdminRoute::ProjectionResync => "POST",
             AdminRoute::InitialAccessTokens => "GET, POST",
             AdminRoute::InitialAccessToken(_) => "DELETE",
+            AdminRoute::CimdCache => "GET, DELETE",
         }
     }
 }
@@ -71,8 +76,9 @@ fn ok(body: Value) -> AdminReply {
 }
 
 /// Serves an admin request: 404 while the admin API is off, 401 without the admin token.
-pub async fn handle<'r, S: ClientStore>(
+pub async fn handle<'r, S: ClientStore, D: DocumentSource>(
     registrar: &Registrar<'_, S>,
+    docs: &D,
     route: &AdminRoute<'r>,
     req: &ApiRequest<'_>,
     token: Option<&str>,
@@ -93,6 +99,8 @@ pub async fn handle<'r, S: ClientStore>(
         (R::InitialAccessToken(_), "DELETE") => "DELETE /admin/initial-access-tokens/{id}",
         (R::Audit, "GET") => "GET /admin/audit",
         (R::ProjectionResync, "POST") => "POST /admin/projection/resync",
+        (R::CimdCache, "GET") => "GET /admin/cimd-cache",
+        (R::CimdCache, "DELETE") => "DELETE /admin/cimd-cache",
         _ => {
             return (
                 "admin: method not allowed",
@@ -154,6 +162,13 @@ pub async fn handle<'r, S: ClientStore>(
             .await
             .map(|m| ok(Value::Object(m))),
         (R::ProjectionResync, _) => registrar.admin_resync_projection().await.map(ok),
+        (R::CimdCache, method) => registrar
+            .admin_cimd_cache(docs, query.get("url"), method == "DELETE")
+            .await
+            .map(|body| match body {
+                Some(b) => ok(b),
+                None => (204, None),
+            }),
     };
     (label, client_id, result)
 }

@@ -1,6 +1,7 @@
 //! Routes of the authorization server API (`/as/v1/...`, docs/authorization-server.md).
 
 use super::{check_json_body, ApiRequest, ReadFrom};
+use crate::cimd::DocumentSource;
 use crate::error::ApiError;
 use crate::service::Registrar;
 use crate::store::ClientStore;
@@ -52,8 +53,9 @@ impl<'a> AsRoute<'a> {
 }
 
 /// Serves an AS API request: 404 while `AS_API_TOKEN` is unset, 401 without it.
-pub async fn handle<'r, S: ClientStore>(
+pub async fn handle<'r, S: ClientStore, D: DocumentSource>(
     registrar: &Registrar<'_, S>,
+    docs: &D,
     route: &AsRoute<'r>,
     req: &ApiRequest<'_>,
     token: Option<&str>,
@@ -76,14 +78,21 @@ pub async fn handle<'r, S: ClientStore>(
         let wrong = ApiError::InvalidBearer("the AS API token is missing or wrong");
         return (label, client_id, Err(wrong));
     }
+    // A client metadata document's URL comes percent-encoded in the one path segment.
+    let decoded = registrar
+        .config
+        .cimd
+        .as_ref()
+        .and_then(|_| crate::cimd::url_client_id(route.client_id()));
+    let id = decoded.as_deref().unwrap_or(route.client_id());
     let result = match route {
-        AsRoute::Client(id) => registrar.as_get_client(id).await,
-        AsRoute::Authenticate(id) => match check_json_body(req) {
+        AsRoute::Client(_) => registrar.as_get_client(docs, id).await,
+        AsRoute::Authenticate(_) => match check_json_body(req) {
             Ok(()) => registrar.as_authenticate(id, req.body).await,
             Err(e) => Err(e),
         },
-        AsRoute::AuthorizationCheck(id) => match check_json_body(req) {
-            Ok(()) => registrar.as_authorization_check(id, req.body).await,
+        AsRoute::AuthorizationCheck(_) => match check_json_body(req) {
+            Ok(()) => registrar.as_authorization_check(docs, id, req.body).await,
             Err(e) => Err(e),
         },
     };

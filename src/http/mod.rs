@@ -172,6 +172,18 @@ pub async fn handle<S: ClientStore, L: RateLimiter>(
     limits: &L,
     now: i64,
 ) -> Outcome {
+    handle_with(req, config, store, limits, &crate::cimd::NoDocuments, now).await
+}
+
+/// [`handle`] with a source of client metadata documents (`CIMD = "on"`, src/cimd.rs).
+pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::DocumentSource>(
+    req: &ApiRequest<'_>,
+    config: &Config,
+    store: &S,
+    limits: &L,
+    docs: &D,
+    now: i64,
+) -> Outcome {
     let route = Route::parse(req.path);
     let issuer = config.issuer_for(req.origin);
     let request_id = match req.request_id {
@@ -223,11 +235,11 @@ pub async fn handle<S: ClientStore, L: RateLimiter>(
         match (&route, method) {
             (Route::Unknown, _) => ("unknown", None, Err(ApiError::NotFound("no such endpoint"))),
             (Route::Admin(admin_route), _) => {
-                let (label, id, r) = admin::handle(&registrar, admin_route, req, token).await;
+                let (label, id, r) = admin::handle(&registrar, docs, admin_route, req, token).await;
                 (label, id, r.map(Reply::Json))
             }
             (Route::As(as_route), _) => {
-                let (label, id, r) = as_api::handle(&registrar, as_route, req, token).await;
+                let (label, id, r) = as_api::handle(&registrar, docs, as_route, req, token).await;
                 (label, id, r.map(|v| Reply::Json((200, Some(v)))))
             }
             (_, "OPTIONS") => ("OPTIONS (preflight)", None, Ok(Reply::Preflight)),

@@ -1,0 +1,412 @@
+//! Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document-03): a client
+//! whose `client_id` is an `https` URL naming a JSON document with its metadata, which the
+//! authorization server fetches instead of a registration. `CIMD = "on"` lets the AS API
+//! (`/as/v1/clients/{client_id}`, percent-encoded) answer for such clients
+//! (docs/authorization-server.md, "Client ID Metadata Documents").
+//!
+//! The core here is pure: the URL rules, the host lists, the cache policy and the document
+//! rules, and the flow (cache → rate limit → fetch → validate → cache) over a
+//! [`DocumentSource`] the Worker glue implements with `fetch`, KV and a rate limiter.
+//!
+//! A Worker built without the `cimd` feature leaves all of this out of its wasm and refuses
+//! `CIMD = "on"`; the host build (tests) always has it.
+
+use crate::error::ApiError;
+use crate::metadata::ClientMetadata;
+use crate::policy::CallerClass;
+use crate::service::{parse_object, Registrar};
+use crate::store::ClientStore;
+use serde_json::{json, Map, Value};
+use url::Url;
+
+/// Whether this build has CIMD (the `cimd` feature for the Worker; always on the host).
+pub const CIMD_BUILT: bool = !cfg!(all(target_arch = "wasm32", not(feature = "cimd")));
+
+/// Largest document accepted, in bytes (the draft suggests 5 KB).
+pub const MAX_DOCUMENT_BYTES: usize = 5 * 1024;
+/// How long one fetch may take, headers and body together.
+pub const FETCH_TIMEOUT_MS: u32 = 3_000;
+/// Shortest and longest time a valid document is cached, whatever `Cache-Control` says.
+pub const MIN_CACHE_SECONDS: u64 = 5 * 60;
+pub const MAX_CACHE_SECONDS: u64 = 24 * 60 * 60;
+/// How long a failed fetch or an invalid document is remembered (also KV's shortest TTL).
+pub const NEGATIVE_CACHE_SECONDS: u64 = 60;
+
+/// The source of the published revision, in the GET response's `source`.
+pub const SOURCE: &str = "client_id_metadata_document";
+
+/// What the glue does for CIMD: a cache keyed by URL, a per-host fetch limit and the fetch.
+#[allow(async_fn_in_trait)]
+pub trait DocumentSource {
+    /// The cache entry for `url` ([`CacheEntry`] as JSON), if any.
+    async fn cached(&self, url: &str) -> Option<String>;
+    /// Stores an entry for `ttl` seconds. A failed write is ignored (the next lookup fetches).
+    async fn remember(&self, url: &str, entry: &str, ttl: u64);
+    /// Evicts `url` (admin).
+    async fn forget(&self, url: &str) -> Result<(), ApiError>;
+    /// Counts one fetch from `host` against its limit; whether it may go ahead.
+    async fn allow_fetch(&self, host: &str) -> bool;
+    /// Fetches `url` (already checked): https, no redirects, the timeout and size cap.
+    async fn fetch(&self, url: &str) -> Result<Fetched, String>;
+}
+
+/// A successful (200) response: its body (at most [`MAX_DOCUMENT_BYTES`]) and `Cache-Control`.
+pub struct Fetched {
+    pub body: Vec<u8>,
+    pub cache_control: Option<String>,
+}
+
+/// No CIMD: every fetch fails. The source for builds and callers without one.
+pub struct NoDocuments;
+
+impl DocumentSource for NoDocuments {
+    async fn cached(&self, _: &str) -> Option<String> {
+        None
+    }
+    async fn remember(&self, _: &str, _: &str, _: u64) {}
+    async fn forget(&self, _: &str) -> Result<(), ApiError> {
+        Ok(())
+    }
+    async fn allow_fetch(&self, _: &str) -> bool {
+        true
+    }
+    async fn fetch(&self, _: &str) -> Result<Fetched, String> {
+        Err("client metadata documents are not available".into())
+    }
+}
+
+/// The host lists of `CIMD_ALLOWED_HOSTS` / `CIMD_DENIED_HOSTS`: an entry matches the host
+/// itself and every name under it (`example.com` matches `app.example.com`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CimdHosts {
+    /// Empty: every public host.
+    pub allowed: Vec<String>,
+    pub denied: Vec<String>,
+}
+
+impl CimdHosts {
+    /// A list of host names separated by spaces or commas; lower-cased.
+    pub fn parse_list(name: &str, value: Option<&str>) -> Result<Vec<String>, String> {
+        let mut out = Vec::new();
+        for entry in value.unwrap_or("").split([' ', ',', '\n', '\t']) {
+            let entry = entry.trim().trim_end_matches('.').to_ascii_lowercase();
+            if entry.is_empty() {
+                continue;
+            }
+            let ok = entry.split('.').all(|l| {
+                !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            });
+            if !ok {
+                return Err(format!("{name}: not a host name: {entry:?}"));
+            }
+            out.push(entry);
+        }
+        Ok(out)
+    }
+
+    /// Why `host` may not be fetched by the lists, or `None`.
+    pub fn refusal(&self, host: &str) -> Option<&'static str> {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        let under = |entry: &String| {
+            host == *entry
+                || host
+                    .strip_suffix(entry.as_str())
+                    .is_some_and(|rest| rest.ends_with('.'))
+        };
+        if self.denied.iter().any(under) {
+            return Some("the host is in CIMD_DENIED_HOSTS");
+        }
+        if !self.allowed.is_empty() && !self.allowed.iter().any(under) {
+            return Some("the host is not in CIMD_ALLOWED_HOSTS");
+        }
+        None
+    }
+}
+
+/// A path segment's percent-decoding, if it looks like a CIMD client id (`https%3A...`,
+/// either case). Registrar's own client ids never contain `%`, so the two cannot be confused.
+pub fn url_client_id(segment: &str) -> Option<String> {
+    let lower = segment.get(..8)?.to_ascii_lowercase();
+    if lower != "https%3a" {
+        return None;
+    }
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = segment.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The draft's §3 rules for a client id URL, then Registrar's host checks: https, a host, a
+/// path, no credentials, no fragment, no `.`/`..` segments, the URL as the parser would write
+/// it, a public host (src/metadata/host.rs) that the lists allow.
+pub fn check_url(client_id: &str, hosts: &CimdHosts) -> Result<Url, String> {
+    let url = Url::parse(client_id).map_err(|e| format!("not a URL ({e})"))?;
+    if url.scheme() != "https" {
+        return Err("the scheme must be https".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("the URL must not contain a user name or password".into());
+    }
+    if url.fragment().is_some() || client_id.contains('#') {
+        return Err("the URL must not contain a fragment".into());
+    }
+    // The parser removes dot segments, so look at the text as given.
+    let after_host = client_id
+        .strip_prefix("https://")
+        .and_then(|r| r.find('/').map(|i| &r[i..]))
+        .unwrap_or("");
+    let path = after_host.split(['?', '#']).next().unwrap_or("");
+    let dot = |s: &str| {
+        let s = s.to_ascii_lowercase();
+        matches!(s.as_str(), "." | ".." | "%2e" | "%2e%2e" | ".%2e" | "%2e.")
+    };
+    if path.split('/').any(dot) {
+        return Err("the URL must not contain . or .. path segments".into());
+    }
+    if path.len() <= 1 {
+        return Err("the URL must have a path (not just /)".into());
+    }
+    if url.as_str() != client_id {
+        return Err(format!(
+            "the URL is not in its normal form (expected {:?})",
+            url.as_str()
+        ));
+    }
+    let host = url.host().ok_or("the URL has no host")?;
+    if let Some(reason) = crate::metadata::host::internal_reason(&host) {
+        return Err(format!("the host is not public: {reason}"));
+    }
+    if let Some(reason) = hosts.refusal(&host.to_string()) {
+        return Err(reason.into());
+    }
+    Ok(url)
+}
+
+/// How long to cache a valid document: `Cache-Control: max-age` clamped to
+/// [[`MIN_CACHE_SECONDS`], [`MAX_CACHE_SECONDS`]]; the minimum without one, or with `no-store`
+/// / `no-cache` (a document fetched on every authorization request would let its host see and
+/// throttle every login).
+pub fn cache_seconds(cache_control: Option<&str>) -> u64 {
+    let max_age = cache_control.and_then(|cc| {
+        cc.split(',').find_map(|d| {
+            let (name, value) = d.trim().split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("max-age")
+                .then(|| value.trim().trim_matches('"').parse::<u64>().ok())?
+        })
+    });
+    max_age
+        .unwrap_or(0)
+        .clamp(MIN_CACHE_SECONDS, MAX_CACHE_SECONDS)
+}
+
+/// The draft's rules for the document itself (§4.1), beyond RFC 7591's: `client_id` equal to
+/// the URL, no shared secret, and an authentication method that uses none.
+pub fn document_rules(doc: &Map<String, Value>, url: &str) -> Result<(), String> {
+    match doc.get("client_id") {
+        Some(Value::String(id)) if id == url => {}
+        Some(Value::String(id)) => {
+            return Err(format!(
+                "client_id: {id:?} is not the document's URL {url:?}"
+            ))
+        }
+        _ => return Err("client_id: required, the document's URL".into()),
+    }
+    for member in ["client_secret", "client_secret_expires_at"] {
+        if doc.contains_key(member) {
+            return Err(format!(
+                "{member}: must not be present in a client metadata document"
+            ));
+        }
+    }
+    match doc.get("token_endpoint_auth_method") {
+        None => {
+            return Err(
+                "token_endpoint_auth_method: required, none or private_key_jwt (a document \
+                 client has no secret)"
+                    .into(),
+            )
+        }
+        Some(Value::String(m)) if m == "none" || m == "private_key_jwt" => {}
+        Some(other) => {
+            return Err(format!(
+                "token_endpoint_auth_method: {other} is not allowed; none or private_key_jwt"
+            ))
+        }
+    }
+    match doc.get("redirect_uris") {
+        Some(Value::Array(a)) if !a.is_empty() => Ok(()),
+        _ => Err("redirect_uris: required, a non-empty array".into()),
+    }
+}
+
+/// One cache entry, stored as JSON: the document that passed validation, or why it failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheEntry {
+    pub fetched_at: i64,
+    pub expires_at: i64,
+    pub outcome: Result<String, String>,
+}
+
+impl CacheEntry {
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({ "fetched_at": self.fetched_at, "expires_at": self.expires_at });
+        match &self.outcome {
+            Ok(doc) => v["document"] = doc.as_str().into(),
+            Err(e) => v["error"] = e.as_str().into(),
+        }
+        v
+    }
+
+    pub fn parse(text: &str) -> Option<CacheEntry> {
+        let v: Value = serde_json::from_str(text).ok()?;
+        let outcome = match (v.get("document"), v.get("error")) {
+            (Some(Value::String(d)), None) => Ok(d.clone()),
+            (None, Some(Value::String(e))) => Err(e.clone()),
+            _ => return None,
+        };
+        Some(CacheEntry {
+            fetched_at: v.get("fetched_at")?.as_i64()?,
+            expires_at: v.get("expires_at")?.as_i64()?,
+            outcome,
+        })
+    }
+}
+
+/// A resolved document client: its validated metadata and when the document was fetched.
+pub struct DocumentClient {
+    pub client_id: String,
+    pub metadata: ClientMetadata,
+    pub fetched_at: i64,
+}
+
+impl DocumentClient {
+    /// What `GET /as/v1/clients/{client_id}` answers for it (the shape of a registered client's,
+    /// with `source` and `fetched_at`).
+    pub fn to_json(&self) -> Value {
+        let mut client = self.metadata.to_json();
+        client.insert("client_id".into(), self.client_id.clone().into());
+        json!({
+            "client": client,
+            "status": "active",
+            "client_id_issued_at": self.fetched_at,
+            "updated_at": self.fetched_at,
+            "token_endpoint_auth_method": self.metadata.token_endpoint_auth_method.as_str(),
+            "has_secret": false,
+            "source": SOURCE,
+            "fetched_at": self.fetched_at,
+        })
+    }
+}
+
+impl<S: ClientStore> Registrar<'_, S> {
+    /// The document client at `client_id` (a URL), from the cache or fetched. `Err` carries a
+    /// description for `invalid_client`.
+    pub async fn cimd_client<D: DocumentSource>(
+        &self,
+        docs: &D,
+        client_id: &str,
+    ) -> Result<DocumentClient, String> {
+        let Some(hosts) = self.config.cimd.as_ref() else {
+            return Err(crate::as_api::UNKNOWN_CLIENT.into());
+        };
+        let url = check_url(client_id, hosts).map_err(|e| format!("client_id: {e}"))?;
+        let entry = match docs
+            .cached(client_id)
+            .await
+            .as_deref()
+            .and_then(CacheEntry::parse)
+        {
+            Some(e) if e.expires_at > self.now => e,
+            _ => {
+                let host = url.host_str().unwrap_or_default();
+                if !docs.allow_fetch(host).await {
+                    return Err(format!(
+                        "client metadata document: too many fetches from {host}; try again later"
+                    ));
+                }
+                let (outcome, ttl) = match docs.fetch(client_id).await {
+                    Err(e) => (Err(e), NEGATIVE_CACHE_SECONDS),
+                    Ok(f) => match self.cimd_validate(&f.body, client_id) {
+                        Ok(_) => (
+                            String::from_utf8(f.body).map_err(|_| "not UTF-8".to_string()),
+                            cache_seconds(f.cache_control.as_deref()),
+                        ),
+                        Err(e) => (Err(e), NEGATIVE_CACHE_SECONDS),
+                    },
+                };
+                let entry = CacheEntry {
+                    fetched_at: self.now,
+                    expires_at: self.now + ttl as i64,
+                    outcome,
+                };
+                docs.remember(client_id, &entry.to_json().to_string(), ttl)
+                    .await;
+                entry
+            }
+        };
+        let doc = entry
+            .outcome
+            .map_err(|e| format!("client metadata document: {e}"))?;
+        // Validated again under the configuration of today (cheap; the document is small).
+        let metadata = self
+            .cimd_validate(doc.as_bytes(), client_id)
+            .map_err(|e| format!("client metadata document: {e}"))?;
+        Ok(DocumentClient {
+            client_id: client_id.to_string(),
+            metadata,
+            fetched_at: entry.fetched_at,
+        })
+    }
+
+    /// The document rules, then the registration validator under the anonymous policy.
+    fn cimd_validate(&self, body: &[u8], url: &str) -> Result<ClientMetadata, String> {
+        let mut doc = parse_object(body).map_err(|e| e.description())?;
+        document_rules(&doc, url)?;
+        doc.remove("client_id");
+        self.validate(&doc, &CallerClass::Anonymous, None)
+            .map_err(|e| e.description())
+    }
+
+    /// `GET /admin/cimd-cache?url=`: the cache entry, or 404.
+    pub async fn admin_cimd_cache<D: DocumentSource>(
+        &self,
+        docs: &D,
+        url: Option<&str>,
+        evict: bool,
+    ) -> Result<Option<Value>, ApiError> {
+        if self.config.cimd.is_none() {
+            return Err(ApiError::NotFound(
+                "client metadata documents are off (CIMD)",
+            ));
+        }
+        let url = url.ok_or_else(|| ApiError::InvalidRequest("url: required".into()))?;
+        if evict {
+            docs.forget(url).await?;
+            return Ok(None);
+        }
+        let entry = docs
+            .cached(url)
+            .await
+            .as_deref()
+            .and_then(CacheEntry::parse)
+            .ok_or(ApiError::NotFound("no cached document for this url"))?;
+        let mut body = entry.to_json();
+        body["url"] = url.into();
+        body["valid"] = entry.outcome.is_ok().into();
+        if let Ok(doc) = &entry.outcome {
+            body["document"] = serde_json::from_str(doc).unwrap_or(Value::Null);
+        }
+        Ok(Some(body))
+    }
+}
