@@ -378,7 +378,21 @@ impl<S: ClientStore> Registrar<'_, S> {
             .map_err(|e| e.description())
     }
 
-    /// `GET /admin/cimd-cache?url=`: the cache entry, or 404.
+    /// Without CIMD built there is no cache to show.
+    #[cfg(all(target_arch = "wasm32", not(feature = "cimd")))]
+    pub async fn admin_cimd_cache<D: DocumentSource>(
+        &self,
+        _: &D,
+        _: Option<&str>,
+        _: bool,
+    ) -> Result<Option<Value>, ApiError> {
+        Err(ApiError::NotFound(
+            "client metadata documents are off (CIMD)",
+        ))
+    }
+
+    /// `GET /admin/cimd-cache?url=`: the cache entry, or 404; with `evict`, removes it (204).
+    #[cfg(any(feature = "cimd", not(target_arch = "wasm32")))]
     pub async fn admin_cimd_cache<D: DocumentSource>(
         &self,
         docs: &D,

@@ -326,6 +326,8 @@ impl Config {
 
         let cimd = match get("CIMD").as_deref() {
             None | Some("off") => None,
+            // A build without CIMD refuses "on" (glue); its lists are not read.
+            Some("on") if !crate::cimd::CIMD_BUILT => Some(Default::default()),
             Some("on") => Some(crate::cimd::CimdHosts {
                 allowed: crate::cimd::CimdHosts::parse_list(
                     "CIMD_ALLOWED_HOSTS",

@@ -39,6 +39,10 @@ pub fn document(config: &Config, issuer: &str) -> Map<String, Value> {
     if let Value::Object(ours) = ours {
         doc.extend(ours);
     }
+    // draft-ietf-oauth-client-id-metadata-document-03 §5.
+    if config.cimd.is_some() && crate::cimd::CIMD_BUILT {
+        doc.insert("client_id_metadata_document_supported".into(), true.into());
+    }
     // RFC 8414 §2: no registration endpoint to advertise while registration is disabled.
     if config.registration_mode == RegistrationMode::Disabled {
         doc.remove("registration_endpoint");

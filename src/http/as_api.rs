@@ -83,6 +83,7 @@ pub async fn handle<'r, S: ClientStore, D: DocumentSource>(
         .config
         .cimd
         .as_ref()
+        .filter(|_| crate::cimd::CIMD_BUILT)
         .and_then(|_| crate::cimd::url_client_id(route.client_id()));
     let id = decoded.as_deref().unwrap_or(route.client_id());
     let result = match route {
