@@ -424,3 +424,109 @@ impl<S: ClientStore> Registrar<'_, S> {
         Ok(Some(body))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_rules() {
+        let none = CimdHosts::default();
+        assert!(check_url("https://app.example/c.json", &none).is_ok());
+        for (url, why) in [
+            ("http://app.example/c.json", "https"),
+            ("https://app.example/", "path"),
+            ("https://app.example", "path"),
+            ("https://u:p@app.example/c", "user name"),
+            ("https://app.example/c#x", "fragment"),
+            ("https://app.example/a/../c", "segments"),
+            ("https://app.example/a/./c", "segments"),
+            ("https://app.example/a/%2e%2E/c", "segments"),
+            ("https://10.0.0.1/c", "not public"),
+            ("https://localhost/c", "not public"),
+            ("https://APP.example/c", "normal form"),
+        ] {
+            let e = check_url(url, &none).unwrap_err();
+            assert!(e.contains(why), "{url}: {e}");
+        }
+    }
+
+    #[test]
+    fn host_lists() {
+        let hosts = CimdHosts {
+            allowed: CimdHosts::parse_list("A", Some("example.com, other.example")).unwrap(),
+            denied: CimdHosts::parse_list("D", Some("bad.example.com")).unwrap(),
+        };
+        assert_eq!(hosts.refusal("app.example.com"), None);
+        assert_eq!(hosts.refusal("example.com"), None);
+        assert!(hosts
+            .refusal("x.bad.example.com")
+            .unwrap()
+            .contains("DENIED"));
+        assert!(hosts.refusal("notexample.com").unwrap().contains("ALLOWED"));
+        assert!(CimdHosts::parse_list("A", Some("a/b")).is_err());
+    }
+
+    #[test]
+    fn max_age_is_clamped() {
+        assert_eq!(cache_seconds(None), MIN_CACHE_SECONDS);
+        assert_eq!(cache_seconds(Some("no-store")), MIN_CACHE_SECONDS);
+        assert_eq!(cache_seconds(Some("max-age=1")), MIN_CACHE_SECONDS);
+        assert_eq!(cache_seconds(Some("public, max-age=3600")), 3600);
+        assert_eq!(cache_seconds(Some("Max-Age=\"600\"")), 600);
+        assert_eq!(cache_seconds(Some("max-age=999999999")), MAX_CACHE_SECONDS);
+        assert_eq!(cache_seconds(Some("max-age=junk")), MIN_CACHE_SECONDS);
+    }
+
+    #[test]
+    fn document_rules_table() {
+        let url = "https://app.example/c.json";
+        let doc = |extra: Value| {
+            let mut base = json!({"client_id": url, "token_endpoint_auth_method": "none",
+                "redirect_uris": ["https://app.example/cb"]});
+            for (k, v) in extra.as_object().unwrap() {
+                base[k] = v.clone();
+            }
+            base.as_object().unwrap().clone()
+        };
+        assert!(document_rules(&doc(json!({})), url).is_ok());
+        let pkj = json!({"token_endpoint_auth_method": "private_key_jwt"});
+        assert!(document_rules(&doc(pkj), url).is_ok());
+        for (extra, why) in [
+            (json!({"client_id": "https://x.example/c"}), "client_id"),
+            (json!({"client_secret": "s"}), "client_secret"),
+            (
+                json!({"client_secret_expires_at": 0}),
+                "client_secret_expires_at",
+            ),
+            (
+                json!({"token_endpoint_auth_method": "client_secret_basic"}),
+                "token_endpoint",
+            ),
+            (json!({"redirect_uris": []}), "redirect_uris"),
+        ] {
+            let e = document_rules(&doc(extra.clone()), url).unwrap_err();
+            assert!(e.starts_with(why), "{extra}: {e}");
+        }
+    }
+
+    #[test]
+    fn percent_encoded_client_ids() {
+        assert_eq!(
+            url_client_id("https%3A%2F%2Fapp.example%2Fc.json").as_deref(),
+            Some("https://app.example/c.json")
+        );
+        assert_eq!(url_client_id("AAAAAAAAAAAAAAAAAAAAAA"), None);
+        assert_eq!(url_client_id("https%3A%zz"), None);
+    }
+
+    #[test]
+    fn cache_entries_round_trip() {
+        let e = CacheEntry {
+            fetched_at: 10,
+            expires_at: 70,
+            outcome: Err("bad".into()),
+        };
+        assert_eq!(CacheEntry::parse(&e.to_json().to_string()), Some(e));
+    }
+}

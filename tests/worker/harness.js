@@ -278,6 +278,9 @@ export async function start(opts = {}) {
       kvNamespaces: { ...Object.fromEntries((cfg.kv_namespaces ?? []).map((k) => [k.binding, k.id])), ...(opts.kvNamespaces ?? {}) },
       // wrangler.toml's [[ratelimits]], each overridable with opts.ratelimits[NAME] = { limit, period }.
       ratelimits: Object.fromEntries((cfg.ratelimits ?? []).map((r) => [r.name, { simple: opts.ratelimits?.[r.name] ?? r.simple }])),
+      // The Worker's own fetch() calls (opts.outboundService: a function of the Request answering a
+      // Response), so no test reaches the network (tests/cimd/).
+      ...(opts.outboundService ? { outboundService: opts.outboundService } : {}),
       // Without the assets router (opts.assets === false) every request goes to the Worker, as
       // bench/as-api.mjs measures it: Cloudflare does not bill the asset lookup to the Worker.
       ...(opts.assets === false ? {} : {
