@@ -8,6 +8,7 @@ use common::{block_on, config_with, json_request, registrar};
 use registrar::as_api::{
     grant_scope, redirect_uri_matches, same_response_type, BAD_CLIENT_CREDENTIALS, CLIENT_SUSPENDED,
 };
+use registrar::cimd::NoDocuments;
 use registrar::config::Config;
 use registrar::error::ApiError;
 use registrar::http::{handle, ApiRequest, ApiResponse, NoLimits};
@@ -57,7 +58,7 @@ fn id(m: &Map<String, Value>) -> &str {
 }
 
 fn check(r: &Registrar<MemoryStore>, client_id: &str, request: Value) -> Result<Value, ApiError> {
-    block_on(r.as_authorization_check(client_id, &body(request)))
+    block_on(r.as_authorization_check(&NoDocuments, client_id, &body(request)))
 }
 
 /// The error code and `redirect` flag of a refused check.
@@ -376,7 +377,11 @@ fn authorization_check_errors_and_whether_to_redirect() {
         );
     }
     assert_eq!(
-        refused(block_on(r.as_authorization_check(id(&c), b"[1]"))),
+        refused(block_on(r.as_authorization_check(
+            &NoDocuments,
+            id(&c),
+            b"[1]"
+        ))),
         ("invalid_request".into(), false)
     );
     // A wrong redirect URI is reported before a wrong response type or scope.
@@ -431,7 +436,7 @@ fn authenticate_has_no_oracle_and_tells_suspension_only_to_the_secret_holder() {
         block_on(r.as_authenticate(client_id, &body(json!({ "client_secret": s }))))
     };
     let ok = auth(id(&c), secret).unwrap();
-    assert_eq!(ok, block_on(r.as_get_client(id(&c))).unwrap());
+    assert_eq!(ok, block_on(r.as_get_client(&NoDocuments, id(&c))).unwrap());
 
     let refusals = [
         auth(id(&c), "wrong").unwrap_err(),
@@ -479,7 +484,7 @@ fn lookup_body_shape_without_any_secret() {
     let store = MemoryStore::new();
     let r = registrar(&cfg, &store, NOW);
     let c = web(&r);
-    let got = block_on(r.as_get_client(id(&c))).unwrap();
+    let got = block_on(r.as_get_client(&NoDocuments, id(&c))).unwrap();
     let mut keys: Vec<&str> = got
         .as_object()
         .unwrap()
@@ -524,12 +529,12 @@ fn lookup_body_shape_without_any_secret() {
     }
     // A client without a secret.
     let n = native(&r);
-    let got = block_on(r.as_get_client(id(&n))).unwrap();
+    let got = block_on(r.as_get_client(&NoDocuments, id(&n))).unwrap();
     assert_eq!(got["has_secret"], false);
     assert_eq!(got.get("client_secret_expires_at"), None);
     assert_eq!(got["token_endpoint_auth_method"], "none");
     // Unknown → 404 invalid_client.
-    let e = block_on(r.as_get_client("AAAAAAAAAAAAAAAAAAAAAA")).unwrap_err();
+    let e = block_on(r.as_get_client(&NoDocuments, "AAAAAAAAAAAAAAAAAAAAAA")).unwrap_err();
     assert_eq!((e.status(), e.code()), (404, "invalid_client"));
 }
 
@@ -551,7 +556,7 @@ fn lookups_write_no_audit_row_and_last_used_at_at_most_hourly() {
     assert_eq!(used(), None);
     let lookups = |now: i64| {
         let r = registrar(&cfg, &store, now);
-        block_on(r.as_get_client(&client_id)).unwrap();
+        block_on(r.as_get_client(&NoDocuments, &client_id)).unwrap();
         block_on(r.as_authenticate(&client_id, &body(json!({ "client_secret": secret })))).unwrap();
         check(
             &r,
@@ -599,7 +604,7 @@ fn idle_cleanup_counts_use_as_activity() {
     let used = web(&r);
     let idle = web(&r);
     let later = NOW + 20 * 86_400;
-    block_on(registrar(&cfg, &store, later).as_get_client(id(&used))).unwrap();
+    block_on(registrar(&cfg, &store, later).as_get_client(&NoDocuments, id(&used))).unwrap();
     let report = block_on(registrar(&cfg, &store, NOW + 40 * 86_400).scheduled_cleanup()).unwrap();
     assert_eq!(report.idle_clients, 1);
     let left: Vec<String> = store.dump().into_iter().map(|c| c.client_id).collect();
