@@ -97,6 +97,8 @@ const EXPECTED_STATUSES = {
   'DELETE /admin/initial-access-tokens/{id}': [204, 401, 404, 500],
   'GET /admin/audit': [200, 400, 401, 404, 500],
   'POST /admin/projection/resync': [200, 401, 404, 500],
+  'GET /admin/cimd-cache': [200, 400, 401, 404, 500],
+  'DELETE /admin/cimd-cache': [204, 400, 401, 404, 500],
   'GET /as/v1/clients/{id}': [200, 401, 404, 500],
   'POST /as/v1/clients/{id}/authenticate': [200, 400, 401, 404, 413, 415, 500],
   'POST /as/v1/clients/{id}/authorization-check': [200, 400, 401, 404, 413, 415, 500],
@@ -118,6 +120,7 @@ const ALLOW = {
   '/admin/initial-access-tokens/{id}': 'DELETE',
   '/admin/audit': 'GET',
   '/admin/projection/resync': 'POST',
+  '/admin/cimd-cache': 'GET, DELETE',
   '/as/v1/clients/{id}': 'GET',
   '/as/v1/clients/{id}/authenticate': 'POST',
   '/as/v1/clients/{id}/authorization-check': 'POST',
@@ -357,6 +360,10 @@ describe('the Worker and the document', { timeout: 120_000 }, () => {
     // 404 in this (default) build: no projection; its 200 is checked in tests/as/.
     await call('POST', '/admin/projection/resync', {}, admin);
     await call('POST', '/admin/projection/resync', {}, { token: 'wrong' });
+    // 404 here: CIMD is off (tests/cimd/ covers it on).
+    await call('GET', '/admin/cimd-cache', {}, { ...admin, query: '?url=https%3A%2F%2Fapp.example%2Fc.json' });
+    await call('DELETE', '/admin/cimd-cache', {}, { ...admin, query: '?url=https%3A%2F%2Fapp.example%2Fc.json' });
+    await call('GET', '/admin/cimd-cache', {}, { token: 'wrong', query: '?url=x' });
     await call('DELETE', '/admin/clients/{id}', id, admin);
     await call('DELETE', '/admin/clients/{id}', id, admin);
   });
