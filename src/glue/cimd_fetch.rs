@@ -14,18 +14,25 @@ use worker::{
     RequestRedirect,
 };
 
+/// `cache` is `None` only while `CIMD` is off: the core asks nothing of the source then, and
+/// one source type keeps the HTTP layer compiled once in this build.
 pub struct WorkerDocuments {
-    cache: KvStore,
+    cache: Option<KvStore>,
     limiter: Option<worker::RateLimiter>,
 }
 
 impl WorkerDocuments {
-    /// The cache binding is required; a missing limiter does not limit.
-    pub fn from_env(env: &Env) -> Result<Self, String> {
+    /// With `on`, the cache binding is required; a missing limiter does not limit.
+    pub fn from_env(env: &Env, on: bool) -> Result<Self, String> {
+        let cache = match on {
+            true => Some(
+                env.kv("CIMD_CACHE")
+                    .map_err(|e| format!("CIMD: KV binding CIMD_CACHE: {e}"))?,
+            ),
+            false => None,
+        };
         Ok(WorkerDocuments {
-            cache: env
-                .kv("CIMD_CACHE")
-                .map_err(|e| format!("CIMD: KV binding CIMD_CACHE: {e}"))?,
+            cache,
             limiter: env.get_binding("CIMD_FETCH_LIMITER").ok(),
         })
     }
@@ -33,28 +40,31 @@ impl WorkerDocuments {
 
 /// `cimd:<hex SHA-256 of the URL>`: KV keys are at most 512 bytes, URLs may be longer.
 fn key(url: &str) -> String {
-    let digest = Sha256::digest(url.as_bytes());
-    let mut k = String::from("cimd:");
-    for b in digest {
-        k.push_str(&format!("{b:02x}"));
-    }
-    k
+    format!(
+        "cimd:{}",
+        crate::token::hex(&Sha256::digest(url.as_bytes()))
+    )
 }
 
 impl DocumentSource for WorkerDocuments {
     async fn cached(&self, url: &str) -> Option<String> {
-        self.cache.get(&key(url)).text().await.ok().flatten()
+        let cache = self.cache.as_ref()?;
+        cache.get(&key(url)).text().await.ok().flatten()
     }
 
     async fn remember(&self, url: &str, entry: &str, ttl: u64) {
-        if let Ok(put) = self.cache.put(&key(url), entry) {
+        let Some(cache) = &self.cache else { return };
+        if let Ok(put) = cache.put(&key(url), entry) {
             // KV's shortest TTL is 60 s.
             let _ = put.expiration_ttl(ttl.max(60)).execute().await;
         }
     }
 
     async fn forget(&self, url: &str) -> Result<(), ApiError> {
-        self.cache
+        let Some(cache) = &self.cache else {
+            return Ok(());
+        };
+        cache
             .delete(&key(url))
             .await
             .map_err(|e| ApiError::Internal(format!("CIMD_CACHE delete: {e}")))

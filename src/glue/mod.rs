@@ -111,8 +111,9 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<web_
     ))
 }
 
-/// Serves the request; with `CIMD = "on"` with the Worker's document source (fetch, KV cache,
-/// per-host limit).
+/// Serves the request with the Worker's document source (fetch, KV cache, per-host limit);
+/// with `CIMD` off the core never asks it anything. One source type whatever the setting, so
+/// the HTTP layer is compiled once in this build.
 #[cfg(feature = "cimd")]
 async fn serve<S: crate::store::ClientStore>(
     request: &http::ApiRequest<'_>,
@@ -122,10 +123,7 @@ async fn serve<S: crate::store::ClientStore>(
     env: &Env,
     now: i64,
 ) -> Outcome {
-    if config.cimd.is_none() {
-        return http::handle(request, config, store, limits, now).await;
-    }
-    match cimd_fetch::WorkerDocuments::from_env(env) {
+    match cimd_fetch::WorkerDocuments::from_env(env, config.cimd.is_some()) {
         Ok(docs) => http::handle_with(request, config, store, limits, &docs, now).await,
         Err(cause) => misconfigured(cause),
     }

@@ -12,7 +12,7 @@ use crate::store::{
     AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport, ClientFilter,
     ClientStore, InitialAccessToken, StoredClient,
 };
-use crate::token::Secret;
+use crate::token::{hex, Secret};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -101,15 +101,6 @@ impl Entry {
 /// configured (`StoredClient::projected_secret`).
 pub fn secret_digest(secret: &Secret) -> String {
     hex(&Sha256::digest(secret.expose().as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    bytes
-        .iter()
-        .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
-        .map(char::from)
-        .collect()
 }
 
 fn key_of(client_id: &str) -> String {
