@@ -67,6 +67,7 @@ pub struct Registrant {
 }
 
 /// Parses a request body that must be a JSON object.
+#[inline(never)]
 pub fn parse_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::InvalidRequest(
@@ -394,9 +395,6 @@ impl<S: ClientStore> Registrar<'_, S> {
                 description: detail.to_string(),
             };
             if !emptied {
-                if errors.contains(&error) {
-                    break;
-                }
                 errors.push(error);
             }
             // Set aside by `null`, which means absent (no map removal compiled in for this).
@@ -412,7 +410,7 @@ impl<S: ClientStore> Registrar<'_, S> {
                 // Required and absent: a stand-in lets the other members be checked.
                 _ if base == REDIRECT => {
                     placeholder = true;
-                    json!(["https://placeholder.invalid/cb"])
+                    Value::Array(vec!["https://placeholder.invalid/cb".into()])
                 }
                 _ => break,
             };

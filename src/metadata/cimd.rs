@@ -18,41 +18,31 @@ pub fn check_document(url: Option<&str>, doc: &Map<String, Value>) -> Vec<FieldE
         })
     };
     const META: &str = "invalid_client_metadata";
-    match doc.get("client_id").and_then(Value::as_str) {
-        None => err("client_id", META, "required: the URL of this document"),
-        Some(id) => {
-            if let Some(problem) = client_id_problem(id) {
-                err("client_id", META, problem);
-            } else if url.is_some_and(|u| u != id) {
-                err(
-                    "client_id",
-                    META,
-                    "must equal the URL the document was fetched from",
-                );
-            }
-        }
+    let id = doc.get("client_id").and_then(Value::as_str);
+    let problem = match id {
+        None => Some("required: the URL of this document"),
+        Some(id) if url.is_some_and(|u| u != id) => Some("must equal the document's URL"),
+        Some(id) => client_id_problem(id),
+    };
+    if let Some(p) = problem {
+        err("client_id", META, p);
     }
     for member in ["client_secret", "client_secret_expires_at"] {
         if doc.get(member).is_some_and(|v| !v.is_null()) {
-            err(member, META, "not allowed: a metadata document is public");
+            err(member, META, "not allowed: the document is public");
         }
     }
-    match doc
+    let method = doc
         .get("token_endpoint_auth_method")
-        .and_then(Value::as_str)
-    {
-        Some("none" | "private_key_jwt") => {}
-        _ => err(
+        .and_then(Value::as_str);
+    if !matches!(method, Some("none" | "private_key_jwt")) {
+        err(
             "token_endpoint_auth_method",
             META,
-            "must be none or private_key_jwt (no shared secret; absent means client_secret_basic)",
-        ),
+            "must be none or private_key_jwt (absent means client_secret_basic)",
+        );
     }
-    let no_uris = doc
-        .get("redirect_uris")
-        .and_then(Value::as_array)
-        .is_none_or(Vec::is_empty);
-    if no_uris {
+    if doc.get("redirect_uris").is_none_or(Value::is_null) {
         err("redirect_uris", "invalid_redirect_uri", "required");
     }
     out
@@ -61,25 +51,19 @@ pub fn check_document(url: Option<&str>, doc: &Map<String, Value>) -> Vec<FieldE
 /// Why `id` cannot be a client identifier URL: https, a path, no fragment, no user
 /// information, no `.` or `..` segment (§3).
 pub fn client_id_problem(id: &str) -> Option<&'static str> {
-    let Some(rest) = id.strip_prefix("https://") else {
-        return Some("must be an https URL");
-    };
-    let (authority, path) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
-    let path = path.split('?').next().unwrap_or("");
-    Some(if id.contains('#') {
-        "must not have a fragment"
-    } else if authority.is_empty() || authority.contains('@') {
-        "must name a host, without user information"
-    } else if path.len() < 2 {
-        "must have a path"
-    } else if path.split('/').any(|s| {
-        let s = s.to_ascii_lowercase().replace("%2e", ".");
-        s == "." || s == ".."
-    }) {
-        "must not have . or .. path segments"
-    } else if url::Url::parse(id).is_err() {
-        "not a valid URL"
-    } else {
-        return None;
-    })
+    let rest = id.strip_prefix("https://").unwrap_or("");
+    let path = rest.split(['?', '#']).next().unwrap_or("");
+    let (authority, path) = path.split_at(path.find('/').unwrap_or(path.len()));
+    let dots = path.split('/').any(|s| s == "." || s == "..")
+        || path.contains("%2e")
+        || path.contains("%2E");
+    let ok = !id.contains('#')
+        && !authority.is_empty()
+        && !authority.contains('@')
+        && path.len() > 1
+        && !dots
+        && url::Url::parse(id).is_ok();
+    (!ok).then_some(
+        "must be an https URL with a path, without fragment, user information or . or .. segments",
+    )
 }

@@ -41,7 +41,7 @@ const LOCALIZABLE: &[&str] = &[
 
 /// One problem with one member of submitted metadata, as `POST /metadata/validate` lists it:
 /// `member` is empty for a rule about the whole document; `error` the RFC 7591 §3.2.2 code.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct FieldError {
     pub member: String,
     pub error: &'static str,

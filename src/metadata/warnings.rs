@@ -6,8 +6,20 @@ use super::redirect_uri::is_loopback;
 use super::{ClientMetadata, FieldError};
 use serde_json::{Map, Value};
 
-fn host(uri: &str) -> Option<String> {
-    url::Url::parse(uri).ok()?.host_str().map(str::to_string)
+/// The host of an http(s) URI as written (port and user information are refused or ignored).
+fn host(uri: &str) -> &str {
+    let rest = uri.split_once("://").map_or("", |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.split(':').next().unwrap_or("")
+}
+
+#[inline(never)]
+fn push(out: &mut Vec<FieldError>, member: String, description: &str) {
+    out.push(FieldError {
+        member,
+        error: "",
+        description: description.into(),
+    });
 }
 
 /// The warnings for `request`, which registers as `m` (after the policy, which may have
@@ -15,95 +27,80 @@ fn host(uri: &str) -> Option<String> {
 #[inline(never)]
 pub fn warnings(request: &Map<String, Value>, m: &ClientMetadata) -> Vec<FieldError> {
     let mut out = Vec::new();
-    let mut warn = |member: &str, description: String| {
-        out.push(FieldError {
-            member: member.into(),
-            error: "",
-            description,
-        })
-    };
-    let given = |name: &str| request.get(name).is_some_and(|v| !v.is_null());
+    let mut warn = |member: String, description: &str| push(&mut out, member, description);
+    let absent = |name: &str| request.get(name).is_none_or(Value::is_null);
     let web = m.application_type == ApplicationType::Web;
+    let mut https_hosts = Vec::new();
     for (i, uri) in m.redirect_uris.iter().enumerate() {
-        let member = format!("redirect_uris[{i}]");
-        if host(uri).as_deref() == Some("localhost") {
+        let h = host(uri);
+        if h.eq_ignore_ascii_case("localhost") {
             warn(
-                &member,
-                "localhost may not resolve to this machine; use 127.0.0.1 or [::1] (RFC 8252 §8.3)"
-                    .into(),
+                format!("redirect_uris[{i}]"),
+                "use 127.0.0.1 or [::1], not localhost (RFC 8252 §8.3)",
             );
         }
         if web && uri.starts_with("http:") && is_loopback(uri) {
             warn(
-                &member,
-                "http on loopback for a web client: only for development".into(),
+                format!("redirect_uris[{i}]"),
+                "http loopback on a web client: for development only",
             );
+        }
+        if uri.starts_with("https:") {
+            https_hosts.push(h);
         }
     }
     if m.grant_types.contains(&GrantType::Implicit) {
         warn(
-            "grant_types",
-            "the implicit grant is deprecated (RFC 9700 §2.1.2); use authorization_code with PKCE"
-                .into(),
+            "grant_types".into(),
+            "the implicit grant is deprecated (RFC 9700)",
         );
     }
     if m.client_name.is_none() {
         warn(
-            "client_name",
-            "absent: consent screens cannot say who is asking".into(),
+            "client_name".into(),
+            "absent: consent screens cannot name the client",
         );
     }
-    if !given("application_type") {
+    if absent("application_type") {
         warn(
-            "application_type",
-            format!(
-                "absent, registered as {}; MCP clients must send it",
-                m.application_type.as_str()
-            ),
+            "application_type".into(),
+            "absent, so defaulted; MCP clients must send it",
         );
     }
-    if !given("token_endpoint_auth_method")
+    if absent("token_endpoint_auth_method")
         && m.token_endpoint_auth_method == AuthMethod::ClientSecretBasic
         && !web
     {
         warn(
-            "token_endpoint_auth_method",
-            "absent, so client_secret_basic: a native app cannot keep a secret; send none".into(),
+            "token_endpoint_auth_method".into(),
+            "absent, so client_secret_basic: a native app cannot keep a secret",
         );
     }
-    let scopes: Vec<&str> = m.scope.split(' ').collect();
-    if scopes.contains(&"offline_access") && !m.grant_types.contains(&GrantType::RefreshToken) {
+    let granted = |s: &str| m.scope.split(' ').any(|g| g == s);
+    if granted("offline_access") && !m.grant_types.contains(&GrantType::RefreshToken) {
         warn(
-            "scope",
-            "offline_access without the refresh_token grant: no refresh token can be used".into(),
+            "scope".into(),
+            "offline_access without the refresh_token grant",
         );
     }
-    if let Some(asked) = request.get("scope").and_then(Value::as_str) {
-        let dropped: Vec<&str> = asked.split(' ').filter(|s| !scopes.contains(s)).collect();
-        if !dropped.is_empty() {
-            warn(
-                "scope",
-                format!(
-                    "{} would not be granted; registered: {}",
-                    dropped.join(" "),
-                    m.scope
-                ),
-            );
-        }
+    // Scopes asked for that the policy drops.
+    let mut dropped = String::new();
+    let asked = request.get("scope").and_then(Value::as_str).unwrap_or("");
+    for s in asked.split(' ').filter(|s| !s.is_empty() && !granted(s)) {
+        dropped.push_str(s);
+        dropped.push(' ');
     }
-    let redirect_hosts: Vec<String> = m
-        .redirect_uris
-        .iter()
-        .filter(|u| u.starts_with("https:"))
-        .filter_map(|u| host(u))
-        .collect();
+    if !dropped.is_empty() {
+        warn(
+            "scope".into(),
+            &format!("{dropped}not granted by this server's policy"),
+        );
+    }
     for (member, uri) in [("client_uri", &m.client_uri), ("logo_uri", &m.logo_uri)] {
-        let h = uri.as_deref().and_then(host);
-        if h.is_some_and(|h| !redirect_hosts.is_empty() && !redirect_hosts.contains(&h)) {
-            warn(
-                member,
-                "on another host than the redirect URIs: users may not trust it".into(),
-            );
+        if let Some(uri) = uri {
+            if !https_hosts.is_empty() && !https_hosts.contains(&host(uri)) {
+                warn(member.into(), "on another host than the redirect URIs");
+            }
         }
     }
     out
