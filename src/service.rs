@@ -340,8 +340,8 @@ impl<S: ClientStore> Registrar<'_, S> {
             Vec::new()
         };
         let mut work = request.clone();
-        // Original indices of the items left in arrays whose items were set aside.
-        let mut kept: Vec<(String, Vec<usize>)> = Vec::new();
+        // The array items set aside so far, by member and original index.
+        let mut removed: Vec<(String, usize)> = Vec::new();
         let mut placeholder = false;
         for _ in 0..100 {
             let e = match self.validate(&work, &CallerClass::Anonymous, None) {
@@ -372,18 +372,20 @@ impl<S: ClientStore> Registrar<'_, S> {
             }
             let mut member = named.to_string();
             if let Some(i) = item {
-                let len = work[base].as_array().map_or(0, Vec::len);
-                let pos = match kept.iter().position(|(k, _)| k == base) {
-                    Some(p) => p,
-                    None => {
-                        kept.push((base.to_string(), (0..len).collect()));
-                        kept.len() - 1
+                // The original index of the i-th item left: i plus the items set aside before it.
+                let mut original = i;
+                loop {
+                    let before = removed
+                        .iter()
+                        .filter(|(m, r)| m == base && *r <= original)
+                        .count();
+                    if i + before == original {
+                        break;
                     }
-                };
-                let original = &mut kept[pos].1;
-                if i < original.len() {
-                    member = format!("{base}[{}]", original.remove(i));
+                    original = i + before;
                 }
+                removed.push((base.to_string(), original));
+                member = format!("{base}[{original}]");
             }
             // An error about redirect URIs that were all set aside follows from those errors.
             let present = work.get(base).is_some_and(|v| !v.is_null());

@@ -306,6 +306,9 @@ fn client_id_url_rules() {
         ("https://app.example/./c", false),
         ("https://app.example/%2E%2E/c", false),
         ("https:///c", false),
+        ("https://App.example/c", false),
+        ("https://app.example:443/c", false),
+        ("https://@app.example/c", false),
         ("urn:x", false),
     ];
     for (id, ok) in cases {

@@ -355,22 +355,27 @@ async fn validate<S: ClientStore, L: RateLimiter>(
         }
         warnings = w;
     }
-    for (name, list) in [("errors", errors), ("warnings", warnings)] {
-        let mut items = Vec::new();
-        for e in list {
-            let mut o = serde_json::Map::new();
-            if !e.member.is_empty() {
-                o.insert("member".into(), e.member.into());
-            }
-            if !e.error.is_empty() {
-                o.insert("error".into(), e.error.into());
-            }
-            o.insert("description".into(), e.description.into());
-            items.push(Value::Object(o));
-        }
-        body.insert(name.into(), Value::Array(items));
-    }
+    body.insert("errors".into(), problems(errors));
+    body.insert("warnings".into(), problems(warnings));
     Ok(Reply::Json((200, Some(Value::Object(body)))))
+}
+
+/// Errors or warnings as JSON: `member` (when there is one), `error` (errors only), `description`.
+#[inline(never)]
+fn problems(list: Vec<crate::metadata::FieldError>) -> Value {
+    let mut items = Vec::new();
+    for e in list {
+        let mut o = serde_json::Map::new();
+        if !e.member.is_empty() {
+            o.insert("member".into(), e.member.into());
+        }
+        if !e.error.is_empty() {
+            o.insert("error".into(), e.error.into());
+        }
+        o.insert("description".into(), e.description.into());
+        items.push(Value::Object(o));
+    }
+    Value::Array(items)
 }
 
 /// RFC 7592 read, update or delete: the caller's network is limited before anything else (a

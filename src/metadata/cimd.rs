@@ -10,12 +10,8 @@ use serde_json::{Map, Value};
 #[inline(never)]
 pub fn check_document(url: Option<&str>, doc: &Map<String, Value>) -> Vec<FieldError> {
     let mut out = Vec::new();
-    let mut err = |member: &str, error: &'static str, description: &str| {
-        out.push(FieldError {
-            member: member.into(),
-            error,
-            description: description.into(),
-        })
+    let mut err = |member: &str, error, description: &str| {
+        FieldError::push(&mut out, member, error, description)
     };
     const META: &str = "invalid_client_metadata";
     let id = doc.get("client_id").and_then(Value::as_str);
@@ -48,22 +44,20 @@ pub fn check_document(url: Option<&str>, doc: &Map<String, Value>) -> Vec<FieldE
     out
 }
 
-/// Why `id` cannot be a client identifier URL: https, a path, no fragment, no user
-/// information, no `.` or `..` segment (§3).
+/// Why `id` cannot be a client identifier URL (§3): https with a path, no fragment, no user
+/// information, no `.` or `..` segment. It must also be written as the URL parser normalizes it
+/// (so `%2e` segments, `https:///host` or an upper-case host are refused too): authorization
+/// servers compare client IDs as strings.
 pub fn client_id_problem(id: &str) -> Option<&'static str> {
-    let rest = id.strip_prefix("https://").unwrap_or("");
-    let path = rest.split(['?', '#']).next().unwrap_or("");
-    let (authority, path) = path.split_at(path.find('/').unwrap_or(path.len()));
-    let dots = path.split('/').any(|s| s == "." || s == "..")
-        || path.contains("%2e")
-        || path.contains("%2E");
-    let ok = !id.contains('#')
-        && !authority.is_empty()
-        && !authority.contains('@')
-        && path.len() > 1
-        && !dots
-        && url::Url::parse(id).is_ok();
+    let ok = url::Url::parse(id).is_ok_and(|u| {
+        u.scheme() == "https"
+            && u.as_str() == id
+            && u.path().len() > 1
+            && u.fragment().is_none()
+            && u.username().is_empty()
+            && u.password().is_none()
+    });
     (!ok).then_some(
-        "must be an https URL with a path, without fragment, user information or . or .. segments",
+        "must be an https URL with a path, in normal form, without fragment, user information or dot segments",
     )
 }

@@ -48,6 +48,18 @@ pub struct FieldError {
     pub description: String,
 }
 
+impl FieldError {
+    /// Adds one to `out` (out of line: one copy of this code for every warning and rule).
+    #[inline(never)]
+    pub fn push(out: &mut Vec<FieldError>, member: &str, error: &'static str, description: &str) {
+        out.push(FieldError {
+            member: member.into(),
+            error,
+            description: description.into(),
+        });
+    }
+}
+
 /// Validated client metadata with defaults applied.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClientMetadata {

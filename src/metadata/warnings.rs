@@ -13,35 +13,28 @@ fn host(uri: &str) -> &str {
     authority.split(':').next().unwrap_or("")
 }
 
-#[inline(never)]
-fn push(out: &mut Vec<FieldError>, member: String, description: &str) {
-    out.push(FieldError {
-        member,
-        error: "",
-        description: description.into(),
-    });
-}
-
 /// The warnings for `request`, which registers as `m` (after the policy, which may have
 /// narrowed the scope): each names its member; `error` is empty.
 #[inline(never)]
 pub fn warnings(request: &Map<String, Value>, m: &ClientMetadata) -> Vec<FieldError> {
     let mut out = Vec::new();
-    let mut warn = |member: String, description: &str| push(&mut out, member, description);
+    let mut warn =
+        |member: &str, description: &str| FieldError::push(&mut out, member, "", description);
     let absent = |name: &str| request.get(name).is_none_or(Value::is_null);
     let web = m.application_type == ApplicationType::Web;
     let mut https_hosts = Vec::new();
     for (i, uri) in m.redirect_uris.iter().enumerate() {
+        let member = &format!("redirect_uris[{i}]");
         let h = host(uri);
         if h.eq_ignore_ascii_case("localhost") {
             warn(
-                format!("redirect_uris[{i}]"),
+                member,
                 "use 127.0.0.1 or [::1], not localhost (RFC 8252 §8.3)",
             );
         }
         if web && uri.starts_with("http:") && is_loopback(uri) {
             warn(
-                format!("redirect_uris[{i}]"),
+                member,
                 "http loopback on a web client: for development only",
             );
         }
@@ -50,20 +43,17 @@ pub fn warnings(request: &Map<String, Value>, m: &ClientMetadata) -> Vec<FieldEr
         }
     }
     if m.grant_types.contains(&GrantType::Implicit) {
-        warn(
-            "grant_types".into(),
-            "the implicit grant is deprecated (RFC 9700)",
-        );
+        warn("grant_types", "the implicit grant is deprecated (RFC 9700)");
     }
     if m.client_name.is_none() {
         warn(
-            "client_name".into(),
+            "client_name",
             "absent: consent screens cannot name the client",
         );
     }
     if absent("application_type") {
         warn(
-            "application_type".into(),
+            "application_type",
             "absent, so defaulted; MCP clients must send it",
         );
     }
@@ -72,16 +62,13 @@ pub fn warnings(request: &Map<String, Value>, m: &ClientMetadata) -> Vec<FieldEr
         && !web
     {
         warn(
-            "token_endpoint_auth_method".into(),
+            "token_endpoint_auth_method",
             "absent, so client_secret_basic: a native app cannot keep a secret",
         );
     }
     let granted = |s: &str| m.scope.split(' ').any(|g| g == s);
     if granted("offline_access") && !m.grant_types.contains(&GrantType::RefreshToken) {
-        warn(
-            "scope".into(),
-            "offline_access without the refresh_token grant",
-        );
+        warn("scope", "offline_access without the refresh_token grant");
     }
     // Scopes asked for that the policy drops.
     let mut dropped = String::new();
@@ -92,14 +79,14 @@ pub fn warnings(request: &Map<String, Value>, m: &ClientMetadata) -> Vec<FieldEr
     }
     if !dropped.is_empty() {
         warn(
-            "scope".into(),
+            "scope",
             &format!("{dropped}not granted by this server's policy"),
         );
     }
     for (member, uri) in [("client_uri", &m.client_uri), ("logo_uri", &m.logo_uri)] {
         if let Some(uri) = uri {
             if !https_hosts.is_empty() && !https_hosts.contains(&host(uri)) {
-                warn(member.into(), "on another host than the redirect URIs");
+                warn(member, "on another host than the redirect URIs");
             }
         }
     }
