@@ -4,7 +4,7 @@
 
 use crate::config::{Config, RegistrationMode};
 use crate::error::ApiError;
-use crate::metadata::ClientMetadata;
+use crate::metadata::{cimd, warnings, ClientMetadata, FieldError};
 use crate::policy::{CallerClass, DEFAULT_PROFILE};
 pub use crate::ratelimit::LimitBucket;
 use crate::ratelimit::RateLimiter;
@@ -67,6 +67,7 @@ pub struct Registrant {
 }
 
 /// Parses a request body that must be a JSON object.
+#[inline(never)]
 pub fn parse_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::InvalidRequest(
@@ -319,6 +320,105 @@ impl<S: ClientStore> Registrar<'_, S> {
             )?,
         }
         Ok(metadata)
+    }
+
+    /// `POST /metadata/validate`: every error of `request` under the anonymous policy, found by
+    /// validating, setting aside the member (or array item) an error names, and validating again
+    /// until it passes or nothing more can be set aside; with `cimd`, the rules of a client ID
+    /// metadata document too. Returns the errors, and the metadata registration would store
+    /// (of the request with the faulty members set aside) with its warnings.
+    #[inline(never)]
+    pub fn check(
+        &self,
+        request: &Map<String, Value>,
+        cimd: bool,
+    ) -> (Vec<FieldError>, Option<(ClientMetadata, Vec<FieldError>)>) {
+        const REDIRECT: &str = "redirect_uris";
+        let mut errors = if cimd {
+            cimd::check_document(None, request)
+        } else {
+            Vec::new()
+        };
+        let mut work = request.clone();
+        // The array items set aside so far, by member and original index.
+        let mut removed: Vec<(String, usize)> = Vec::new();
+        let mut placeholder = false;
+        for _ in 0..100 {
+            let e = match self.validate(&work, &CallerClass::Anonymous, None) {
+                Ok(m) => {
+                    let w = warnings::warnings(&work, &m);
+                    return (errors, Some((m, w)));
+                }
+                Err(e) => e,
+            };
+            let text = e.description();
+            let (named, detail) = match text.split_once(": ") {
+                Some((n, d)) if !n.contains(' ') => (n, d),
+                _ => ("", text.as_str()),
+            };
+            let split = named
+                .bytes()
+                .position(|b| b == b'[' || b == b'.')
+                .unwrap_or(named.len());
+            let base = &named[..split];
+            // `member[i]` exactly: that item is set aside, and named by its original index.
+            let item = named[split..]
+                .strip_prefix('[')
+                .and_then(|r| r.strip_suffix(']'))
+                .and_then(|i| i.parse::<usize>().ok())
+                .filter(|_| work.get(base).is_some_and(Value::is_array));
+            if base == REDIRECT && placeholder {
+                break;
+            }
+            let mut member = named.to_string();
+            if let Some(i) = item {
+                // The original index of the i-th item left: i plus the items set aside before it.
+                let mut original = i;
+                loop {
+                    let before = removed
+                        .iter()
+                        .filter(|(m, r)| m == base && *r <= original)
+                        .count();
+                    if i + before == original {
+                        break;
+                    }
+                    original = i + before;
+                }
+                removed.push((base.to_string(), original));
+                member = format!("{base}[{original}]");
+            }
+            // An error about redirect URIs that were all set aside follows from those errors.
+            let present = work.get(base).is_some_and(|v| !v.is_null());
+            let emptied =
+                base == REDIRECT && !present && request.get(base).is_some_and(|v| !v.is_null());
+            let error = FieldError {
+                member,
+                error: e.code(),
+                description: detail.to_string(),
+            };
+            if !emptied {
+                errors.push(error);
+            }
+            // Set aside by `null`, which means absent (no map removal compiled in for this).
+            let stand_in = match (item, work.get_mut(base)) {
+                (Some(i), Some(Value::Array(items))) if i < items.len() => {
+                    items.remove(i);
+                    if !items.is_empty() {
+                        continue;
+                    }
+                    Value::Null
+                }
+                _ if present => Value::Null,
+                // Required and absent: a stand-in lets the other members be checked.
+                _ if base == REDIRECT => {
+                    placeholder = true;
+                    Value::Array(vec!["https://placeholder.invalid/cb".into()])
+                }
+                _ => break,
+            };
+            work.insert(base.into(), stand_in);
+        }
+        (errors, None)
     }
 
     /// RFC 7592 §2.1. The read is recorded at most once per client per

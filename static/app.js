@@ -9,6 +9,7 @@
 // The Admin section (admin token, client list, initial access tokens, audit log) is in admin.js.
 
 import { createAdmin } from './admin.js';
+import { createCheck } from './check.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -1205,6 +1206,7 @@ async function copyText(text, what, source, button) {
 function showView(name) {
   $('view-start').hidden = name !== 'start';
   $('view-editor').hidden = name !== 'editor';
+  $('view-check').hidden = name !== 'check';
   const adminView = $('view-admin');
   if (adminView) adminView.hidden = name !== 'admin';
 }
@@ -1288,6 +1290,29 @@ async function startNewWithIat(iat) {
   $('f-initial_access_token').value = iat;
   notice('The initial access token is filled in on the Credentials tab; Save sends it.');
   return true;
+}
+
+/** New client, filled with a document (the Check metadata view's normalized metadata). */
+async function startNewWith(doc) {
+  if (!ready()) {
+    notice('The server\'s capabilities are not loaded yet, so the New client form cannot open: try again in a moment.', true);
+    return false;
+  }
+  if (!(await startNew())) return false;
+  fill(doc);
+  state.formDirty = true;
+  notice('The form and its JSON tab hold the checked metadata; Save registers it.');
+  return true;
+}
+
+async function goCheck() {
+  if (state.busy) return;
+  if (!(await mayLeave())) return;
+  forgetClient();
+  clearErrors();
+  state.formDirty = false;
+  hideNotice();
+  check.open();
 }
 
 async function goAdmin() {
@@ -1541,6 +1566,8 @@ const admin = createAdmin({
   tabKeyHandler,
 });
 
+const check = createCheck({ api, describeFailure, showView, announce, startNewWith });
+
 function init() {
   // Live region for short announcements (copy, download).
   const live = document.createElement('div');
@@ -1592,6 +1619,7 @@ function init() {
   $('nav-home').addEventListener('click', () => goStart());
   $('nav-manage').addEventListener('click', () => goStart('m-client_id'));
   $('nav-admin').addEventListener('click', goAdmin);
+  $('nav-check').addEventListener('click', goCheck);
   $('cancel').addEventListener('click', () => goStart());
   $('delete').addEventListener('click', deleteClient);
   $('manage-form').addEventListener('submit', manageByToken);

@@ -20,6 +20,7 @@ use serde_json::Value;
 const MAX_REQUEST_ID_CHARS: usize = 64;
 
 pub const REGISTER_PATH: &str = "/register";
+pub const VALIDATE_PATH: &str = "/metadata/validate";
 const DISCOVERY_PATHS: &[&str] = &[
     "/.well-known/oauth-authorization-server",
     "/.well-known/openid-configuration",
@@ -98,6 +99,7 @@ pub fn read_from(path: &str) -> ReadFrom {
 
 enum Route<'a> {
     Register,
+    Validate,
     Client(&'a str),
     Discovery,
     Admin(admin::AdminRoute<'a>),
@@ -117,6 +119,9 @@ impl Route<'_> {
         if let Some(rest) = path.strip_prefix("/as/v1/") {
             return as_api::AsRoute::parse(rest).map_or(Route::Unknown, Route::As);
         }
+        if path == VALIDATE_PATH {
+            return Route::Validate;
+        }
         if DISCOVERY_PATHS.contains(&path) {
             return Route::Discovery;
         }
@@ -128,7 +133,7 @@ impl Route<'_> {
 
     fn allow(&self) -> &'static str {
         match self {
-            Route::Register => "POST, OPTIONS",
+            Route::Register | Route::Validate => "POST, OPTIONS",
             Route::Client(_) => "GET, PUT, DELETE, OPTIONS",
             Route::Discovery => "GET, HEAD, OPTIONS",
             Route::Admin(a) => a.allow(),
@@ -202,7 +207,10 @@ pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::Documen
     };
     // Only routes that write audit events or count against a rate limit need the hashes (two
     // HMACs); discovery, preflights and unknown paths do without.
-    let needs_ip = matches!(route, Route::Register | Route::Client(_) | Route::Admin(_));
+    let needs_ip = matches!(
+        route,
+        Route::Register | Route::Validate | Route::Client(_) | Route::Admin(_)
+    );
     let (ip_hash, ip_limit_key) = match req.client_ip.filter(|_| needs_ip) {
         None => (None, None),
         Some(ip) => {
@@ -250,6 +258,11 @@ pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::Documen
                 };
                 ("POST /register", None, r.map(Reply::Created))
             }
+            (Route::Validate, "POST") => (
+                "POST /metadata/validate",
+                None,
+                validate(&registrar, limits, req).await,
+            ),
             (Route::Client(id), "GET" | "PUT" | "DELETE") => {
                 let r = manage(&registrar, limits, id, method, token, req).await;
                 let label = match method {
@@ -305,6 +318,64 @@ async fn register<S: ClientStore, L: RateLimiter>(
         }
     }
     registrar.register(token, body).await
+}
+
+/// `POST /metadata/validate`: rate limited per client network like registration (a bucket of
+/// its own in the same limiter), then every error and warning; nothing is stored or logged.
+async fn validate<S: ClientStore, L: RateLimiter>(
+    registrar: &Registrar<'_, S>,
+    limits: &L,
+    req: &ApiRequest<'_>,
+) -> Result<Reply, ApiError> {
+    check_json_body(req)?;
+    let key = format!("validate:{}", registrar.network_limit_key());
+    if !limits.allow(LimitBucket::RegisterByIp, &key).await {
+        return Err(ApiError::TooManyRequests(
+            registrar.config.rate_limit_period,
+        ));
+    }
+    let cimd = match req.query {
+        "" => false,
+        "profile=cimd" => true,
+        _ => {
+            return Err(ApiError::InvalidRequest(
+                "the only query is profile=cimd".into(),
+            ))
+        }
+    };
+    let request = crate::service::parse_object(req.body)?;
+    let (errors, checked) = registrar.check(&request, cimd);
+    let valid = errors.is_empty() && checked.is_some();
+    let mut body = serde_json::Map::new();
+    body.insert("valid".into(), valid.into());
+    let mut warnings = Vec::new();
+    if let Some((metadata, w)) = checked {
+        if valid {
+            body.insert("normalized".into(), Value::Object(metadata.to_json()));
+        }
+        warnings = w;
+    }
+    body.insert("errors".into(), problems(errors));
+    body.insert("warnings".into(), problems(warnings));
+    Ok(Reply::Json((200, Some(Value::Object(body)))))
+}
+
+/// Errors or warnings as JSON: `member` (when there is one), `error` (errors only), `description`.
+#[inline(never)]
+fn problems(list: Vec<crate::metadata::FieldError>) -> Value {
+    let mut items = Vec::new();
+    for e in list {
+        let mut o = serde_json::Map::new();
+        if !e.member.is_empty() {
+            o.insert("member".into(), e.member.into());
+        }
+        if !e.error.is_empty() {
+            o.insert("error".into(), e.error.into());
+        }
+        o.insert("description".into(), e.description.into());
+        items.push(Value::Object(o));
+    }
+    Value::Array(items)
 }
 
 /// RFC 7592 read, update or delete: the caller's network is limited before anything else (a

@@ -5,6 +5,7 @@
 //! strict value serialises to exactly the members echoed in responses and kept in storage.
 
 pub mod algorithms;
+pub mod cimd;
 pub mod enums;
 pub mod host;
 pub mod jwks;
@@ -13,6 +14,7 @@ pub mod limits;
 pub mod members;
 pub mod redirect_uri;
 pub mod text;
+pub mod warnings;
 
 use crate::config::Config;
 use crate::error::{quoted, ApiError};
@@ -36,6 +38,27 @@ const LOCALIZABLE: &[&str] = &[
     "tos_uri",
     "policy_uri",
 ];
+
+/// One problem with one member of submitted metadata, as `POST /metadata/validate` lists it:
+/// `member` is empty for a rule about the whole document; `error` the RFC 7591 §3.2.2 code.
+#[derive(Debug)]
+pub struct FieldError {
+    pub member: String,
+    pub error: &'static str,
+    pub description: String,
+}
+
+impl FieldError {
+    /// Adds one to `out` (out of line: one copy of this code for every warning and rule).
+    #[inline(never)]
+    pub fn push(out: &mut Vec<FieldError>, member: &str, error: &'static str, description: &str) {
+        out.push(FieldError {
+            member: member.into(),
+            error,
+            description: description.into(),
+        });
+    }
+}
 
 /// Validated client metadata with defaults applied.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -78,6 +78,8 @@ const EXPECTED_STATUSES = {
   'PUT /register/{client_id}': [200, 400, 401, 403, 413, 415, 429, 500],
   'DELETE /register/{client_id}': [204, 401, 429, 500],
   'OPTIONS /register/{client_id}': [204],
+  'POST /metadata/validate': [200, 400, 413, 415, 429, 500],
+  'OPTIONS /metadata/validate': [204],
   'GET /.well-known/oauth-authorization-server': [200, 500],
   'HEAD /.well-known/oauth-authorization-server': [200, 500],
   'OPTIONS /.well-known/oauth-authorization-server': [204],
@@ -108,6 +110,7 @@ const EXPECTED_STATUSES = {
 const ALLOW = {
   '/register': 'POST, OPTIONS',
   '/register/{client_id}': 'GET, PUT, DELETE, OPTIONS',
+  '/metadata/validate': 'POST, OPTIONS',
   '/.well-known/oauth-authorization-server': 'GET, HEAD, OPTIONS',
   '/.well-known/openid-configuration': 'GET, HEAD, OPTIONS',
   '/admin/clients': 'GET',
@@ -312,6 +315,18 @@ describe('the Worker and the document', { timeout: 120_000 }, () => {
     await call('DELETE', '/register/{client_id}', id, { token: updated.registration_access_token });
     await call('DELETE', '/register/{client_id}', id, { token: updated.registration_access_token });
 
+    const examples = DOC.paths['/metadata/validate'].post.requestBody.content['application/json'].examples;
+    const checked = (await call('POST', '/metadata/validate', {}, { json: examples.errors.value })).body;
+    assert.deepEqual(checked.errors.map((e) => e.member), ['redirect_uris[1]', 'logo_uri', 'scope']);
+    const valid = (await call('POST', '/metadata/validate', {}, { json: examples.valid.value })).body;
+    assert.equal(valid.valid, true);
+    await call('POST', '/metadata/validate', {}, { json: WEB, query: '?profile=cimd' });
+    await call('POST', '/metadata/validate', {}, { json: WEB, query: '?profile=nope' });
+    await call('POST', '/metadata/validate', {}, { body: 'not json', headers: { 'content-type': 'application/json' } });
+    await call('POST', '/metadata/validate', {}, { body: '{}', headers: { 'content-type': 'text/plain' } });
+    await call('POST', '/metadata/validate', {}, { body: `{"client_name":"${'x'.repeat(70_000)}"}`, headers: { 'content-type': 'application/json' } });
+    await call('OPTIONS', '/metadata/validate', {}, { origin: 'https://app.example' });
+
     for (const p of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
       await call('GET', p);
       await call('HEAD', p);
@@ -458,6 +473,9 @@ describe('the Worker and the document, in other configurations', { timeout: 120_
       assertConforms(await h.register(NATIVE), 'POST', '/register');
       const r = assertConforms(await h.register(NATIVE), 'POST', '/register');
       assert.equal(r.status, 429);
+      assertConforms(await h.request('POST', '/metadata/validate', { json: NATIVE }), 'POST', '/metadata/validate');
+      const v = assertConforms(await h.request('POST', '/metadata/validate', { json: NATIVE }), 'POST', '/metadata/validate');
+      assert.equal(v.status, 429);
     } finally {
       await h.dispose();
     }
@@ -467,7 +485,8 @@ describe('the Worker and the document, in other configurations', { timeout: 120_
     const h = await start({ vars: { STORAGE_BACKEND: 'nope' } });
     try {
       for (const [m, p, t] of [['POST', '/register', '/register'], ['GET', '/register/AAAAAAAAAAAAAAAAAAAAAA', '/register/{client_id}'],
-        ['GET', '/.well-known/openid-configuration', '/.well-known/openid-configuration'], ['GET', '/admin/audit', '/admin/audit']]) {
+        ['GET', '/.well-known/openid-configuration', '/.well-known/openid-configuration'], ['GET', '/admin/audit', '/admin/audit'],
+        ['POST', '/metadata/validate', '/metadata/validate']]) {
         const r = await h.request(m, p, { json: WEB, token: ADMIN_TOKEN });
         assert.equal(r.status, 500, `${m} ${p}`);
         assertConforms(r, m, t);
