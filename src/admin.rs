@@ -10,8 +10,6 @@ use crate::store::{
     ClientStore, InitialAccessToken, StoredClient, AUDIT_PRUNE_BATCH, AUDIT_PRUNE_MAX_BATCHES,
 };
 use crate::token::{self, Purpose, Secret};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
@@ -77,7 +75,7 @@ impl Query {
             return Ok(None);
         };
         let bad = || ApiError::InvalidRequest("cursor: not a cursor from this API".into());
-        let raw = URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
+        let raw = crate::base64url::decode(&c).ok_or_else(bad)?;
         let text = String::from_utf8(raw).map_err(|_| bad())?;
         let (t, id) = text.split_once('.').ok_or_else(bad)?;
         Ok(Some((t.parse().map_err(|_| bad())?, id.to_string())))
@@ -85,7 +83,7 @@ impl Query {
 }
 
 fn cursor(time: i64, id: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{time}.{id}"))
+    crate::base64url::encode(format!("{time}.{id}"))
 }
 
 /// A page of `items`, with `next_cursor` when there may be more.

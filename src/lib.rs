@@ -15,6 +15,7 @@
 
 pub mod admin;
 pub mod as_api;
+pub mod base64url;
 pub mod cimd;
 pub mod config;
 pub mod discovery;

@@ -4,9 +4,8 @@
 //! the client once and stored only as `HMAC-SHA256(server key, purpose | client_id | value)`, so a
 //! dump of the database holds nothing usable, and a token is bound to the client it was issued to.
 
+use crate::base64url;
 use crate::error::ApiError;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::fmt;
@@ -27,7 +26,7 @@ fn random_b64(n: usize) -> Result<String, ApiError> {
     let mut buf = [0u8; 32];
     let buf = &mut buf[..n];
     getrandom::fill(buf).map_err(|e| ApiError::Internal(format!("getrandom: {e}")))?;
-    Ok(URL_SAFE_NO_PAD.encode(buf))
+    Ok(base64url::encode(buf))
 }
 
 /// A new random, URL-safe `client_id` (22 characters).
@@ -51,9 +50,9 @@ pub fn new_credentials(with_secret: bool) -> Result<NewCredentials, ApiError> {
     let (id, rest) = buf.split_at(CLIENT_ID_BYTES);
     let (secret, token) = rest.split_at(SECRET_BYTES);
     Ok(NewCredentials {
-        client_id: URL_SAFE_NO_PAD.encode(id),
-        secret: with_secret.then(|| Secret(URL_SAFE_NO_PAD.encode(secret))),
-        access_token: Secret(URL_SAFE_NO_PAD.encode(token)),
+        client_id: base64url::encode(id),
+        secret: with_secret.then(|| Secret(base64url::encode(secret))),
+        access_token: Secret(base64url::encode(token)),
     })
 }
 
@@ -160,7 +159,7 @@ impl HashKey {
             mac.update(&(part.len() as u64).to_be_bytes());
             mac.update(part);
         }
-        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        base64url::encode(mac.finalize().into_bytes())
     }
 
     /// Constant-time check of a presented secret against a stored hash.

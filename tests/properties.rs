@@ -1790,3 +1790,29 @@ fn numbers_inside_jwks_survive_the_round_trip() {
     assert_eq!(r.status, 200);
     assert_eq!(r.body.unwrap()["jwks"], reg["jwks"]);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 2_000,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// src/base64url.rs encodes exactly as the `base64` crate's URL_SAFE_NO_PAD engine does.
+    #[test]
+    fn base64url_encodes_as_the_reference(bytes in vec(any::<u8>(), 0..100)) {
+        use base64::Engine;
+        let reference = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes);
+        prop_assert_eq!(registrar::base64url::encode(&bytes), reference);
+    }
+
+    /// ... and accepts exactly the texts that engine accepts (no padding, canonical trailing
+    /// bits), decoding them to the same bytes. The text is drawn from the alphabet plus `=`, `+`,
+    /// `/` and a space, so refusals of every kind come up.
+    #[test]
+    fn base64url_decodes_as_the_reference(text in "[A-Za-z0-9_=+/ -]{0,40}") {
+        use base64::Engine;
+        let reference = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&text).ok();
+        prop_assert_eq!(registrar::base64url::decode(&text), reference);
+    }
+}

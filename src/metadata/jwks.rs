@@ -8,8 +8,6 @@
 use super::limits::Cap;
 use super::members::Code;
 use crate::error::{quoted, ApiError};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde_json::{Map, Value};
 
 /// JWK members that hold private or symmetric key material (RFC 7518 §6.2.2, §6.3.2, §6.4.1).
@@ -138,9 +136,8 @@ fn bytes(key: &Map<String, Value>, name: &str) -> Result<Vec<u8>, String> {
         Some(Value::String(s)) => s,
         Some(_) => return Err(format!("\"{name}\" must be a base64url string")),
     };
-    URL_SAFE_NO_PAD
-        .decode(s)
-        .map_err(|_| format!("\"{name}\" is not base64url (URL-safe alphabet, no padding)"))
+    crate::base64url::decode(s)
+        .ok_or_else(|| format!("\"{name}\" is not base64url (URL-safe alphabet, no padding)"))
 }
 
 /// Significant bits of a big-endian unsigned integer.
