@@ -13,6 +13,7 @@ pub mod lang_tag;
 pub mod limits;
 pub mod members;
 pub mod redirect_uri;
+mod stored;
 pub mod text;
 pub mod warnings;
 
@@ -26,7 +27,7 @@ use enums::{ApplicationType, AuthMethod, GrantType, ResponseType, SubjectType};
 use limits::{Cap, MetadataLimits};
 use members::{Code, Members};
 use redirect_uri::UriKind;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -61,9 +62,9 @@ impl FieldError {
 }
 
 /// Validated client metadata with defaults applied.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClientMetadata {
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub redirect_uris: Vec<String>,
     pub token_endpoint_auth_method: AuthMethod,
     pub grant_types: Vec<GrantType>,
@@ -80,7 +81,7 @@ pub struct ClientMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_uri: Option<String>,
     pub scope: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub contacts: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwks_uri: Option<String>,
@@ -115,13 +116,13 @@ pub struct ClientMetadata {
     pub default_max_age: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub require_auth_time: Option<bool>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub default_acr_values: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initiate_login_uri: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub request_uris: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub post_logout_redirect_uris: Vec<String>,
     /// Localized variants, keyed by the full member name (`client_name#fr`).
     #[serde(flatten)]
