@@ -12,9 +12,10 @@
 //! `CIMD = "on"`; the host build (tests) always has it.
 
 use crate::error::ApiError;
+use crate::metadata::cimd::{check_document, client_id_problem};
 use crate::metadata::ClientMetadata;
 use crate::policy::CallerClass;
-use crate::service::{parse_object, Registrar};
+use crate::service::Registrar;
 use crate::store::ClientStore;
 use serde_json::{json, Map, Value};
 use url::Url;
@@ -146,42 +147,13 @@ pub fn url_client_id(segment: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The draft's §3 rules for a client id URL, then Registrar's host checks: https, a host, a
-/// path, no credentials, no fragment, no `.`/`..` segments, the URL as the parser would write
-/// it, a public host (src/metadata/host.rs) that the lists allow.
+/// The draft's §3 rules for a client id URL ([`client_id_problem`], the one copy of them), then
+/// Registrar's: a public host (src/metadata/host.rs) that the lists allow.
 pub fn check_url(client_id: &str, hosts: &CimdHosts) -> Result<Url, String> {
-    let url = Url::parse(client_id).map_err(|e| format!("not a URL ({e})"))?;
-    if url.scheme() != "https" {
-        return Err("the scheme must be https".into());
+    if let Some(problem) = client_id_problem(client_id) {
+        return Err(problem.into());
     }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err("the URL must not contain a user name or password".into());
-    }
-    if url.fragment().is_some() || client_id.contains('#') {
-        return Err("the URL must not contain a fragment".into());
-    }
-    // The parser removes dot segments, so look at the text as given.
-    let after_host = client_id
-        .strip_prefix("https://")
-        .and_then(|r| r.find('/').map(|i| &r[i..]))
-        .unwrap_or("");
-    let path = after_host.split(['?', '#']).next().unwrap_or("");
-    let dot = |s: &str| {
-        let s = s.to_ascii_lowercase();
-        matches!(s.as_str(), "." | ".." | "%2e" | "%2e%2e" | ".%2e" | "%2e.")
-    };
-    if path.split('/').any(dot) {
-        return Err("the URL must not contain . or .. path segments".into());
-    }
-    if path.len() <= 1 {
-        return Err("the URL must have a path (not just /)".into());
-    }
-    if url.as_str() != client_id {
-        return Err(format!(
-            "the URL is not in its normal form (expected {:?})",
-            url.as_str()
-        ));
-    }
+    let url = Url::parse(client_id).map_err(|_| "must be an https URL")?;
     let host = url.host().ok_or("the URL has no host")?;
     if let Some(reason) = crate::metadata::host::internal_reason(&host) {
         return Err(format!("the host is not public: {reason}"));
@@ -210,43 +182,22 @@ pub fn cache_seconds(cache_control: Option<&str>) -> u64 {
         .clamp(MIN_CACHE_SECONDS, MAX_CACHE_SECONDS)
 }
 
-/// The draft's rules for the document itself (§4.1), beyond RFC 7591's: `client_id` equal to
-/// the URL, no shared secret, and an authentication method that uses none.
+/// The draft's rules for the document itself (§4.1, [`check_document`]: `client_id` equal to
+/// the URL, no shared secret, an authentication method that uses none, redirect URIs): the
+/// first one broken, as `member: description`.
 pub fn document_rules(doc: &Map<String, Value>, url: &str) -> Result<(), String> {
-    match doc.get("client_id") {
-        Some(Value::String(id)) if id == url => {}
-        Some(Value::String(id)) => {
-            return Err(format!(
-                "client_id: {id:?} is not the document's URL {url:?}"
-            ))
-        }
-        _ => return Err("client_id: required, the document's URL".into()),
+    match check_document(Some(url), doc).into_iter().next() {
+        Some(e) => Err(format!("{}: {}", e.member, e.description)),
+        None => Ok(()),
     }
-    for member in ["client_secret", "client_secret_expires_at"] {
-        if doc.contains_key(member) {
-            return Err(format!(
-                "{member}: must not be present in a client metadata document"
-            ));
-        }
-    }
-    match doc.get("token_endpoint_auth_method") {
-        None => {
-            return Err(
-                "token_endpoint_auth_method: required, none or private_key_jwt (a document \
-                 client has no secret)"
-                    .into(),
-            )
-        }
-        Some(Value::String(m)) if m == "none" || m == "private_key_jwt" => {}
-        Some(other) => {
-            return Err(format!(
-                "token_endpoint_auth_method: {other} is not allowed; none or private_key_jwt"
-            ))
-        }
-    }
-    match doc.get("redirect_uris") {
-        Some(Value::Array(a)) if !a.is_empty() => Ok(()),
-        _ => Err("redirect_uris: required, a non-empty array".into()),
+}
+
+/// A fetched body as a JSON object; the errors speak of the document, not a request body.
+fn parse_document(body: &[u8]) -> Result<Map<String, Value>, String> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(doc)) => Ok(doc),
+        Ok(_) => Err("the document is not a JSON object".into()),
+        Err(e) => Err(format!("the document is not JSON ({e})")),
     }
 }
 
@@ -371,7 +322,7 @@ impl<S: ClientStore> Registrar<'_, S> {
 
     /// The document rules, then the registration validator under the anonymous policy.
     fn cimd_validate(&self, body: &[u8], url: &str) -> Result<ClientMetadata, String> {
-        let mut doc = parse_object(body).map_err(|e| e.description())?;
+        let mut doc = parse_document(body)?;
         document_rules(&doc, url)?;
         doc.remove("client_id");
         self.validate(&doc, &CallerClass::Anonymous, None)

@@ -339,6 +339,8 @@ impl<S: ClientStore> Registrar<'_, S> {
         } else {
             Vec::new()
         };
+        // A member the document rules already faulted is not reported twice.
+        let document_errors = errors.len();
         let mut work = request.clone();
         // The array items set aside so far, by member and original index.
         let mut removed: Vec<(String, usize)> = Vec::new();
@@ -396,7 +398,10 @@ impl<S: ClientStore> Registrar<'_, S> {
                 error: e.code(),
                 description: detail.to_string(),
             };
-            if !emptied {
+            let repeated = errors[..document_errors]
+                .iter()
+                .any(|d| d.member == error.member);
+            if !emptied && !repeated {
                 errors.push(error);
             }
             // Set aside by `null`, which means absent (no map removal compiled in for this).

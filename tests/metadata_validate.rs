@@ -282,6 +282,12 @@ fn cimd_profile_adds_the_document_rules() {
                 ("redirect_uris", REDIRECT),
             ],
         ),
+        (
+            "an empty redirect_uris, reported once",
+            json!({"client_id": "https://app.example/c", "redirect_uris": [],
+                   "token_endpoint_auth_method": "none"}),
+            &[("redirect_uris", REDIRECT)],
+        ),
     ];
     for (name, body, expected) in cases {
         let v = validate_with(&config(), "profile=cimd", body).body.unwrap();
