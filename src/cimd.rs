@@ -13,7 +13,7 @@
 
 use crate::error::ApiError;
 use crate::metadata::cimd::{check_document, client_id_problem};
-use crate::metadata::ClientMetadata;
+use crate::metadata::{ClientMetadata, FieldError};
 use crate::policy::CallerClass;
 use crate::service::Registrar;
 use crate::store::ClientStore;
@@ -32,6 +32,9 @@ pub const MIN_CACHE_SECONDS: u64 = 5 * 60;
 pub const MAX_CACHE_SECONDS: u64 = 24 * 60 * 60;
 /// How long a failed fetch or an invalid document is remembered (also KV's shortest TTL).
 pub const NEGATIVE_CACHE_SECONDS: u64 = 60;
+
+/// The answer (404) of the CIMD routes while `CIMD` is off or not built.
+pub const CIMD_OFF: &str = "client metadata documents are off (CIMD)";
 
 /// The source of the published revision, in the GET response's `source`.
 pub const SOURCE: &str = "client_id_metadata_document";
@@ -192,6 +195,16 @@ pub fn document_rules(doc: &Map<String, Value>, url: &str) -> Result<(), String>
     }
 }
 
+/// What `GET /metadata/validate?url=` found: the errors (a refused URL or failed fetch is one,
+/// on member `url`), the metadata registration would store with its warnings, and the fetch.
+pub struct UrlCheck {
+    pub errors: Vec<FieldError>,
+    pub checked: Option<(ClientMetadata, Vec<FieldError>)>,
+    /// `url`, `fetched_at` and `cache_seconds` (how long the AS would cache this outcome);
+    /// `None` when nothing was fetched.
+    pub document: Option<Value>,
+}
+
 /// A fetched body as a JSON object; the errors speak of the document, not a request body.
 fn parse_document(body: &[u8]) -> Result<Map<String, Value>, String> {
     match serde_json::from_slice::<Value>(body) {
@@ -329,6 +342,83 @@ impl<S: ClientStore> Registrar<'_, S> {
             .map_err(|e| e.description())
     }
 
+    /// Without CIMD built nothing is fetched.
+    #[cfg(all(target_arch = "wasm32", not(feature = "cimd")))]
+    pub async fn cimd_check<D: DocumentSource>(
+        &self,
+        _: &D,
+        _: &str,
+    ) -> Result<UrlCheck, ApiError> {
+        Err(ApiError::NotFound(CIMD_OFF))
+    }
+
+    /// `GET /metadata/validate?url=` (`query`): the document at the URL, fetched now under every
+    /// rule of the AS path (URL rules, host lists, per-host limit, the fetch's bounds), then
+    /// checked like `POST ?profile=cimd` with the URL as its `client_id`. Neither read from nor
+    /// written to the AS cache: a check shows what the document says now, and cannot plant an
+    /// entry the AS would serve.
+    #[cfg(any(feature = "cimd", not(target_arch = "wasm32")))]
+    pub async fn cimd_check<D: DocumentSource>(
+        &self,
+        docs: &D,
+        query: &str,
+    ) -> Result<UrlCheck, ApiError> {
+        let hosts = self
+            .config
+            .cimd
+            .as_ref()
+            .ok_or(ApiError::NotFound(CIMD_OFF))?;
+        let mut pairs = url::form_urlencoded::parse(query.as_bytes());
+        let url = match (pairs.next(), pairs.next()) {
+            (Some((name, url)), None) if name == "url" && !url.is_empty() => url.into_owned(),
+            _ => {
+                return Err(ApiError::InvalidRequest(
+                    "url: required, the only parameter: the document's URL, percent-encoded".into(),
+                ))
+            }
+        };
+        let refused = |description: String, document: Option<Value>| UrlCheck {
+            errors: vec![FieldError {
+                member: "url".into(),
+                error: "invalid_client_metadata",
+                description,
+            }],
+            checked: None,
+            document,
+        };
+        let parsed = match check_url(&url, hosts) {
+            Ok(parsed) => parsed,
+            Err(e) => return Ok(refused(e, None)),
+        };
+        // A key of its own per host: checks must not use up the fetches the AS needs for logins.
+        let host = parsed.host_str().unwrap_or_default();
+        if !docs.allow_fetch(&format!("check:{host}")).await {
+            return Err(ApiError::TooManyRequests(self.config.rate_limit_period));
+        }
+        let fetched = match docs.fetch(&url).await {
+            Ok(f) => f,
+            Err(e) => return Ok(refused(e, None)),
+        };
+        let mut document = json!({
+            "url": url,
+            "fetched_at": self.now,
+            "cache_seconds": NEGATIVE_CACHE_SECONDS,
+        });
+        let doc = match parse_document(&fetched.body) {
+            Ok(doc) => doc,
+            Err(e) => return Ok(refused(e, Some(document))),
+        };
+        let (errors, checked) = self.check(&doc, true, Some(&url));
+        if errors.is_empty() && checked.is_some() {
+            document["cache_seconds"] = cache_seconds(fetched.cache_control.as_deref()).into();
+        }
+        Ok(UrlCheck {
+            errors,
+            checked,
+            document: Some(document),
+        })
+    }
+
     /// Without CIMD built there is no cache to show.
     #[cfg(all(target_arch = "wasm32", not(feature = "cimd")))]
     pub async fn admin_cimd_cache<D: DocumentSource>(
@@ -337,9 +427,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         _: Option<&str>,
         _: bool,
     ) -> Result<Option<Value>, ApiError> {
-        Err(ApiError::NotFound(
-            "client metadata documents are off (CIMD)",
-        ))
+        Err(ApiError::NotFound(CIMD_OFF))
     }
 
     /// `GET /admin/cimd-cache?url=`: the cache entry, or 404; with `evict`, removes it (204).
@@ -351,9 +439,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         evict: bool,
     ) -> Result<Option<Value>, ApiError> {
         if self.config.cimd.is_none() {
-            return Err(ApiError::NotFound(
-                "client metadata documents are off (CIMD)",
-            ));
+            return Err(ApiError::NotFound(CIMD_OFF));
         }
         let url = url.ok_or_else(|| ApiError::InvalidRequest("url: required".into()))?;
         if evict {

@@ -325,17 +325,19 @@ impl<S: ClientStore> Registrar<'_, S> {
     /// `POST /metadata/validate`: every error of `request` under the anonymous policy, found by
     /// validating, setting aside the member (or array item) an error names, and validating again
     /// until it passes or nothing more can be set aside; with `cimd`, the rules of a client ID
-    /// metadata document too. Returns the errors, and the metadata registration would store
-    /// (of the request with the faulty members set aside) with its warnings.
+    /// metadata document too (`url`: where it was fetched, which its `client_id` must equal).
+    /// Returns the errors, and the metadata registration would store (of the request with the
+    /// faulty members set aside) with its warnings.
     #[inline(never)]
     pub fn check(
         &self,
         request: &Map<String, Value>,
         cimd: bool,
+        url: Option<&str>,
     ) -> (Vec<FieldError>, Option<(ClientMetadata, Vec<FieldError>)>) {
         const REDIRECT: &str = "redirect_uris";
         let mut errors = if cimd {
-            cimd::check_document(None, request)
+            cimd::check_document(url, request)
         } else {
             Vec::new()
         };
