@@ -36,7 +36,7 @@ async function openCheck(page) {
 
 async function checkUrl(page, url) {
   await page.getByRole('radio', { name: 'A document URL' }).check();
-  await page.getByLabel('URL of a Client ID Metadata Document').fill(url);
+  await page.getByLabel('Metadata document URL').fill(url);
   const [response] = await Promise.all([
     page.waitForResponse((r) => new URL(r.url()).pathname === '/metadata/validate'),
     page.getByRole('button', { name: 'Check', exact: true }).click(),
@@ -120,7 +120,7 @@ describe('Check metadata by document URL', () => {
     await page.getByRole('button', { name: 'Check', exact: true }).click();
     await page.locator('#check-url-error:not([hidden])').waitFor();
     assert.match(await page.locator('#check-url-error').innerText(), /URL/);
-    assert.equal(await page.getByLabel('URL of a Client ID Metadata Document').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.getByLabel('Metadata document URL').getAttribute('aria-invalid'), 'true');
     assert.equal(calls, 0);
     await assertClean(page, log);
     await context.close();

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Response } from 'miniflare';
 import { start, assertError } from '../worker/harness.js';
+import { assertConforms } from '../contract/conformance.js';
 
 const AS = randomBytes(24).toString('base64url');
 const ADMIN = randomBytes(24).toString('base64url');
@@ -36,7 +37,11 @@ function serveJson(url, body, headers = {}) {
 let ip = 0;
 const freshIp = () => `203.0.113.${++ip}`;
 /** GET /metadata/validate?url= from a network of its own (the per-IP limit is tested apart). */
-const checkUrl = (x, url, from = freshIp()) => x.request('GET', `/metadata/validate?url=${enc(url)}`, { headers: { 'cf-connecting-ip': from } });
+/** Every answer is also held to static/openapi.json. */
+const checkUrl = async (x, url, from = freshIp()) => assertConforms(
+  await x.request('GET', `/metadata/validate?url=${enc(url)}`, { headers: { 'cf-connecting-ip': from } }),
+  'GET', '/metadata/validate',
+);
 
 /** The one error of a refused URL or failed fetch: on `url`, saying why. */
 function assertUrlError(r, pattern) {
@@ -168,6 +173,7 @@ describe('GET /metadata/validate?url= (CIMD on)', () => {
     for (const query of ['', '?url=', '?uri=https%3A%2F%2Fapp.example%2Fc.json', `?url=${enc('https://app.example/c.json')}&x=1`]) {
       const r = await h.request('GET', `/metadata/validate${query}`, { headers: { 'cf-connecting-ip': freshIp() } });
       assertError(r, 400, 'invalid_request');
+      assertConforms(r, 'GET', '/metadata/validate');
     }
   });
 
