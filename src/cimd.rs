@@ -48,8 +48,9 @@ pub trait DocumentSource {
     async fn remember(&self, url: &str, entry: &str, ttl: u64);
     /// Evicts `url` (admin).
     async fn forget(&self, url: &str) -> Result<(), ApiError>;
-    /// Counts one fetch from `host` against its limit; whether it may go ahead.
-    async fn allow_fetch(&self, host: &str) -> bool;
+    /// Counts one fetch against the limit of `key`, the host (`check:<host>` for a check's
+    /// fetch, so checks have a budget apart); whether it may go ahead.
+    async fn allow_fetch(&self, key: &str) -> bool;
     /// Fetches `url` (already checked): https, no redirects, the timeout and size cap.
     async fn fetch(&self, url: &str) -> Result<Fetched, String>;
 }

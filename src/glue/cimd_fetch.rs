@@ -70,10 +70,10 @@ impl DocumentSource for WorkerDocuments {
             .map_err(|e| ApiError::Internal(format!("CIMD_CACHE delete: {e}")))
     }
 
-    async fn allow_fetch(&self, host: &str) -> bool {
+    async fn allow_fetch(&self, key: &str) -> bool {
         match &self.limiter {
             // Fails open like the other limiters.
-            Some(l) => l.limit(host.to_string()).await.map_or(true, |o| o.success),
+            Some(l) => l.limit(key.to_string()).await.map_or(true, |o| o.success),
             None => true,
         }
     }
