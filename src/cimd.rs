@@ -12,9 +12,10 @@
 //! `CIMD = "on"`; the host build (tests) always has it.
 
 use crate::error::ApiError;
-use crate::metadata::ClientMetadata;
+use crate::metadata::cimd::{check_document, client_id_problem};
+use crate::metadata::{ClientMetadata, FieldError};
 use crate::policy::CallerClass;
-use crate::service::{parse_object, Registrar};
+use crate::service::Registrar;
 use crate::store::ClientStore;
 use serde_json::{json, Map, Value};
 use url::Url;
@@ -32,6 +33,9 @@ pub const MAX_CACHE_SECONDS: u64 = 24 * 60 * 60;
 /// How long a failed fetch or an invalid document is remembered (also KV's shortest TTL).
 pub const NEGATIVE_CACHE_SECONDS: u64 = 60;
 
+/// The answer (404) of the CIMD routes while `CIMD` is off or not built.
+pub const CIMD_OFF: &str = "client metadata documents are off (CIMD)";
+
 /// The source of the published revision, in the GET response's `source`.
 pub const SOURCE: &str = "client_id_metadata_document";
 
@@ -44,8 +48,9 @@ pub trait DocumentSource {
     async fn remember(&self, url: &str, entry: &str, ttl: u64);
     /// Evicts `url` (admin).
     async fn forget(&self, url: &str) -> Result<(), ApiError>;
-    /// Counts one fetch from `host` against its limit; whether it may go ahead.
-    async fn allow_fetch(&self, host: &str) -> bool;
+    /// Counts one fetch against the limit of `key`, the host (`check:<host>` for a check's
+    /// fetch, so checks have a budget apart); whether it may go ahead.
+    async fn allow_fetch(&self, key: &str) -> bool;
     /// Fetches `url` (already checked): https, no redirects, the timeout and size cap.
     async fn fetch(&self, url: &str) -> Result<Fetched, String>;
 }
@@ -146,42 +151,13 @@ pub fn url_client_id(segment: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The draft's §3 rules for a client id URL, then Registrar's host checks: https, a host, a
-/// path, no credentials, no fragment, no `.`/`..` segments, the URL as the parser would write
-/// it, a public host (src/metadata/host.rs) that the lists allow.
+/// The draft's §3 rules for a client id URL ([`client_id_problem`], the one copy of them), then
+/// Registrar's: a public host (src/metadata/host.rs) that the lists allow.
 pub fn check_url(client_id: &str, hosts: &CimdHosts) -> Result<Url, String> {
-    let url = Url::parse(client_id).map_err(|e| format!("not a URL ({e})"))?;
-    if url.scheme() != "https" {
-        return Err("the scheme must be https".into());
+    if let Some(problem) = client_id_problem(client_id) {
+        return Err(problem.into());
     }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err("the URL must not contain a user name or password".into());
-    }
-    if url.fragment().is_some() || client_id.contains('#') {
-        return Err("the URL must not contain a fragment".into());
-    }
-    // The parser removes dot segments, so look at the text as given.
-    let after_host = client_id
-        .strip_prefix("https://")
-        .and_then(|r| r.find('/').map(|i| &r[i..]))
-        .unwrap_or("");
-    let path = after_host.split(['?', '#']).next().unwrap_or("");
-    let dot = |s: &str| {
-        let s = s.to_ascii_lowercase();
-        matches!(s.as_str(), "." | ".." | "%2e" | "%2e%2e" | ".%2e" | "%2e.")
-    };
-    if path.split('/').any(dot) {
-        return Err("the URL must not contain . or .. path segments".into());
-    }
-    if path.len() <= 1 {
-        return Err("the URL must have a path (not just /)".into());
-    }
-    if url.as_str() != client_id {
-        return Err(format!(
-            "the URL is not in its normal form (expected {:?})",
-            url.as_str()
-        ));
-    }
+    let url = Url::parse(client_id).map_err(|_| "must be an https URL")?;
     let host = url.host().ok_or("the URL has no host")?;
     if let Some(reason) = crate::metadata::host::internal_reason(&host) {
         return Err(format!("the host is not public: {reason}"));
@@ -210,43 +186,32 @@ pub fn cache_seconds(cache_control: Option<&str>) -> u64 {
         .clamp(MIN_CACHE_SECONDS, MAX_CACHE_SECONDS)
 }
 
-/// The draft's rules for the document itself (§4.1), beyond RFC 7591's: `client_id` equal to
-/// the URL, no shared secret, and an authentication method that uses none.
+/// The draft's rules for the document itself (§4.1, [`check_document`]: `client_id` equal to
+/// the URL, no shared secret, an authentication method that uses none, redirect URIs): the
+/// first one broken, as `member: description`.
 pub fn document_rules(doc: &Map<String, Value>, url: &str) -> Result<(), String> {
-    match doc.get("client_id") {
-        Some(Value::String(id)) if id == url => {}
-        Some(Value::String(id)) => {
-            return Err(format!(
-                "client_id: {id:?} is not the document's URL {url:?}"
-            ))
-        }
-        _ => return Err("client_id: required, the document's URL".into()),
+    match check_document(Some(url), doc).into_iter().next() {
+        Some(e) => Err(format!("{}: {}", e.member, e.description)),
+        None => Ok(()),
     }
-    for member in ["client_secret", "client_secret_expires_at"] {
-        if doc.contains_key(member) {
-            return Err(format!(
-                "{member}: must not be present in a client metadata document"
-            ));
-        }
-    }
-    match doc.get("token_endpoint_auth_method") {
-        None => {
-            return Err(
-                "token_endpoint_auth_method: required, none or private_key_jwt (a document \
-                 client has no secret)"
-                    .into(),
-            )
-        }
-        Some(Value::String(m)) if m == "none" || m == "private_key_jwt" => {}
-        Some(other) => {
-            return Err(format!(
-                "token_endpoint_auth_method: {other} is not allowed; none or private_key_jwt"
-            ))
-        }
-    }
-    match doc.get("redirect_uris") {
-        Some(Value::Array(a)) if !a.is_empty() => Ok(()),
-        _ => Err("redirect_uris: required, a non-empty array".into()),
+}
+
+/// What `GET /metadata/validate?url=` found: the errors (a refused URL or failed fetch is one,
+/// on member `url`), the metadata registration would store with its warnings, and the fetch.
+pub struct UrlCheck {
+    pub errors: Vec<FieldError>,
+    pub checked: Option<(ClientMetadata, Vec<FieldError>)>,
+    /// `url`, `fetched_at` and `cache_seconds` (how long the AS would cache this outcome);
+    /// `None` when nothing was fetched.
+    pub document: Option<Value>,
+}
+
+/// A fetched body as a JSON object; the errors speak of the document, not a request body.
+fn parse_document(body: &[u8]) -> Result<Map<String, Value>, String> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(doc)) => Ok(doc),
+        Ok(_) => Err("the document is not a JSON object".into()),
+        Err(e) => Err(format!("the document is not JSON ({e})")),
     }
 }
 
@@ -371,11 +336,88 @@ impl<S: ClientStore> Registrar<'_, S> {
 
     /// The document rules, then the registration validator under the anonymous policy.
     fn cimd_validate(&self, body: &[u8], url: &str) -> Result<ClientMetadata, String> {
-        let mut doc = parse_object(body).map_err(|e| e.description())?;
+        let mut doc = parse_document(body)?;
         document_rules(&doc, url)?;
         doc.remove("client_id");
         self.validate(&doc, &CallerClass::Anonymous, None)
             .map_err(|e| e.description())
+    }
+
+    /// Without CIMD built nothing is fetched.
+    #[cfg(all(target_arch = "wasm32", not(feature = "cimd")))]
+    pub async fn cimd_check<D: DocumentSource>(
+        &self,
+        _: &D,
+        _: &str,
+    ) -> Result<UrlCheck, ApiError> {
+        Err(ApiError::NotFound(CIMD_OFF))
+    }
+
+    /// `GET /metadata/validate?url=` (`query`): the document at the URL, fetched now under every
+    /// rule of the AS path (URL rules, host lists, per-host limit, the fetch's bounds), then
+    /// checked like `POST ?profile=cimd` with the URL as its `client_id`. Neither read from nor
+    /// written to the AS cache: a check shows what the document says now, and cannot plant an
+    /// entry the AS would serve.
+    #[cfg(any(feature = "cimd", not(target_arch = "wasm32")))]
+    pub async fn cimd_check<D: DocumentSource>(
+        &self,
+        docs: &D,
+        query: &str,
+    ) -> Result<UrlCheck, ApiError> {
+        let hosts = self
+            .config
+            .cimd
+            .as_ref()
+            .ok_or(ApiError::NotFound(CIMD_OFF))?;
+        let mut pairs = url::form_urlencoded::parse(query.as_bytes());
+        let url = match (pairs.next(), pairs.next()) {
+            (Some((name, url)), None) if name == "url" && !url.is_empty() => url.into_owned(),
+            _ => {
+                return Err(ApiError::InvalidRequest(
+                    "url: required, the only parameter: the document's URL, percent-encoded".into(),
+                ))
+            }
+        };
+        let refused = |description: String, document: Option<Value>| UrlCheck {
+            errors: vec![FieldError {
+                member: "url".into(),
+                error: "invalid_client_metadata",
+                description,
+            }],
+            checked: None,
+            document,
+        };
+        let parsed = match check_url(&url, hosts) {
+            Ok(parsed) => parsed,
+            Err(e) => return Ok(refused(e, None)),
+        };
+        // A key of its own per host: checks must not use up the fetches the AS needs for logins.
+        let host = parsed.host_str().unwrap_or_default();
+        if !docs.allow_fetch(&format!("check:{host}")).await {
+            return Err(ApiError::TooManyRequests(self.config.rate_limit_period));
+        }
+        let fetched = match docs.fetch(&url).await {
+            Ok(f) => f,
+            Err(e) => return Ok(refused(e, None)),
+        };
+        let mut document = json!({
+            "url": url,
+            "fetched_at": self.now,
+            "cache_seconds": NEGATIVE_CACHE_SECONDS,
+        });
+        let doc = match parse_document(&fetched.body) {
+            Ok(doc) => doc,
+            Err(e) => return Ok(refused(e, Some(document))),
+        };
+        let (errors, checked) = self.check(&doc, true, Some(&url));
+        if errors.is_empty() && checked.is_some() {
+            document["cache_seconds"] = cache_seconds(fetched.cache_control.as_deref()).into();
+        }
+        Ok(UrlCheck {
+            errors,
+            checked,
+            document: Some(document),
+        })
     }
 
     /// Without CIMD built there is no cache to show.
@@ -386,9 +428,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         _: Option<&str>,
         _: bool,
     ) -> Result<Option<Value>, ApiError> {
-        Err(ApiError::NotFound(
-            "client metadata documents are off (CIMD)",
-        ))
+        Err(ApiError::NotFound(CIMD_OFF))
     }
 
     /// `GET /admin/cimd-cache?url=`: the cache entry, or 404; with `evict`, removes it (204).
@@ -400,9 +440,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         evict: bool,
     ) -> Result<Option<Value>, ApiError> {
         if self.config.cimd.is_none() {
-            return Err(ApiError::NotFound(
-                "client metadata documents are off (CIMD)",
-            ));
+            return Err(ApiError::NotFound(CIMD_OFF));
         }
         let url = url.ok_or_else(|| ApiError::InvalidRequest("url: required".into()))?;
         if evict {

@@ -325,20 +325,24 @@ impl<S: ClientStore> Registrar<'_, S> {
     /// `POST /metadata/validate`: every error of `request` under the anonymous policy, found by
     /// validating, setting aside the member (or array item) an error names, and validating again
     /// until it passes or nothing more can be set aside; with `cimd`, the rules of a client ID
-    /// metadata document too. Returns the errors, and the metadata registration would store
-    /// (of the request with the faulty members set aside) with its warnings.
+    /// metadata document too (`url`: where it was fetched, which its `client_id` must equal).
+    /// Returns the errors, and the metadata registration would store (of the request with the
+    /// faulty members set aside) with its warnings.
     #[inline(never)]
     pub fn check(
         &self,
         request: &Map<String, Value>,
         cimd: bool,
+        url: Option<&str>,
     ) -> (Vec<FieldError>, Option<(ClientMetadata, Vec<FieldError>)>) {
         const REDIRECT: &str = "redirect_uris";
         let mut errors = if cimd {
-            cimd::check_document(None, request)
+            cimd::check_document(url, request)
         } else {
             Vec::new()
         };
+        // A member the document rules already faulted is not reported twice.
+        let document_errors = errors.len();
         let mut work = request.clone();
         // The array items set aside so far, by member and original index.
         let mut removed: Vec<(String, usize)> = Vec::new();
@@ -396,7 +400,10 @@ impl<S: ClientStore> Registrar<'_, S> {
                 error: e.code(),
                 description: detail.to_string(),
             };
-            if !emptied {
+            let repeated = errors[..document_errors]
+                .iter()
+                .any(|d| d.member == error.member);
+            if !emptied && !repeated {
                 errors.push(error);
             }
             // Set aside by `null`, which means absent (no map removal compiled in for this).

@@ -1,8 +1,9 @@
-// Registrar dashboard, Check metadata: sends a pasted document to POST /metadata/validate and
-// shows every error beside its member (with the value sent there), the warnings and the
-// normalized metadata, which "Register with this" puts into the New client form. Nothing is
-// registered here. Imported by app.js, which passes the helpers it shares. Every value is
-// rendered as text.
+// Registrar dashboard, Check metadata: sends a pasted document to POST /metadata/validate, or a
+// Client ID Metadata Document's URL to GET /metadata/validate?url= (the server fetches it), and
+// shows every error beside its member (with the value sent there, for pasted JSON), the
+// warnings and the normalized metadata, which "Register with this" puts into the New client
+// form. Nothing is registered here. Imported by app.js, which passes the helpers it shares.
+// Every value is rendered as text.
 
 const $ = (id) => document.getElementById(id);
 
@@ -61,20 +62,64 @@ export function createCheck(app) {
       ? `Valid${w ? `, with ${w} warning${w === 1 ? '' : 's'}` : ''}`
       : `Not valid: ${n} error${n === 1 ? '' : 's'}${w ? `, ${w} warning${w === 1 ? '' : 's'}` : ''}`;
     $('check-verdict').textContent = verdict;
+    const d = body.document;
+    const fetched = $('check-fetched');
+    fetched.hidden = !d;
+    if (d) {
+      const at = new Date(d.fetched_at * 1000).toISOString();
+      fetched.textContent = `Fetched ${d.url} at ${at}; the server would cache this for ${d.cache_seconds} seconds.`;
+    }
     $('check-result').hidden = false;
     $('check-verdict').focus();
   }
 
+  const byUrl = () => document.querySelector('input[name="check-source"]:checked')?.value === 'url';
+
+  /** Shows `text` beside the input in use (the text area or the URL), or clears both. */
   function inputError(text) {
-    const el = $('check-input-error');
-    el.textContent = text;
-    el.hidden = !text;
-    $('check-input').setAttribute('aria-invalid', text ? 'true' : 'false');
+    for (const [field, shown] of [['check-input', !byUrl()], ['check-url', byUrl()]]) {
+      const el = $(`${field}-error`);
+      el.textContent = shown ? text : '';
+      el.hidden = !(shown && text);
+      $(field).setAttribute('aria-invalid', shown && text ? 'true' : 'false');
+    }
+  }
+
+  function showSource() {
+    $('check-json-fields').hidden = byUrl();
+    $('check-url-fields').hidden = !byUrl();
+    inputError('');
+  }
+
+  /** Sends the request and shows its answer; `doc` is what was pasted (`{}` for a URL). */
+  async function send(method, path, json, doc) {
+    const button = $('check-run');
+    button.setAttribute('aria-busy', 'true');
+    const res = await app.api(method, path, { json });
+    button.removeAttribute('aria-busy');
+    if (res.status !== 200 || !res.body || !Array.isArray(res.body.errors)) {
+      $('check-result').hidden = true;
+      inputError(app.describeFailure(res));
+      return;
+    }
+    render(res.body, doc);
+    app.announce($('check-verdict').textContent);
   }
 
   async function run(e) {
     e.preventDefault();
     inputError('');
+    if (byUrl()) {
+      const url = $('check-url').value.trim();
+      // Everything else about the URL is the server's to say (its rules, beside `url`).
+      if (!url) {
+        inputError('Give the document\'s URL, e.g. https://app.example/client.json');
+        $('check-url').focus();
+        return;
+      }
+      await send('GET', `/metadata/validate?url=${encodeURIComponent(url)}`, undefined, {});
+      return;
+    }
     let doc;
     try {
       doc = JSON.parse($('check-input').value);
@@ -88,18 +133,8 @@ export function createCheck(app) {
       $('check-input').focus();
       return;
     }
-    const button = $('check-run');
-    button.setAttribute('aria-busy', 'true');
     const path = $('check-cimd').checked ? '/metadata/validate?profile=cimd' : '/metadata/validate';
-    const res = await app.api('POST', path, { json: doc });
-    button.removeAttribute('aria-busy');
-    if (res.status !== 200 || !res.body || !Array.isArray(res.body.errors)) {
-      $('check-result').hidden = true;
-      inputError(app.describeFailure(res));
-      return;
-    }
-    render(res.body, doc);
-    app.announce($('check-verdict').textContent);
+    await send('POST', path, doc, doc);
   }
 
   function open() {
@@ -108,6 +143,7 @@ export function createCheck(app) {
   }
 
   $('check-form').addEventListener('submit', run);
+  for (const radio of document.querySelectorAll('input[name="check-source"]')) radio.addEventListener('change', showSource);
   $('check-register').addEventListener('click', () => {
     if (normalized) app.startNewWith(normalized);
   });

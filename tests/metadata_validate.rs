@@ -282,6 +282,12 @@ fn cimd_profile_adds_the_document_rules() {
                 ("redirect_uris", REDIRECT),
             ],
         ),
+        (
+            "an empty redirect_uris, reported once",
+            json!({"client_id": "https://app.example/c", "redirect_uris": [],
+                   "token_endpoint_auth_method": "none"}),
+            &[("redirect_uris", REDIRECT)],
+        ),
     ];
     for (name, body, expected) in cases {
         let v = validate_with(&config(), "profile=cimd", body).body.unwrap();
@@ -348,15 +354,17 @@ fn http_contract_matches_register() {
         assert_eq!(r.header("Cache-Control"), Some("no-store"));
         assert_eq!(r.header("Access-Control-Allow-Origin"), Some("*"));
     }
-    let get = block_on(handle(
-        &json_request("GET", "/metadata/validate", None, b""),
-        &cfg,
-        &store,
-        &NoLimits,
-        NOW,
-    ))
-    .response;
-    assert_eq!(get.status, 405);
-    assert_eq!(get.header("Allow"), Some("POST, OPTIONS"));
+    let other = |method| {
+        let req = json_request(method, "/metadata/validate", None, b"");
+        block_on(handle(&req, &cfg, &store, &NoLimits, NOW)).response
+    };
+    // GET ?url= fetches a client ID metadata document: with CIMD off, the CIMD routes' 404.
+    let get = other("GET");
+    assert_eq!(get.status, 404);
+    let text = get.body.unwrap()["error_description"].to_string();
+    assert!(text.contains("CIMD"), "{text}");
+    let head = other("HEAD");
+    assert_eq!(head.status, 405);
+    assert_eq!(head.header("Allow"), Some("GET, POST, OPTIONS"));
     assert!(store.dump().is_empty() && store.audit_log().is_empty());
 }

@@ -70,10 +70,10 @@ impl DocumentSource for WorkerDocuments {
             .map_err(|e| ApiError::Internal(format!("CIMD_CACHE delete: {e}")))
     }
 
-    async fn allow_fetch(&self, host: &str) -> bool {
+    async fn allow_fetch(&self, key: &str) -> bool {
         match &self.limiter {
             // Fails open like the other limiters.
-            Some(l) => l.limit(host.to_string()).await.map_or(true, |o| o.success),
+            Some(l) => l.limit(key.to_string()).await.map_or(true, |o| o.success),
             None => true,
         }
     }
@@ -103,11 +103,14 @@ async fn fetch_bounded(url: &str, signal: &AbortSignal) -> Result<Fetched, Strin
     init.with_method(Method::Get)
         .with_headers(headers)
         .with_redirect(RequestRedirect::Manual);
-    let request = Request::new_with_init(url, &init).map_err(|e| format!("bad request: {e}"))?;
+    // The errors name what went wrong, never the runtime's text (they reach anonymous callers of
+    // GET /metadata/validate?url=).
+    let request =
+        Request::new_with_init(url, &init).map_err(|_| "the URL cannot be fetched".to_string())?;
     let mut response = Fetch::Request(request)
         .send_with_signal(signal)
         .await
-        .map_err(|e| format!("the fetch failed: {e}"))?;
+        .map_err(|_| "the fetch failed: no answer from the server".to_string())?;
     let status = response.status_code();
     if (300..400).contains(&status) {
         return Err(format!(
@@ -126,10 +129,12 @@ async fn fetch_bounded(url: &str, signal: &AbortSignal) -> Result<Fetched, Strin
         return Err(too_big());
     }
     let cache_control = response.headers().get("Cache-Control").ok().flatten();
-    let mut stream = response.stream().map_err(|e| format!("no body: {e}"))?;
+    let mut stream = response
+        .stream()
+        .map_err(|_| "the response has no body".to_string())?;
     let mut body = Vec::new();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| format!("reading the body failed: {e}"))?;
+        let chunk = chunk.map_err(|_| "the body could not be read to its end".to_string())?;
         if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
             return Err(too_big());
         }

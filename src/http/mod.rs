@@ -133,7 +133,8 @@ impl Route<'_> {
 
     fn allow(&self) -> &'static str {
         match self {
-            Route::Register | Route::Validate => "POST, OPTIONS",
+            Route::Register => "POST, OPTIONS",
+            Route::Validate => "GET, POST, OPTIONS",
             Route::Client(_) => "GET, PUT, DELETE, OPTIONS",
             Route::Discovery => "GET, HEAD, OPTIONS",
             Route::Admin(a) => a.allow(),
@@ -261,7 +262,12 @@ pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::Documen
             (Route::Validate, "POST") => (
                 "POST /metadata/validate",
                 None,
-                validate(&registrar, limits, req).await,
+                validate(&registrar, limits, docs, req).await,
+            ),
+            (Route::Validate, "GET") => (
+                "GET /metadata/validate",
+                None,
+                validate(&registrar, limits, docs, req).await,
             ),
             (Route::Client(id), "GET" | "PUT" | "DELETE") => {
                 let r = manage(&registrar, limits, id, method, token, req).await;
@@ -322,29 +328,43 @@ async fn register<S: ClientStore, L: RateLimiter>(
 
 /// `POST /metadata/validate`: rate limited per client network like registration (a bucket of
 /// its own in the same limiter), then every error and warning; nothing is stored or logged.
-async fn validate<S: ClientStore, L: RateLimiter>(
+/// `GET ?url=` fetches a client ID metadata document and checks it the same way (CIMD only).
+async fn validate<S: ClientStore, L: RateLimiter, D: crate::cimd::DocumentSource>(
     registrar: &Registrar<'_, S>,
     limits: &L,
+    docs: &D,
     req: &ApiRequest<'_>,
 ) -> Result<Reply, ApiError> {
-    check_json_body(req)?;
+    let fetch = req.method == "GET";
+    if fetch && (!crate::cimd::CIMD_BUILT || registrar.config.cimd.is_none()) {
+        return Err(ApiError::NotFound(crate::cimd::CIMD_OFF));
+    }
+    if !fetch {
+        check_json_body(req)?;
+    }
     let key = format!("validate:{}", registrar.network_limit_key());
     if !limits.allow(LimitBucket::RegisterByIp, &key).await {
         return Err(ApiError::TooManyRequests(
             registrar.config.rate_limit_period,
         ));
     }
-    let cimd = match req.query {
-        "" => false,
-        "profile=cimd" => true,
-        _ => {
-            return Err(ApiError::InvalidRequest(
-                "the only query is profile=cimd".into(),
-            ))
-        }
+    let (errors, checked, document) = if fetch {
+        let c = registrar.cimd_check(docs, req.query).await?;
+        (c.errors, c.checked, c.document)
+    } else {
+        let cimd = match req.query {
+            "" => false,
+            "profile=cimd" => true,
+            _ => {
+                return Err(ApiError::InvalidRequest(
+                    "the only query is profile=cimd".into(),
+                ))
+            }
+        };
+        let request = crate::service::parse_object(req.body)?;
+        let (errors, checked) = registrar.check(&request, cimd, None);
+        (errors, checked, None)
     };
-    let request = crate::service::parse_object(req.body)?;
-    let (errors, checked) = registrar.check(&request, cimd);
     let valid = errors.is_empty() && checked.is_some();
     let mut body = serde_json::Map::new();
     body.insert("valid".into(), valid.into());
@@ -357,6 +377,9 @@ async fn validate<S: ClientStore, L: RateLimiter>(
     }
     body.insert("errors".into(), problems(errors));
     body.insert("warnings".into(), problems(warnings));
+    if let Some(d) = document {
+        body.insert("document".into(), d);
+    }
     Ok(Reply::Json((200, Some(Value::Object(body)))))
 }
 

@@ -1,6 +1,7 @@
 //! The rules a Client ID Metadata Document adds to client metadata
-//! (draft-ietf-oauth-client-id-metadata-document §3, §4): pure, for `POST /metadata/validate
-//! ?profile=cimd` and for fetching documents.
+//! (draft-ietf-oauth-client-id-metadata-document §3, §4): pure, and the one place they live.
+//! `POST /metadata/validate?profile=cimd` lists every one a document breaks; fetching a document
+//! (src/cimd.rs) refuses it on the first.
 
 use super::FieldError;
 use serde_json::{Map, Value};
@@ -38,26 +39,44 @@ pub fn check_document(url: Option<&str>, doc: &Map<String, Value>) -> Vec<FieldE
             "must be none or private_key_jwt (absent means client_secret_basic)",
         );
     }
-    if doc.get("redirect_uris").is_none_or(Value::is_null) {
-        err("redirect_uris", "invalid_redirect_uri", "required");
+    // Other types are the registration rules' to refuse.
+    let missing = match doc.get("redirect_uris") {
+        None | Some(Value::Null) => true,
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(_) => false,
+    };
+    if missing {
+        err(
+            "redirect_uris",
+            "invalid_redirect_uri",
+            "required, at least one",
+        );
     }
     out
 }
 
 /// Why `id` cannot be a client identifier URL (§3): https with a path, no fragment, no user
-/// information, no `.` or `..` segment. It must also be written as the URL parser normalizes it
-/// (so `%2e` segments, `https:///host` or an upper-case host are refused too): authorization
-/// servers compare client IDs as strings.
+/// information, no `.` or `..` segment. It must be written as the URL parser normalizes it (so
+/// dot segments, `https:///host`, an upper-case host or a default port are refused): authorization
+/// servers compare client IDs as strings. Registrar's host rules come on top (src/cimd.rs).
 pub fn client_id_problem(id: &str) -> Option<&'static str> {
-    let ok = url::Url::parse(id).is_ok_and(|u| {
-        u.scheme() == "https"
-            && u.as_str() == id
-            && u.path().len() > 1
-            && u.fragment().is_none()
-            && u.username().is_empty()
-            && u.password().is_none()
-    });
-    (!ok).then_some(
-        "must be an https URL with a path, in normal form, without fragment, user information or dot segments",
-    )
+    let Some(u) = url::Url::parse(id).ok().filter(|u| u.scheme() == "https") else {
+        return Some("must be an https URL");
+    };
+    if !u.username().is_empty() || u.password().is_some() {
+        return Some("must not contain a user name or password");
+    }
+    if id.contains('#') {
+        return Some("must not contain a fragment");
+    }
+    if u.path().len() <= 1 {
+        return Some("must have a path (not just /)");
+    }
+    if u.as_str() != id {
+        // The parser removes `.` and `..` (also `%2e`) segments: they fail here too.
+        return Some(
+            "must be in normal form: no . or .. segments, a lower-case host, no default port",
+        );
+    }
+    None
 }

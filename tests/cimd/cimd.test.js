@@ -4,7 +4,7 @@
 // loopback exception.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Response } from 'miniflare';
 import { start } from '../worker/harness.js';
 
@@ -22,6 +22,8 @@ async function outbound(request) {
   return handler(request);
 }
 const fetchesOf = (url) => seen.filter((u) => u === url).length;
+/** The Worker's CIMD_CACHE key of a URL (src/glue/cimd_fetch.rs): `cimd:` + hex SHA-256. */
+const cacheKey = (url) => `cimd:${createHash('sha256').update(url).digest('hex')}`;
 
 function doc(url, extra = {}) {
   return {
@@ -157,6 +159,37 @@ describe('CIMD on', () => {
     assert.equal(gone.status, 404);
     assert.equal((await get(h, url)).status, 200);
     assert.equal(fetchesOf(url), 2);
+  });
+
+  it('an expired cache entry is fetched again; an unexpired one is served without a fetch', async () => {
+    const kv = await h.mf.getKVNamespace('CIMD_CACHE');
+    const now = Math.floor(Date.now() / 1000);
+    const entry = (url, name, fetchedAt, expiresAt) => JSON.stringify({
+      fetched_at: fetchedAt, expires_at: expiresAt, document: JSON.stringify(doc(url, { client_name: name })),
+    });
+    // KV still holds the entry (its TTL is only a floor), but its own expiry has passed.
+    const stale = 'https://app.example/expired.json';
+    serveJson(stale, doc(stale, { client_name: 'Fetched' }), { 'cache-control': 'max-age=900' });
+    await kv.put(cacheKey(stale), entry(stale, 'Stale', now - 900, now - 1));
+    const r = await get(h, stale);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.client.client_name, 'Fetched');
+    assert.equal(fetchesOf(stale), 1);
+    // The refetch replaced the entry, under the key computed here (so the entries above were found).
+    const rewritten = JSON.parse(await kv.get(cacheKey(stale)));
+    assert.ok(rewritten.fetched_at >= now, JSON.stringify(rewritten));
+    assert.equal(rewritten.expires_at - rewritten.fetched_at, 900);
+    assert.equal((await get(h, stale)).body.client.client_name, 'Fetched');
+    assert.equal(fetchesOf(stale), 1, 'the fresh entry is served from the cache');
+    // An entry that has not expired is served as it is, without a fetch.
+    const fresh = 'https://app.example/unexpired.json';
+    serveJson(fresh, doc(fresh, { client_name: 'Fetched' }));
+    await kv.put(cacheKey(fresh), entry(fresh, 'Cached', now - 10, now + 600));
+    const c = await get(h, fresh);
+    assert.equal(c.status, 200, JSON.stringify(c.body));
+    assert.equal(c.body.client.client_name, 'Cached');
+    assert.equal(c.body.fetched_at, now - 10);
+    assert.equal(fetchesOf(fresh), 0);
   });
 
   it('clamps max-age to at least 5 minutes and caches failures for 60 s', async () => {

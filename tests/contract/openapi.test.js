@@ -12,53 +12,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { validate } from '@readme/openapi-parser';
-import Ajv2020Module from 'ajv/dist/2020.js';
 import { start, ROOT, assertJsonContentType } from '../worker/harness.js';
+import { DOC, DOC_TEXT, METHODS, deref, validatorFor, assertValid, assertConforms } from './conformance.js';
 
-const Ajv2020 = Ajv2020Module.default ?? Ajv2020Module;
-const DOC_PATH = path.join(ROOT, 'static', 'openapi.json');
-const DOC_TEXT = fs.readFileSync(DOC_PATH, 'utf8');
-const DOC = JSON.parse(DOC_TEXT);
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const ADMIN_TOKEN = 'contract-admin-token-0123456789abcdefghijklmnop';
 const AS_API_TOKEN = 'contract-as-api-token-0123456789abcdefghijklmnop';
-
-// ---------------------------------------------------------------------------------------------
-// The document's schemas, compiled with Ajv (JSON Schema 2020-12, the dialect of OpenAPI 3.1).
-// ---------------------------------------------------------------------------------------------
-const SCHEMA_ID = 'https://registrar.invalid/openapi.json';
-const resolvePointer = (pointer) =>
-  pointer.replace(/^#\//, '').split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((node, key) => node?.[key], DOC);
-const deref = (obj) => {
-  let o = obj;
-  for (let i = 0; o && o.$ref && i < 10; i++) o = resolvePointer(o.$ref);
-  return o;
-};
-
-function makeAjv() {
-  // strict: unknown keywords are errors; formats are annotations (as in 2020-12 by default).
-  const ajv = new Ajv2020({ strict: true, strictTypes: false, strictTuples: false, strictRequired: false, allowUnionTypes: true, validateFormats: false, allErrors: true });
-  // The document itself, with its component schemas reachable at #/components/schemas/...
-  ajv.addKeyword({ keyword: 'components', schemaType: 'object' });
-  ajv.addSchema({ $id: SCHEMA_ID, components: { schemas: DOC.components.schemas } });
-  return ajv;
-}
-const ajv = makeAjv();
-const compiled = new Map();
-/** A validator for a schema object of the document (may be a $ref into components). */
-function validatorFor(schema) {
-  const key = JSON.stringify(schema);
-  if (!compiled.has(key)) {
-    const rewritten = JSON.parse(key.replaceAll('"#/components/', `"${SCHEMA_ID}#/components/`));
-    compiled.set(key, ajv.compile(rewritten));
-  }
-  return compiled.get(key);
-}
-function assertValid(schema, value, what) {
-  const v = validatorFor(schema);
-  assert.ok(v(value), `${what} does not match the document:\n${JSON.stringify(v.errors, null, 2).slice(0, 3000)}\nvalue: ${JSON.stringify(value).slice(0, 1500)}`);
-}
 
 function* operations() {
   for (const [p, item] of Object.entries(DOC.paths)) {
@@ -78,6 +36,7 @@ const EXPECTED_STATUSES = {
   'PUT /register/{client_id}': [200, 400, 401, 403, 413, 415, 429, 500],
   'DELETE /register/{client_id}': [204, 401, 429, 500],
   'OPTIONS /register/{client_id}': [204],
+  'GET /metadata/validate': [200, 400, 404, 429, 500],
   'POST /metadata/validate': [200, 400, 413, 415, 429, 500],
   'OPTIONS /metadata/validate': [204],
   'GET /.well-known/oauth-authorization-server': [200, 500],
@@ -110,7 +69,7 @@ const EXPECTED_STATUSES = {
 const ALLOW = {
   '/register': 'POST, OPTIONS',
   '/register/{client_id}': 'GET, PUT, DELETE, OPTIONS',
-  '/metadata/validate': 'POST, OPTIONS',
+  '/metadata/validate': 'GET, POST, OPTIONS',
   '/.well-known/oauth-authorization-server': 'GET, HEAD, OPTIONS',
   '/.well-known/openid-configuration': 'GET, HEAD, OPTIONS',
   '/admin/clients': 'GET',
@@ -237,33 +196,6 @@ describe('static/openapi.json', () => {
 // The built Worker against the document.
 // ---------------------------------------------------------------------------------------------
 
-/** The documented response for this status (or fails), after checking content type, body and required headers. */
-function assertConforms(r, method, template) {
-  const op = DOC.paths[template]?.[method.toLowerCase()];
-  const where = `${method} ${template} -> ${r.status}`;
-  let doc;
-  if (op) doc = deref(op.responses[String(r.status)]);
-  else if (r.status === 405) doc = DOC.components.responses[/^\/(admin|as)\//.test(template) ? 'AdminMethodNotAllowed' : 'MethodNotAllowed'];
-  else if (r.status === 404) doc = DOC.components.responses.NotFound;
-  assert.ok(doc, `${where} is not documented: ${r.text.slice(0, 300)}`);
-  const media = doc.content?.['application/json'];
-  if (media && method !== 'HEAD') {
-    assertJsonContentType(r);
-    assertValid(media.schema, r.body, `${where} body`);
-  } else {
-    assert.equal(r.text, '', `${where}: a body where the document has none`);
-  }
-  for (const [name, h0] of Object.entries(doc.headers ?? {})) {
-    const h = deref(h0);
-    const value = r.headers.get(name);
-    if (h.required) assert.ok(value !== null, `${where}: required header ${name} missing`);
-    if (value !== null) {
-      const v = h.schema.type === 'integer' && /^-?\d+$/.test(value) ? Number(value) : value;
-      assertValid(h.schema, v, `${where} header ${name}`);
-    }
-  }
-  return r;
-}
 
 const WEB = DOC.paths['/register'].post.requestBody.content['application/json'].examples.web.value;
 const NATIVE = DOC.paths['/register'].post.requestBody.content['application/json'].examples.native.value;
@@ -326,6 +258,8 @@ describe('the Worker and the document', { timeout: 120_000 }, () => {
     await call('POST', '/metadata/validate', {}, { body: '{}', headers: { 'content-type': 'text/plain' } });
     await call('POST', '/metadata/validate', {}, { body: `{"client_name":"${'x'.repeat(70_000)}"}`, headers: { 'content-type': 'application/json' } });
     await call('OPTIONS', '/metadata/validate', {}, { origin: 'https://app.example' });
+    // 404 here: CIMD is off (tests/cimd/validate-url.test.js holds its answers to this document).
+    await call('GET', '/metadata/validate', {}, { query: '?url=https%3A%2F%2Fapp.example%2Fc.json' });
 
     for (const p of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
       await call('GET', p);

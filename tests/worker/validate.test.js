@@ -80,12 +80,16 @@ describe('POST /metadata/validate', () => {
     }
     const pre = await h.request('OPTIONS', PATH, { origin: 'https://app.example' });
     assert.equal(pre.status, 204);
-    assert.equal(pre.headers.get('access-control-allow-methods'), 'POST, OPTIONS');
+    assert.equal(pre.headers.get('access-control-allow-methods'), 'GET, POST, OPTIONS');
     const r = await h.request('POST', PATH, fromIp(freshIp(), { json: {}, origin: 'https://app.example' }));
     assert.equal(r.headers.get('access-control-allow-origin'), '*');
-    const get = await h.request('GET', PATH);
-    assert.equal(get.status, 405);
-    assert.equal(get.headers.get('allow'), 'POST, OPTIONS');
+    // GET ?url= fetches a client ID metadata document (tests/cimd): off here, as the CIMD routes are.
+    const get = await h.request('GET', `${PATH}?url=${encodeURIComponent('https://app.example/c.json')}`);
+    assertError(get, 404, 'not_found');
+    assert.match(get.body.error_description, /CIMD/);
+    const head = await h.request('HEAD', PATH);
+    assert.equal(head.status, 405);
+    assert.equal(head.headers.get('allow'), 'GET, POST, OPTIONS');
   });
 
   it('is rate limited per client network, apart from registrations', async () => {
