@@ -283,6 +283,12 @@ fn cimd_profile_adds_the_document_rules() {
             ],
         ),
         (
+            "a secret sent as null is still a member the document must not have",
+            json!({"client_id": "https://app.example/c", "redirect_uris": ["https://app.example/cb"],
+                   "token_endpoint_auth_method": "none", "client_secret": null}),
+            &[("client_secret", META)],
+        ),
+        (
             "an empty redirect_uris, reported once",
             json!({"client_id": "https://app.example/c", "redirect_uris": [],
                    "token_endpoint_auth_method": "none"}),

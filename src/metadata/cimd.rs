@@ -24,8 +24,10 @@ pub fn check_document(url: Option<&str>, doc: &Map<String, Value>) -> Vec<FieldE
     if let Some(p) = problem {
         err("client_id", META, p);
     }
+    // §4.1: the document MUST NOT contain them; unlike other members, not even as `null` (an
+    // AS comparing keys would refuse such a document).
     for member in ["client_secret", "client_secret_expires_at"] {
-        if doc.get(member).is_some_and(|v| !v.is_null()) {
+        if doc.contains_key(member) {
             err(member, META, "not allowed: the document is public");
         }
     }
