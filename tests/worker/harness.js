@@ -219,6 +219,9 @@ export function assertBuilt() {
  * @param {string} [opts.buildDir] another built Worker (index.js + index_bg.wasm) than build/, for
  *   bench/register-cpu.mjs
  * @param {boolean} [opts.assets] false: no static assets router in front of the Worker
+ * @param {string} [opts.assetsDir] another static assets directory than wrangler.toml's
+ * @param {object} [opts.assetsConfig] another [assets] table than wrangler.toml's, for its
+ *   `run_worker_first` (tests/worker/routing.test.js)
  * @param {string} [opts.env] run with the [vars], [[ratelimits]] and KV bindings of wrangler.toml's
  *   `[env.<env>]` (as wrangler resolves them) instead of the top level's. ISSUER is still the local
  *   origin, and D1 is still the local, migrated database of the top level's `DB`.
@@ -230,6 +233,19 @@ export function assertBuilt() {
  *   first in the list: it gets every request no route matches (through its static assets router,
  *   as without opts.workers), and the handle's D1/KV getters reach its bindings.
  */
+/**
+ * The assets router's configuration from wrangler.toml's [assets], as wrangler gives it to
+ * Miniflare: `run_worker_first` (a list of path patterns) becomes `static_routing.user_worker`.
+ * Negative patterns (`!/...`) are not used by Registrar and are refused here rather than ignored.
+ */
+export function routerConfig(assets) {
+  const first = assets?.run_worker_first;
+  if (first === undefined) return { has_user_worker: true };
+  if (typeof first === 'boolean') return { has_user_worker: true, invoke_user_worker_ahead_of_assets: first };
+  if (first.some((p) => !p.startsWith('/'))) throw new Error(`run_worker_first: only positive patterns are supported here: ${first}`);
+  return { has_user_worker: true, static_routing: { user_worker: first } };
+}
+
 export async function start(opts = {}) {
   const buildDir = opts.buildDir ?? BUILD_DIR;
   if (opts.buildDir === undefined) assertBuilt();
@@ -285,9 +301,9 @@ export async function start(opts = {}) {
       // bench/as-api.mjs measures it: Cloudflare does not bill the asset lookup to the Worker.
       ...(opts.assets === false ? {} : {
         assets: {
-          directory: assetsDir,
+          directory: opts.assetsDir ?? assetsDir,
           binding: cfg.assets?.binding ?? 'ASSETS',
-          routerConfig: { has_user_worker: true },
+          routerConfig: routerConfig(opts.assetsConfig ?? cfg.assets),
         },
       }),
     };
