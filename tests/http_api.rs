@@ -1061,3 +1061,63 @@ fn admin_put_client_needs_the_admin_token_and_json_and_answers_the_summary() {
     assert_eq!(r.header("Cache-Control"), Some("no-store"));
     assert_eq!(r.body.unwrap()["metadata"]["client_name"], "Renamed");
 }
+
+/// The answers the Worker gives without opening storage, rate limits or document sources
+/// (`answer_without_store`) are exactly `handle`'s, and every request that needs them is left
+/// to `handle`.
+#[test]
+fn answers_without_store_are_handles_and_only_where_nothing_is_read() {
+    use registrar::http::answer_without_store;
+    let cfg = config();
+    let store = MemoryStore::new();
+    let req = |method, path| ApiRequest {
+        method,
+        path,
+        origin: ORIGIN,
+        query: "",
+        request_origin: Some("https://app.example"),
+        client_ip: Some("192.0.2.1"),
+        request_id: Some("req-1"),
+        content_type: JSON,
+        authorization: None,
+        body: b"{}",
+    };
+    let without = [
+        ("GET", DISCOVERY[0]),
+        ("HEAD", DISCOVERY[1]),
+        ("OPTIONS", "/register"),
+        ("OPTIONS", "/register/abc"),
+        ("OPTIONS", "/metadata/validate"),
+        ("GET", "/nowhere"),
+        ("POST", "/"),
+        ("GET", "/register"),
+        ("PATCH", "/register/abc"),
+        ("POST", DISCOVERY[0]),
+    ];
+    for (method, path) in without {
+        let r = req(method, path);
+        let quick = answer_without_store(&r, &cfg);
+        assert!(quick.is_some(), "{method} {path} needs no store");
+        let full = block_on(handle(&r, &cfg, &store, &NoLimits, NOW));
+        let quick = quick.unwrap();
+        assert_eq!(quick.response, full.response, "{method} {path}");
+        assert_eq!(quick.route, full.route, "{method} {path}");
+    }
+    let with = [
+        ("POST", "/register"),
+        ("GET", "/register/abc"),
+        ("PUT", "/register/abc"),
+        ("DELETE", "/register/abc"),
+        ("POST", "/metadata/validate"),
+        ("GET", "/metadata/validate"),
+        ("GET", "/admin/clients"),
+        ("OPTIONS", "/admin/clients"),
+        ("GET", "/as/v1/clients/abc"),
+    ];
+    for (method, path) in with {
+        assert!(
+            answer_without_store(&req(method, path), &cfg).is_none(),
+            "{method} {path} is left to handle"
+        );
+    }
+}

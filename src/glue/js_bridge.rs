@@ -16,7 +16,9 @@ export function requestFacts(request) {
   const get = (name) => h.get(name) ?? ABSENT;
   return [
     request.method, url.origin, url.pathname, url.search.slice(1),
-    get("content-type"), get("content-length"), get("authorization"), get("origin"),
+    // No body at all (a GET, a preflight) reads as length 0: the body is then not read.
+    get("content-type"), h.get("content-length") ?? (request.body === null ? "0" : ABSENT),
+    get("authorization"), get("origin"),
     get("cf-connecting-ip"), get("cf-ray"),
   ].join("\n");
 }

@@ -77,6 +77,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<web_
     let config = config(&env);
     let mut session = false;
     let outcome = match config.as_ref() {
+        Ok(config) if let Some(outcome) = http::answer_without_store(&request, config) => outcome,
         Ok(config) => {
             let now = (started / 1000) as i64;
             let limits = BindingLimits::from_env(&env);

@@ -192,6 +192,9 @@ pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::Documen
 ) -> Outcome {
     let route = Route::parse(req.path);
     let issuer = config.issuer_for(req.origin);
+    if let Some((label, result)) = without_store(&route, req.method, config, &issuer) {
+        return finish(req, config, &route, &issuer, label, None, result);
+    }
     let request_id = match req.request_id {
         Some(id) if !id.is_empty() => id
             .chars()
@@ -242,7 +245,6 @@ pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::Documen
 
     let (label, client_id, result): (&'static str, Option<&str>, Result<Reply, ApiError>) =
         match (&route, method) {
-            (Route::Unknown, _) => ("unknown", None, Err(ApiError::NotFound("no such endpoint"))),
             (Route::Admin(admin_route), _) => {
                 let (label, id, r) = admin::handle(&registrar, docs, admin_route, req, token).await;
                 (label, id, r.map(Reply::Json))
@@ -251,7 +253,6 @@ pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::Documen
                 let (label, id, r) = as_api::handle(&registrar, docs, as_route, req, token).await;
                 (label, id, r.map(|v| Reply::Json((200, Some(v)))))
             }
-            (_, "OPTIONS") => ("OPTIONS (preflight)", None, Ok(Reply::Preflight)),
             (Route::Register, "POST") => {
                 let r = match check_json_body(req) {
                     Ok(()) => register(&registrar, limits, token, req.body).await,
@@ -278,24 +279,67 @@ pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::Documen
                 };
                 (label, Some(*id), r)
             }
-            (Route::Discovery, "GET" | "HEAD") => (
-                "GET discovery",
-                None,
-                Ok(Reply::Discovery(discovery::document(config, &issuer))),
-            ),
+            // Every other pair is answered by `without_store`.
             (r, _) => (
                 "method not allowed",
                 None,
                 Err(ApiError::MethodNotAllowed(r.allow())),
             ),
         };
+    finish(req, config, &route, &issuer, label, client_id, result)
+}
 
+/// `handle`'s answer when it needs no storage, rate limits or client metadata documents, so
+/// the Worker opens none of them for it (each costs calls into the runtime per request).
+pub fn answer_without_store(req: &ApiRequest<'_>, config: &Config) -> Option<Outcome> {
+    let route = Route::parse(req.path);
+    let issuer = config.issuer_for(req.origin);
+    let (label, result) = without_store(&route, req.method, config, &issuer)?;
+    Some(finish(req, config, &route, &issuer, label, None, result))
+}
+
+/// The answers that need no storage: discovery, CORS preflights, unknown paths and methods a
+/// route does not have (the admin and AS APIs answer their own preflights and methods).
+fn without_store(
+    route: &Route,
+    method: &str,
+    config: &Config,
+    issuer: &str,
+) -> Option<(&'static str, Result<Reply, ApiError>)> {
+    Some(match (route, method) {
+        (Route::Admin(_) | Route::As(_), _) => return None,
+        (Route::Unknown, _) => ("unknown", Err(ApiError::NotFound("no such endpoint"))),
+        (_, "OPTIONS") => ("OPTIONS (preflight)", Ok(Reply::Preflight)),
+        (Route::Discovery, "GET" | "HEAD") => (
+            "GET discovery",
+            Ok(Reply::Discovery(discovery::document(config, issuer))),
+        ),
+        (Route::Register | Route::Validate, "POST")
+        | (Route::Validate, "GET")
+        | (Route::Client(_), "GET" | "PUT" | "DELETE") => return None,
+        (r, _) => (
+            "method not allowed",
+            Err(ApiError::MethodNotAllowed(r.allow())),
+        ),
+    })
+}
+
+/// The response for `result`, with the headers every answer carries, and the log's facts.
+fn finish(
+    req: &ApiRequest<'_>,
+    config: &Config,
+    route: &Route,
+    issuer: &str,
+    label: &'static str,
+    client_id: Option<&str>,
+    result: Result<Reply, ApiError>,
+) -> Outcome {
     let mut response = match &result {
-        Ok(reply) => reply.to_response(&route),
+        Ok(reply) => reply.to_response(route),
         Err(e) => error_response(e),
     };
-    add_common_headers(&mut response, config, &route, req.request_origin, &issuer);
-    if method == "HEAD" {
+    add_common_headers(&mut response, config, route, req.request_origin, issuer);
+    if req.method == "HEAD" {
         response.body = None;
     }
     Outcome {
