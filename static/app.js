@@ -1305,24 +1305,15 @@ async function startNewWith(doc) {
   return true;
 }
 
-async function goCheck() {
+/** Leaves the client on screen (asking first if the form has unsaved edits) for another view. */
+async function goTo(view) {
   if (state.busy) return;
   if (!(await mayLeave())) return;
   forgetClient();
   clearErrors();
   state.formDirty = false;
   hideNotice();
-  check.open();
-}
-
-async function goAdmin() {
-  if (state.busy) return;
-  if (!(await mayLeave())) return;
-  forgetClient();
-  clearErrors();
-  state.formDirty = false;
-  hideNotice();
-  admin.open();
+  view.open();
 }
 
 async function goStart(focusId) {
@@ -1618,8 +1609,8 @@ function init() {
   $('start-new').addEventListener('click', startNew);
   $('nav-home').addEventListener('click', () => goStart());
   $('nav-manage').addEventListener('click', () => goStart('m-client_id'));
-  $('nav-admin').addEventListener('click', goAdmin);
-  $('nav-check').addEventListener('click', goCheck);
+  $('nav-admin').addEventListener('click', () => goTo(admin));
+  $('nav-check').addEventListener('click', () => goTo(check));
   $('cancel').addEventListener('click', () => goStart());
   $('delete').addEventListener('click', deleteClient);
   $('manage-form').addEventListener('submit', manageByToken);

@@ -6,22 +6,13 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { Response } from 'miniflare';
+import { served, outbound, fetchesOf } from './fake-internet.js';
 import { start } from '../worker/harness.js';
 
 const AS = randomBytes(24).toString('base64url');
 const ADMIN = randomBytes(24).toString('base64url');
 const enc = encodeURIComponent;
 
-/** What the fake internet serves: URL → (request) => Response; and what was asked. */
-const served = new Map();
-const seen = [];
-async function outbound(request) {
-  seen.push(request.url);
-  const handler = served.get(request.url);
-  if (!handler) return new Response('not found', { status: 404 });
-  return handler(request);
-}
-const fetchesOf = (url) => seen.filter((u) => u === url).length;
 /** The Worker's CIMD_CACHE key of a URL (src/glue/cimd_fetch.rs): `cimd:` + hex SHA-256. */
 const cacheKey = (url) => `cimd:${createHash('sha256').update(url).digest('hex')}`;
 

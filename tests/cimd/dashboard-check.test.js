@@ -6,15 +6,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Response } from 'miniflare';
+import { served, seen, outbound, fetchesOf } from './fake-internet.js';
 import { setup, openDashboard, assertClean, tab, saveAndWait } from '../browser/helpers.js';
 
-const served = new Map();
-const seen = [];
-async function outbound(request) {
-  seen.push(request.url);
-  const handler = served.get(request.url);
-  return handler ? handler(request) : new Response('not found', { status: 404 });
-}
 function serveJson(url, body, headers = {}) {
   served.set(url, () => new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json', ...headers } }));
 }
@@ -64,7 +58,7 @@ describe('Check metadata by document URL', () => {
     const fetched = await page.locator('#check-fetched').innerText();
     assert.ok(fetched.includes(url), fetched);
     assert.match(fetched, /1200 seconds/);
-    assert.equal(seen.filter((u) => u === url).length, 1, 'the Worker fetched the document once');
+    assert.equal(fetchesOf(url), 1, 'the Worker fetched the document once');
     const normalized = JSON.parse(await page.getByLabel('Normalized metadata').inputValue());
     assert.equal(normalized.client_name, 'Fetched app');
     assert.equal(normalized.token_endpoint_auth_method, 'none');

@@ -6,6 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Response } from 'miniflare';
+import { served, outbound, fetchesOf } from './fake-internet.js';
 import { start, assertError } from '../worker/harness.js';
 import { assertConforms } from '../contract/conformance.js';
 
@@ -13,16 +14,6 @@ const AS = randomBytes(24).toString('base64url');
 const ADMIN = randomBytes(24).toString('base64url');
 const enc = encodeURIComponent;
 
-/** What the fake internet serves: URL → (request) => Response; and what was asked. */
-const served = new Map();
-const seen = [];
-async function outbound(request) {
-  seen.push(request.url);
-  const handler = served.get(request.url);
-  if (!handler) return new Response('not found', { status: 404 });
-  return handler(request);
-}
-const fetchesOf = (url) => seen.filter((u) => u === url).length;
 
 function doc(url, extra = {}) {
   return {
