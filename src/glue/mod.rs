@@ -108,7 +108,8 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<web_
     Ok(js_bridge::response(
         response.status,
         &response.headers,
-        response.body.map(|b| b.to_string()),
+        // Straight into a byte buffer (`Display` would go through the formatter per token).
+        response.body.and_then(|b| serde_json::to_string(&b).ok()),
     ))
 }
 
@@ -327,7 +328,13 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(Some(r)) => line["projection"] = r.to_json(),
         Err(e) => line["projection"] = serde_json::json!({ "error": e.to_string() }),
     }
-    console_log!("{line}");
+    log_line(&line);
+}
+
+/// Writes one JSON log line (serialized straight into a buffer, not through `Display`).
+fn log_line(line: &serde_json::Value) {
+    let text = serde_json::to_string(line).unwrap_or_default();
+    web_sys::console::log_1(&text.into());
 }
 
 fn misconfigured(cause: String) -> Outcome {
@@ -361,5 +368,5 @@ fn log(method: &str, outcome: &Outcome, session: bool, duration_ms: u64) {
     if let Some(cause) = &outcome.internal_error {
         line["error"] = cause.as_str().into();
     }
-    console_log!("{line}");
+    log_line(&line);
 }

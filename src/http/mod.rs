@@ -334,9 +334,15 @@ fn finish(
     client_id: Option<&str>,
     result: Result<Reply, ApiError>,
 ) -> Outcome {
-    let mut response = match &result {
-        Ok(reply) => reply.to_response(route),
-        Err(e) => error_response(e),
+    let (mut response, internal_error) = match result {
+        Ok(reply) => (reply.into_response(route), None),
+        Err(e) => {
+            let response = error_response(&e);
+            match e {
+                ApiError::Internal(cause) => (response, Some(cause)),
+                _ => (response, None),
+            }
+        }
     };
     add_common_headers(&mut response, config, route, req.request_origin, issuer);
     if req.method == "HEAD" {
@@ -346,10 +352,7 @@ fn finish(
         response,
         route: label,
         client_id: client_id.map(str::to_string),
-        internal_error: match result {
-            Err(ApiError::Internal(cause)) => Some(cause),
-            _ => None,
-        },
+        internal_error,
     }
 }
 
@@ -494,11 +497,12 @@ enum Reply {
 }
 
 impl Reply {
-    fn to_response(&self, route: &Route) -> ApiResponse {
-        let json = |status, body: &serde_json::Map<String, Value>| ApiResponse {
+    /// The response: the body moves into it (a registration or discovery document is not copied).
+    fn into_response(self, route: &Route) -> ApiResponse {
+        let json = |status, body| ApiResponse {
             status,
             headers: vec![("Content-Type", "application/json".into())],
-            body: Some(Value::Object(body.clone())),
+            body: Some(Value::Object(body)),
         };
         match self {
             Reply::Created(body) => json(201, body),
@@ -510,12 +514,12 @@ impl Reply {
                 body: None,
             },
             Reply::Json((status, body)) => ApiResponse {
-                status: *status,
+                status,
                 headers: match body {
                     Some(_) => vec![("Content-Type", "application/json".into())],
                     None => Vec::new(),
                 },
-                body: body.clone(),
+                body,
             },
             Reply::Preflight => ApiResponse {
                 status: 204,
