@@ -1121,3 +1121,95 @@ fn answers_without_store_are_handles_and_only_where_nothing_is_read() {
         );
     }
 }
+
+/// Prepared answers (kept per isolate by the Worker) are exactly `handle`'s, serialized; one is
+/// reused only for a request it answers alike (same method, kind of route and origins), never
+/// for one that needs storage, and the set stays bounded whatever origins arrive.
+#[test]
+fn prepared_answers_are_handles_reused_only_where_equal_and_bounded() {
+    use registrar::http::{Prepared, PreparedAnswers, PREPARED_CAPACITY};
+    // No ISSUER: the issuer is the origin the request arrived at.
+    let cfg = config_with(&[
+        ("ISSUER", ""),
+        ("CORS_ALLOW_ORIGIN", "https://a.example https://b.example"),
+    ]);
+    let store = MemoryStore::new();
+    let req = |method, path, origin, request_origin| ApiRequest {
+        method,
+        path,
+        origin,
+        query: "",
+        request_origin,
+        client_ip: None,
+        request_id: None,
+        content_type: JSON,
+        authorization: None,
+        body: b"",
+    };
+    let mut prepared = PreparedAnswers::default();
+    let cases = [
+        ("GET", DISCOVERY[0], ORIGIN, None),
+        ("GET", DISCOVERY[1], ORIGIN, None),
+        ("HEAD", DISCOVERY[0], ORIGIN, None),
+        ("GET", DISCOVERY[0], "https://other.example", None),
+        ("OPTIONS", "/register", ORIGIN, Some("https://a.example")),
+        ("OPTIONS", "/register", ORIGIN, Some("https://b.example")),
+        (
+            "OPTIONS",
+            "/register/one",
+            ORIGIN,
+            Some("https://a.example"),
+        ),
+        (
+            "OPTIONS",
+            "/register/two",
+            ORIGIN,
+            Some("https://a.example"),
+        ),
+        ("GET", "/nowhere", ORIGIN, None),
+        ("GET", "/elsewhere", ORIGIN, None),
+        ("PATCH", "/register/one", ORIGIN, None),
+    ];
+    // Twice: the second time every answer comes from the set, and must still equal handle's.
+    for _ in 0..2 {
+        for (method, path, origin, request_origin) in cases {
+            let r = req(method, path, origin, request_origin);
+            let full = block_on(handle(&r, &cfg, &store, &NoLimits, NOW));
+            let quick = prepared.answer(&r, &cfg);
+            assert_eq!(
+                quick.as_deref(),
+                Some(&Prepared::of(&full.response, full.route)),
+                "{method} {path} from {origin} {request_origin:?}"
+            );
+        }
+    }
+    // Discovery names the issuer from the origin, and CORS echoes the listed origin.
+    let d = prepared.answer(
+        &req("GET", DISCOVERY[0], "https://other.example", None),
+        &cfg,
+    );
+    assert!(d
+        .unwrap()
+        .body
+        .as_deref()
+        .unwrap()
+        .contains("https://other.example/register"));
+    for (method, path) in [
+        ("POST", "/register"),
+        ("GET", "/register/one"),
+        ("POST", "/metadata/validate"),
+        ("GET", "/admin/clients"),
+        ("OPTIONS", "/as/v1/clients/one"),
+    ] {
+        assert!(prepared
+            .answer(&req(method, path, ORIGIN, None), &cfg)
+            .is_none());
+    }
+    let origins: Vec<String> = (0..100)
+        .map(|i| format!("https://host{i}.example"))
+        .collect();
+    for origin in &origins {
+        prepared.answer(&req("GET", DISCOVERY[0], origin, None), &cfg);
+    }
+    assert_eq!(prepared.len(), PREPARED_CAPACITY);
+}

@@ -4,7 +4,7 @@
 //! the response goes in with its headers as one string, split and handed to `new Response` in
 //! JavaScript. Newlines separate the parts: neither URLs nor header names or values can hold one.
 
-use crate::http::ApiRequest;
+use crate::http::{ApiRequest, Prepared};
 use wasm_bindgen::prelude::wasm_bindgen;
 use worker::web_sys;
 
@@ -34,11 +34,7 @@ extern "C" {
     fn request_facts(request: &web_sys::Request) -> String;
 
     #[wasm_bindgen(js_name = packedResponse)]
-    fn packed_response(
-        body: Option<String>,
-        status: u16,
-        packed_headers: &str,
-    ) -> web_sys::Response;
+    fn packed_response(body: Option<&str>, status: u16, packed_headers: &str) -> web_sys::Response;
 }
 
 /// A header that was absent (`Headers.get` gave `null`); a real value cannot contain NUL.
@@ -91,21 +87,8 @@ impl RequestFacts {
     }
 }
 
-/// A `Response` with `headers` and a text body (none for 204 and 304), built in one call.
-pub fn response(
-    status: u16,
-    headers: &[(&'static str, String)],
-    body: Option<String>,
-) -> web_sys::Response {
-    let mut packed =
-        String::with_capacity(headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum());
-    for (i, (name, value)) in headers.iter().enumerate() {
-        if i > 0 {
-            packed.push('\n');
-        }
-        packed.push_str(name);
-        packed.push('\n');
-        packed.push_str(value);
-    }
-    packed_response(body, status, &packed)
+/// A `Response` with the prepared headers and text body (none for 204 and HEAD), built in one
+/// call.
+pub fn response(prepared: &Prepared) -> web_sys::Response {
+    packed_response(prepared.body.as_deref(), prepared.status, &prepared.headers)
 }

@@ -13,7 +13,7 @@ mod projection_kv;
 
 use crate::config::{Config, StorageBackend};
 use crate::error::{ApiError, MAX_BODY_BYTES};
-use crate::http::{self, Outcome, ReadFrom};
+use crate::http::{self, Outcome, Prepared, PreparedAnswers, ReadFrom};
 use crate::projection::PROJECTION_RESYNC_CRON;
 use crate::ratelimit::{LimitBucket, RateLimiter};
 use crate::service::{Registrar, RequestOrigin};
@@ -23,7 +23,7 @@ use futures_util::StreamExt;
 use js_bridge::RequestFacts;
 #[cfg(feature = "kv")]
 use kv_store::KvStore;
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 use worker::{
     console_log, event, web_sys, Context, Date, Env, Request, ScheduleContext, ScheduledEvent,
@@ -75,42 +75,67 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<web_
     let request = facts.request(&body);
 
     let config = config(&env);
-    let mut session = false;
-    let outcome = match config.as_ref() {
-        Ok(config) if let Some(outcome) = http::answer_without_store(&request, config) => outcome,
-        Ok(config) => {
-            let now = (started / 1000) as i64;
-            let limits = BindingLimits::from_env(&env);
-            let read_from = http::read_from(request.path);
-            match store(config, &env, read_from) {
-                Ok(store) => {
-                    session = d1_session(&store);
-                    serve(&request, config, &store, &limits, &env, now).await
-                }
-                Err(cause) => misconfigured(cause),
-            }
+    let config = match config.as_ref() {
+        Ok(config) => config,
+        Err(cause) => {
+            let outcome = misconfigured(format!("configuration: {cause}"));
+            return Ok(send(&request, &outcome, false, started, true));
         }
-        Err(cause) => misconfigured(format!("configuration: {cause}")),
     };
-    let wants_log = match config.as_ref() {
-        Ok(c) => c.log_requests.wants(outcome.response.status),
-        Err(_) => true,
-    };
-    if wants_log {
-        log(
-            request.method,
-            &outcome,
-            session,
-            Date::now().as_millis().saturating_sub(started),
-        );
+    // Discovery, preflights, 404s and 405s: prepared once per isolate, no storage opened.
+    if let Some(prepared) = PREPARED.with(|p| p.borrow_mut().answer(&request, config)) {
+        if config.log_requests.wants(prepared.status) {
+            let facts = LogFacts::default();
+            log(
+                request.method,
+                prepared.route,
+                prepared.status,
+                facts,
+                started,
+            );
+        }
+        return Ok(js_bridge::response(&prepared));
     }
-    let response = outcome.response;
-    Ok(js_bridge::response(
-        response.status,
-        &response.headers,
-        // Straight into a byte buffer (`Display` would go through the formatter per token).
-        response.body.and_then(|b| serde_json::to_string(&b).ok()),
-    ))
+    let now = (started / 1000) as i64;
+    let limits = BindingLimits::from_env(&env);
+    let read_from = http::read_from(request.path);
+    let (outcome, session) = match store(config, &env, read_from) {
+        Ok(store) => {
+            let session = d1_session(&store);
+            (
+                serve(&request, config, &store, &limits, &env, now).await,
+                session,
+            )
+        }
+        Err(cause) => (misconfigured(cause), false),
+    };
+    let wants_log = config.log_requests.wants(outcome.response.status);
+    Ok(send(&request, &outcome, session, started, wants_log))
+}
+
+/// Logs the outcome (when `wants_log`) and turns it into the Worker's response.
+fn send(
+    request: &http::ApiRequest<'_>,
+    outcome: &Outcome,
+    session: bool,
+    started: u64,
+    wants_log: bool,
+) -> web_sys::Response {
+    let status = outcome.response.status;
+    if wants_log {
+        let facts = LogFacts {
+            client_id: outcome.client_id.as_deref(),
+            session,
+            error: outcome.internal_error.as_deref(),
+        };
+        log(request.method, outcome.route, status, facts, started);
+    }
+    js_bridge::response(&Prepared::of(&outcome.response, outcome.route))
+}
+
+thread_local! {
+    /// The store-free answers of this isolate (src/http/prepared.rs).
+    static PREPARED: RefCell<PreparedAnswers> = RefCell::new(PreparedAnswers::default());
 }
 
 /// Serves the request with the Worker's document source (fetch, KV cache, per-host limit);
@@ -349,24 +374,34 @@ fn misconfigured(cause: String) -> Outcome {
     }
 }
 
+/// What a request's log line says besides method, route and status.
+#[derive(Default)]
+struct LogFacts<'a> {
+    client_id: Option<&'a str>,
+    /// D1 was read through a session (possibly a replica).
+    session: bool,
+    /// The cause of a 500.
+    error: Option<&'a str>,
+}
+
 /// One structured line per request for `wrangler tail` / Workers Logs. Never a token or secret:
 /// only the route template, status, client id, `"d1": "session"` when D1 was read through a
 /// session (possibly a replica), and the cause of a 500.
-fn log(method: &str, outcome: &Outcome, session: bool, duration_ms: u64) {
+fn log(method: &str, route: &str, status: u16, facts: LogFacts<'_>, started: u64) {
     let mut line = serde_json::json!({
         "method": method,
-        "route": outcome.route,
-        "status": outcome.response.status,
-        "duration_ms": duration_ms,
+        "route": route,
+        "status": status,
+        "duration_ms": Date::now().as_millis().saturating_sub(started),
     });
-    if let Some(id) = &outcome.client_id {
-        line["client_id"] = id.as_str().into();
+    if let Some(id) = facts.client_id {
+        line["client_id"] = id.into();
     }
-    if session {
+    if facts.session {
         line["d1"] = "session".into();
     }
-    if let Some(cause) = &outcome.internal_error {
-        line["error"] = cause.as_str().into();
+    if let Some(cause) = facts.error {
+        line["error"] = cause.into();
     }
     log_line(&line);
 }

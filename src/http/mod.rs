@@ -4,6 +4,9 @@
 
 mod admin;
 mod as_api;
+mod prepared;
+
+pub use prepared::{Prepared, PreparedAnswers, PREPARED_CAPACITY};
 
 use crate::config::Config;
 use crate::discovery;
@@ -129,6 +132,19 @@ impl Route<'_> {
             Some(id) if !id.is_empty() && !id.contains('/') => Route::Client(id),
             _ => Route::Unknown,
         }
+    }
+
+    /// What a store-free answer depends on besides method and origins: the kind of route, not
+    /// the path (every client path, every unknown path answers alike). `None`: not store-free.
+    fn kind(&self) -> Option<char> {
+        Some(match self {
+            Route::Register => 'r',
+            Route::Validate => 'v',
+            Route::Client(_) => 'c',
+            Route::Discovery => 'd',
+            Route::Unknown => 'u',
+            Route::Admin(_) | Route::As(_) => return None,
+        })
     }
 
     fn allow(&self) -> &'static str {
@@ -298,25 +314,36 @@ pub fn answer_without_store(req: &ApiRequest<'_>, config: &Config) -> Option<Out
     Some(finish(req, config, &route, &issuer, label, None, result))
 }
 
-/// The answers that need no storage: discovery, CORS preflights, unknown paths and methods a
-/// route does not have (the admin and AS APIs answer their own preflights and methods).
+/// Whether `method` on `route` is answered without storage: discovery, CORS preflights,
+/// unknown paths and methods a route does not have (the admin and AS APIs answer their own
+/// preflights and methods).
+fn store_free(route: &Route, method: &str) -> bool {
+    !matches!(
+        (route, method),
+        (Route::Admin(_) | Route::As(_), _)
+            | (Route::Register | Route::Validate, "POST")
+            | (Route::Validate, "GET")
+            | (Route::Client(_), "GET" | "PUT" | "DELETE")
+    )
+}
+
+/// The answers [`store_free`] allows.
 fn without_store(
     route: &Route,
     method: &str,
     config: &Config,
     issuer: &str,
 ) -> Option<(&'static str, Result<Reply, ApiError>)> {
+    if !store_free(route, method) {
+        return None;
+    }
     Some(match (route, method) {
-        (Route::Admin(_) | Route::As(_), _) => return None,
         (Route::Unknown, _) => ("unknown", Err(ApiError::NotFound("no such endpoint"))),
         (_, "OPTIONS") => ("OPTIONS (preflight)", Ok(Reply::Preflight)),
         (Route::Discovery, "GET" | "HEAD") => (
             "GET discovery",
             Ok(Reply::Discovery(discovery::document(config, issuer))),
         ),
-        (Route::Register | Route::Validate, "POST")
-        | (Route::Validate, "GET")
-        | (Route::Client(_), "GET" | "PUT" | "DELETE") => return None,
         (r, _) => (
             "method not allowed",
             Err(ApiError::MethodNotAllowed(r.allow())),
