@@ -58,7 +58,14 @@ export function prodMarkdown(p) {
     return xs;
   };
   const med = (c, k) => (vals(c, k).length ? median(vals(c, k)) : undefined);
-  const medRatio = (...a) => { const xs = ratios(...a); return xs.length ? median(xs) : undefined; };
+  // Headline ratio: of the two medians (so it matches the figures shown next to it).
+  const medRatio = (ca, ka, cb, kb) => { const a = med(ca, ka), b = med(cb, kb); return a !== undefined && b ? a / b : undefined; };
+  /** "ratio of the medians (min–max of the per-round ratios)×" */
+  const ratioCell = (ca, ka, cb, kb) => {
+    const r = medRatio(ca, ka, cb, kb), xs = ratios(ca, ka, cb, kb);
+    if (r === undefined) return "n/a";
+    return xs.length > 1 ? `${f2(r)}× (${f2(Math.min(...xs))}–${f2(Math.max(...xs))})` : `${f2(r)}×`;
+  };
   const floorMs = med("floor", "floor");
 
   out.push(`### Production path: plain workerd (Miniflare's API; no wrangler, no inspector, no log forwarding)${p.quick ? " — QUICK MODE (smoke run, not a measurement)" : ""}`);
@@ -68,15 +75,15 @@ export function prodMarkdown(p) {
   if (configs.length) {
     out.push(`#### CPU per request: ms of workerd CPU, **median of ${P.rounds} rounds (min–max)**`);
     out.push("");
-    out.push(`Each round starts every configuration fresh (new workerd process, isolate and local D1/KV) in a rotating order, sends ${P.warmup} warm-up requests of each kind, measures workerd's idle rate for ${P.idle_ms} ms, then reads workerd's utime+stime from \`/proc\` around **${P.n} sequential requests** of each kind on one keep-alive connection (idle rate subtracted; the clock tick is 10 ms, so one figure resolves ${f2(10 / P.n)} ms). Registrar runs with wrangler.toml's [vars] as they are (so \`LOG_REQUESTS\` = all: one log line per request), its [[ratelimits]] thresholds raised (the limiter bindings are still called); the peer is its \`wrangler deploy --dry-run\` bundle on local KV. Ratio columns are the median of the per-round ratios.`);
+    out.push(`Each round starts every configuration fresh (new workerd process, isolate and local D1/KV) in a rotating order, sends ${P.warmup} warm-up requests of each kind, measures workerd's idle rate for ${P.idle_ms} ms, then reads workerd's utime+stime from \`/proc\` around **${P.n} sequential requests** of each kind on one keep-alive connection (idle rate subtracted; the clock tick is 10 ms, so one figure resolves ${f2(10 / P.n)} ms). Registrar runs with wrangler.toml's [vars] as they are (so \`LOG_REQUESTS\` = all: one log line per request), its [[ratelimits]] thresholds raised (the limiter bindings are still called); the peer is its \`wrangler deploy --dry-run\` bundle on local KV. Ratio columns: the ratio of the two medians, with the range of the per-round ratios (configurations of one round ran minutes apart at most) in brackets.`);
     out.push("");
     const cols = configs;
     const kinds = ["register", "read", "authenticate", "discovery", "404", "preflight", "floor"].filter((k) => cols.some((c) => vals(c, k).length));
     const rows = kinds.map((k) => [
       KIND_LABELS[k],
       ...cols.map((c) => cell(vals(c, k))),
-      vals("registrar", k).length && vals("peer", k).length ? `${cell(ratios("registrar", k, "peer", k))}×` : "n/a",
-      vals("registrar", k).length && floorMs ? `${cell(ratios("registrar", k, "floor", "floor"))}×` : "n/a",
+      vals("registrar", k).length && vals("peer", k).length ? ratioCell("registrar", k, "peer", k) : "n/a",
+      vals("registrar", k).length && floorMs ? ratioCell("registrar", k, "floor", "floor") : "n/a",
     ]);
     out.push(table(["request", ...cols.map((c) => SHORT[c]), "Registrar D1 / peer", "Registrar D1 / floor"], rows,
       ["---", ...cols.map(() => "---:"), "---:", "---:"]));
