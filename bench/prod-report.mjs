@@ -34,6 +34,7 @@ const SHORT = {
   registrar: "Registrar D1, worker only",
   "registrar-assets": "Registrar D1, behind assets router",
   "registrar-kv": "Registrar KV, worker only",
+  "registrar-nolog": "Registrar D1, LOG_REQUESTS=errors",
   peer: "peer, worker only",
   floor: "floor (trivial JS Worker)",
 };
@@ -141,31 +142,33 @@ export function prodMarkdown(p) {
   // Targets of issue 14 that these figures decide
   // -------------------------------------------------------------------------------------------
   const reg = med("registrar", "register"), peerReg = med("peer", "register");
+  /** ", with LOG_REQUESTS=errors X ms" for kind k, when that configuration ran */
+  const nolog = (k) => (med("registrar-nolog", k) !== undefined ? `; with LOG_REQUESTS=errors (no log line for a success) ${f2(med("registrar-nolog", k))} ms` : "");
   const excess = (c, k) => (med(c, k) !== undefined && floorMs !== undefined ? med(c, k) - floorMs : undefined);
   if (reg !== undefined && peerReg !== undefined) {
     const r = medRatio("registrar", "register", "peer", "register");
     const kv = medRatio("registrar-kv", "register", "peer", "register");
     targets.push(["CPU per register ≤ 0.5× the peer's (worker only)", `${f2(reg)} vs ${f2(peerReg)} ms = ${f2(r)}×${kv !== undefined ? `; KV build ${f2(med("registrar-kv", "register"))} ms = ${f2(kv)}×` : ""}`, met(r <= 0.5),
-      r <= 0.5 ? "" : `workerd's own per-request cost (the floor) is ${f2(floorMs)} ms in both; above it Registrar spends ${f2(excess("registrar", "register"))} ms and the peer ${f2(excess("peer", "register"))} ms. Registrar's register also does what the peer's does not: a rate-limiter call, one D1 batch of three statements (quota, client, audit event: one transaction) and a log line (LOG_REQUESTS = all); the local D1 simulator (SQLite in the same workerd process) is counted here and is not billed to the Worker on Cloudflare`]);
+      r <= 0.5 ? "" : `workerd's own per-request cost (the floor) is ${f2(floorMs)} ms in both; above it Registrar spends ${f2(excess("registrar", "register"))} ms and the peer ${f2(excess("peer", "register"))} ms. Registrar's register also does what the peer's does not: a rate-limiter call, one D1 batch of three statements (quota, client, audit event: one transaction) and a log line (LOG_REQUESTS = all); the local D1 simulator (SQLite in the same workerd process) is counted here and is not billed to the Worker on Cloudflare${nolog("register")}`]);
   }
   const read = med("registrar", "read");
   if (read !== undefined && reg !== undefined) {
     const r = medRatio("registrar", "read", "registrar", "register");
     targets.push(["RFC 7592 read ≤ register (CPU)", `${f2(read)} vs ${f2(reg)} ms = ${f2(r)}×`, met(r <= 1),
-      r <= 1 ? "" : "the read's own work: two rate-limiter calls (per network, then per client), the keyed-hash check of the registration access token, one D1 read, the hourly `client_read` audit event, serialising the stored metadata"]);
+      r <= 1 ? "" : `the read's own work: two rate-limiter calls (per network, then per client), the keyed-hash check of the registration access token, one D1 read, the hourly \`client_read\` audit event, serialising the stored metadata${nolog("read")}`]);
   }
   const auth = med("registrar", "authenticate");
   if (auth !== undefined && peerReg !== undefined) {
     const r = medRatio("registrar", "authenticate", "peer", "register");
     targets.push(["AS `authenticate` ≤ 0.3× the peer's register (CPU)", `${f2(auth)} vs ${f2(peerReg)} ms = ${f2(r)}×`, met(r <= 0.3),
-      r <= 0.3 ? "" : `the floor alone is ${f2(floorMs)} ms = ${f2(floorMs / peerReg)}× the peer's register; above it authenticate spends ${f2(excess("registrar", "authenticate"))} ms: one D1 primary-key read (consistency forbids a cache, docs/authorization-server.md), one keyed hash, a JSON body read and the answer, and the log line`]);
+      r <= 0.3 ? "" : `the floor alone is ${f2(floorMs)} ms = ${f2(floorMs / peerReg)}× the peer's register; above it authenticate spends ${f2(excess("registrar", "authenticate"))} ms: one D1 primary-key read (consistency forbids a cache, docs/authorization-server.md), one keyed hash, a JSON body read and the answer, and the log line${nolog("authenticate")}`]);
   }
   for (const k of ["discovery", "404", "preflight"]) {
     const x = med("registrar", k);
     if (x === undefined || floorMs === undefined) continue;
     const r = medRatio("registrar", k, "floor", "floor");
     targets.push([`${k} within 1.2× of the trivial-Worker floor (CPU, worker only)`, `${f2(x)} vs ${f2(floorMs)} ms = ${f2(r)}×`, met(r <= 1.2),
-      r <= 1.2 ? "" : `${f2(x - floorMs)} ms above the floor: entering the wasm module (request facts in, response out through wasm-bindgen), routing, the configuration read once per isolate, the CORS headers, and one log line per request (LOG_REQUESTS = all)`]);
+      r <= 1.2 ? "" : `${f2(x - floorMs)} ms above the floor: entering the wasm module (request facts in, response out through wasm-bindgen), routing, the CORS headers, building the answer, and one log line per request (LOG_REQUESTS = all)${nolog(k)}`]);
   }
   const lr = load.registrar, lp = load.peer;
   if (lr?.length && lp?.length) {

@@ -5,6 +5,8 @@
 //   registrar-assets  the same build behind Miniflare's local static-assets router ([assets] of
 //                     wrangler.toml), as `wrangler dev` and tests/worker/ serve it
 //   registrar-kv      the REGISTRAR_FEATURES=kv build with STORAGE_BACKEND=kv, worker only
+//   registrar-nolog   the default build with LOG_REQUESTS=errors (no log line for a success),
+//                     worker only: what the one log line per request costs
 //   peer              @cloudflare/workers-oauth-provider (bench/peer/, bundled by
 //                     `wrangler deploy --dry-run --outdir`), local KV, worker only
 //   floor             bench/floor/index.js: a trivial JS Worker answering a constant JSON body
@@ -31,7 +33,7 @@
 //   BENCH_PROD_ROUNDS=5/2, BENCH_PROD_WARMUP=50/10 requests per kind, BENCH_PROD_COLD=8/2 cold-start
 //   samples, BENCH_PROD_LOAD_ROUNDS=2/1, BENCH_SECONDS=10/2, BENCH_WARMUP=3/1,
 //   BENCH_CONNECTIONS=8, BENCH_PROD_WRK_THREADS=2, BENCH_PROD_PORT=8915 (127.0.0.1),
-//   BENCH_PROD_CONFIGS="registrar registrar-assets registrar-kv peer floor",
+//   BENCH_PROD_CONFIGS="registrar registrar-assets registrar-kv registrar-nolog peer floor",
 //   BENCH_PROD_PARTS="cpu cold load". Needs wrk for the load part. Loopback only; reported,
 //   never asserted.
 import { spawn, execFileSync } from "node:child_process";
@@ -61,7 +63,7 @@ const CONNECTIONS = setting("BENCH_CONNECTIONS", 8, 8);
 const WRK_THREADS = Math.min(CONNECTIONS, setting("BENCH_PROD_WRK_THREADS", 2, 2));
 const PORT = setting("BENCH_PROD_PORT", 8915, 8915);
 const IDLE_MS = QUICK ? 300 : 1000;
-const CONFIGS = (process.env.BENCH_PROD_CONFIGS ?? "registrar registrar-assets registrar-kv peer floor").split(/\s+/).filter(Boolean);
+const CONFIGS = (process.env.BENCH_PROD_CONFIGS ?? "registrar registrar-assets registrar-kv registrar-nolog peer floor").split(/\s+/).filter(Boolean);
 const PARTS = (process.env.BENCH_PROD_PARTS ?? "cpu cold load").split(/\s+/).filter(Boolean);
 
 const args = {};
@@ -156,6 +158,7 @@ const LABELS = {
   registrar: "Registrar (D1), worker only",
   "registrar-assets": "Registrar (D1), behind the assets router",
   "registrar-kv": "Registrar (KV build, STORAGE_BACKEND=kv), worker only",
+  "registrar-nolog": "Registrar (D1) with LOG_REQUESTS=errors, worker only",
   peer: "peer (workers-oauth-provider, KV), worker only",
   floor: "floor: trivial JS Worker, constant JSON",
 };
@@ -194,7 +197,7 @@ async function options(config, port) {
       scriptPath: path.join(buildDir, "index.js"), modulesRoot: buildDir,
       modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
       compatibilityDate: cfg.compatibility_date, compatibilityFlags: cfg.compatibility_flags ?? [],
-      bindings: registrarVars(origin, config === "registrar-kv" ? { STORAGE_BACKEND: "kv" } : {}),
+      bindings: registrarVars(origin, { "registrar-kv": { STORAGE_BACKEND: "kv" }, "registrar-nolog": { LOG_REQUESTS: "errors" } }[config] ?? {}),
       d1Databases: { DB: DB.database_id },
       d1Persist: path.join(state, "v3", "d1"),
       kvNamespaces: Object.fromEntries((cfg.kv_namespaces ?? []).map((k) => [k.binding, k.id])),
@@ -403,7 +406,7 @@ async function main() {
     }
   }
   if (PARTS.includes("cold")) {
-    const coldConfigs = configs.filter((c) => c !== "registrar-assets");
+    const coldConfigs = configs.filter((c) => c !== "registrar-assets" && c !== "registrar-nolog");
     for (const c of coldConfigs) result.cold[c] = [];
     for (let s = 0; s < COLD; s++) {
       for (const c of order(s, coldConfigs)) result.cold[c].push(await coldSample(c));
