@@ -37,6 +37,8 @@ const SHORT = {
   "registrar-nolog": "Registrar D1, LOG_REQUESTS=errors",
   peer: "peer, worker only",
   floor: "floor (trivial JS Worker)",
+  "floor-bindings": "floor's code + Registrar's bindings",
+  "wasm-stub": "… + Registrar's wasm module loaded (not instantiated)",
 };
 
 export function prodMarkdown(p) {
@@ -102,7 +104,8 @@ export function prodMarkdown(p) {
   }
 
   const cold = p.cold || {};
-  const coldCfg = Object.keys(cold).filter((c) => cold[c]?.length);
+  const coldOrder = ["floor", "floor-bindings", "wasm-stub", "registrar", "registrar-kv", "peer"];
+  const coldCfg = Object.keys(cold).filter((c) => cold[c]?.length).sort((a, b) => coldOrder.indexOf(a) - coldOrder.indexOf(b));
   if (coldCfg.length) {
     const of = (c, k) => cold[c].map((x) => x[k]);
     out.push(`#### Cold start: a new Miniflare per sample, **median of ${cold[coldCfg[0]].length} samples (min–max)**, ms`);
@@ -120,6 +123,12 @@ export function prodMarkdown(p) {
     out.push(table(["Worker", "`new Miniflare` → ready", "ready → first response", "total to first response", "total − floor's", "workerd CPU to ready", "workerd CPU to first response", "CPU − floor's", "second request (warm)"], rows,
       ["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]));
     out.push("");
+    if (cold["floor-bindings"]?.length && cold["wasm-stub"]?.length && cold.registrar?.length && cold.floor?.length) {
+      const m = (c, k) => median(of(c, k));
+      const step = (a, b, k) => f0(m(b, k) - m(a, k));
+      out.push(`Registrar's cold start in steps (differences of the medians; wall ms / workerd CPU ms): **the bindings' local simulators** (D1, KV, rate limiters; not on Cloudflare) ${step("floor", "floor-bindings", "total_ms")} / ${step("floor", "floor-bindings", "cpu_to_first_response_ms")}; **loading (compiling) the wasm module** ${step("floor-bindings", "wasm-stub", "total_ms")} / ${step("floor-bindings", "wasm-stub", "cpu_to_first_response_ms")}; **the JS bundle, wasm instantiation and \`__wbindgen_start\`, the first dispatch and the one-time configuration parse** ${step("wasm-stub", "registrar", "total_ms")} / ${step("wasm-stub", "registrar", "cpu_to_first_response_ms")}. The stubs are the floor's code with Registrar's bindings, and a module that imports Registrar's \`index_bg.wasm\` (workerd compiles it when the Worker loads) and answers a constant body without instantiating it. Differences below the 10 ms tick or the spread of the samples are noise.`);
+      out.push("");
+    }
     out.push("What is included: `ready` covers Miniflare's set-up in node, the workerd process start, its configuration (every binding's local simulator: D1, KV, rate limiters) and the Worker's isolate: parsing the JS bundle and, for Registrar, compiling the wasm module and instantiating it (worker-build's shim runs `new WebAssembly.Instance` and `__wbindgen_start` at module load, so both happen before `ready`). The first request adds the first dispatch into the isolate (and Registrar's one-time parse of its configuration). workerd's CPU is the new process's whole utime+stime since exec (10 ms clock tick). The floor pays the same process start and Miniflare overhead with a trivial isolate, so **\"− floor's\" is the Worker's own share: bundle parse, wasm compile + instantiate, bindings' set-up, first dispatch**. On Cloudflare the process is already running; only that share applies, and the isolate is usually started while the TLS handshake runs. Workers refuse to compile wasm at run time and freeze their clocks while code runs, so compile + instantiate cannot be timed from inside the isolate; the difference from the floor is the closest separation this harness makes.");
     out.push("");
   }

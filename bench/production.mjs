@@ -161,6 +161,8 @@ const LABELS = {
   "registrar-nolog": "Registrar (D1) with LOG_REQUESTS=errors, worker only",
   peer: "peer (workers-oauth-provider, KV), worker only",
   floor: "floor: trivial JS Worker, constant JSON",
+  "floor-bindings": "the floor's code with Registrar's bindings (cold start only)",
+  "wasm-stub": "Registrar's bindings + its wasm module loaded, not instantiated (cold start only)",
 };
 
 /** Miniflare options of one configuration, on a fresh state dir. */
@@ -189,12 +191,17 @@ async function options(config, port) {
     };
   }
   const buildDir = config === "registrar-kv" ? REG_KV_DIR : REG_DIR;
+  // Cold-start steps between the floor and Registrar: the floor's code with Registrar's bindings,
+  // then a stub that also loads Registrar's wasm module (compiled by workerd at start-up) but
+  // neither instantiates it nor loads the JS bundle.
+  const script = config === "floor-bindings" ? path.join(ROOT, "bench", "floor", "index.js")
+    : config === "wasm-stub" ? path.join(wasmStubDir(), "index.js") : path.join(buildDir, "index.js");
   fs.cpSync(path.join(await migratedD1(), "v3"), path.join(state, "v3"), { recursive: true });
   return {
     state,
     opts: {
       ...shared,
-      scriptPath: path.join(buildDir, "index.js"), modulesRoot: buildDir,
+      scriptPath: script, modulesRoot: path.dirname(script),
       modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
       compatibilityDate: cfg.compatibility_date, compatibilityFlags: cfg.compatibility_flags ?? [],
       bindings: registrarVars(origin, { "registrar-kv": { STORAGE_BACKEND: "kv" }, "registrar-nolog": { LOG_REQUESTS: "errors" } }[config] ?? {}),
@@ -210,6 +217,22 @@ async function options(config, port) {
         : {}),
     },
   };
+}
+
+let stubDir;
+function wasmStubDir() {
+  if (!stubDir) {
+    stubDir = tmp("registrar-prod-wasm-stub-");
+    fs.copyFileSync(path.join(REG_DIR, "index_bg.wasm"), path.join(stubDir, "index_bg.wasm"));
+    fs.writeFileSync(path.join(stubDir, "index.js"), [
+      "// bench/production.mjs, cold start: Registrar's wasm module loaded (compiled), never instantiated.",
+      'import wasm from "./index_bg.wasm";',
+      "const BODY = JSON.stringify({ exports: WebAssembly.Module.exports(wasm).length });",
+      'export default { fetch() { return new Response(BODY, { headers: { "content-type": "application/json" } }); } };',
+      "",
+    ].join("\n"));
+  }
+  return stubDir;
 }
 
 async function startMf(opts) {
@@ -325,7 +348,7 @@ async function cpuRound(config) {
 // ---------------------------------------------------------------------------------------------
 async function coldSample(config) {
   const { state, opts } = await options(config, PORT);
-  const first = config === "floor" ? "/" : "/.well-known/oauth-authorization-server";
+  const first = ["floor", "floor-bindings", "wasm-stub"].includes(config) ? "/" : "/.well-known/oauth-authorization-server";
   const t0 = performance.now();
   const { mf } = await startMf(opts);
   const tReady = performance.now();
@@ -388,7 +411,7 @@ async function main() {
   const result = {
     started: new Date().toISOString(), load_start: os.loadavg(), quick: QUICK,
     params: { n: N, rounds: ROUNDS, warmup: WARMUP, cold_samples: COLD, load_rounds: LOAD_ROUNDS, seconds: SECONDS, load_warmup: LOAD_WARMUP, connections: CONNECTIONS, wrk_threads: WRK_THREADS, idle_ms: IDLE_MS },
-    labels: Object.fromEntries(configs.map((c) => [c, LABELS[c]])),
+    labels: LABELS,
     cpu: {}, cold: {}, load: {},
   };
   if (configs.some((c) => c !== "floor" && c !== "peer")) await migratedD1();
@@ -407,6 +430,8 @@ async function main() {
   }
   if (PARTS.includes("cold")) {
     const coldConfigs = configs.filter((c) => c !== "registrar-assets" && c !== "registrar-nolog");
+    // The steps from the floor to Registrar, when both are measured (see options()).
+    if (coldConfigs.includes("floor") && coldConfigs.includes("registrar")) coldConfigs.splice(coldConfigs.indexOf("registrar"), 0, "floor-bindings", "wasm-stub");
     for (const c of coldConfigs) result.cold[c] = [];
     for (let s = 0; s < COLD; s++) {
       for (const c of order(s, coldConfigs)) result.cold[c].push(await coldSample(c));
