@@ -140,7 +140,12 @@ export function prodMarkdown(p) {
     out.push(`#### Load: wrk, \`POST /register\`, ${P.connections} connections (${P.wrk_threads} threads), ${P.seconds} s after a ${P.load_warmup} s warm-up, worker only, fresh workerd per round; **median of ${load[loadCfg[0]].length} round(s) (min–max)**`);
     out.push("");
     out.push(table(["server", "req/s", "p50 (ms)", "p99 (ms)", "errors (non-2xx + socket)", "workerd CPU per request under load (ms)"],
-      loadCfg.map((c) => [SHORT[c], cell(of(c, "rps"), f0), cell(of(c, "p50_us").map((x) => x / 1000), f1), cell(of(c, "p99_us").map((x) => x / 1000), f1), String(of(c, "errors").reduce((a, b) => a + b, 0)), cell(of(c, "cpu_per_request_ms"))]),
+      [
+        ...loadCfg.map((c) => [SHORT[c], cell(of(c, "rps"), f0), cell(of(c, "p50_us").map((x) => x / 1000), f1), cell(of(c, "p99_us").map((x) => x / 1000), f1), String(of(c, "errors").reduce((a, b) => a + b, 0)), cell(of(c, "cpu_per_request_ms"))]),
+        ...(load.registrar?.length && load.peer?.length
+          ? [["**Registrar / peer** (ratio of the medians)", ...["rps", "p50_us", "p99_us"].map((k) => `${f2(median(of("registrar", k)) / median(of("peer", k)))}×`), "", `${f2(median(of("registrar", "cpu_per_request_ms")) / median(of("peer", "cpu_per_request_ms")))}×`]]
+          : []),
+      ],
       ["---", "---:", "---:", "---:", "---:", "---:"]));
     out.push("");
     out.push("wrk, Miniflare's node process and workerd share the machine's cores; throughput is bounded by workerd's CPU per request under load (last column) and by what wrk and node take from the same cores.");
