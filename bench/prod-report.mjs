@@ -157,7 +157,7 @@ export function prodMarkdown(p) {
   // -------------------------------------------------------------------------------------------
   const reg = med("registrar", "register"), peerReg = med("peer", "register");
   /** ", with LOG_REQUESTS=errors X ms" for kind k, when that configuration ran */
-  const nolog = (k) => (med("registrar-nolog", k) !== undefined ? `; with LOG_REQUESTS=errors (no log line for a success) ${f2(med("registrar-nolog", k))} ms` : "");
+  const nolog = (k) => (k !== "404" && med("registrar-nolog", k) !== undefined ? `; with LOG_REQUESTS=errors (no log line for a success) ${f2(med("registrar-nolog", k))} ms` : "");
   const excess = (c, k) => (med(c, k) !== undefined && floorMs !== undefined ? med(c, k) - floorMs : undefined);
   if (reg !== undefined && peerReg !== undefined) {
     const r = medRatio("registrar", "register", "peer", "register");

@@ -2,8 +2,8 @@
 # Registrar next to @cloudflare/workers-oauth-provider and oidc-provider (Node), side by side in
 # one run on this machine, loopback only.
 # Primary (prod): the production path, plain workerd through Miniflare's API (bench/production.mjs):
-#   Registrar D1 (worker only and behind the assets router), Registrar KV, the peer and a
-#   trivial-Worker floor: CPU per request, cold start, wrk register load.
+#   Registrar D1 (worker only, behind the assets router, with LOG_REQUESTS=errors), Registrar KV,
+#   the peer and a trivial-Worker floor: CPU per request, cold start, wrk register load.
 # Secondary, under wrangler dev (development only: wrangler's proxy, inspector, log forwarding,
 # assets router on the path):
 #   1. load (wrk): register, read, update (token rotation tracked), delete
@@ -168,7 +168,7 @@ bundle_peer() {
 # Primary: the production path (plain workerd through Miniflare's API), bench/production.mjs
 # ---------------------------------------------------------------------------------------------
 if wants prod; then
-  say "production path: plain workerd on 127.0.0.1:$PROD_PORT (Registrar D1, D1 + assets router, KV; the peer; the floor)"
+  say "production path: plain workerd on 127.0.0.1:$PROD_PORT (Registrar D1, D1 + assets router, KV, D1 without success log lines; the peer; the floor)"
   bundle_peer
   BENCH_SECONDS=$SECS BENCH_WARMUP=$WARMUP BENCH_CONNECTIONS=$CONNS BENCH_PROD_PORT=$PROD_PORT BENCH_QUICK=$QUICK \
     setsid node "$BENCH/production.mjs" --registrar "$SNAP" --registrar-kv "$SNAP_KV" --peer "$STATE/peer-dist" \
