@@ -19,7 +19,9 @@
 //     the rounds (min–max).
 //  2. Cold start: a new Miniflare (so a new workerd process and isolate: bundle parse, wasm
 //     compile and instantiate at module load) per sample; wall time to `ready` and to the first
-//     response, and the new workerd's whole CPU (utime+stime since exec) at both points.
+//     response, and the new workerd's whole CPU (utime+stime since exec) at both points. Two stubs
+//     split Registrar's share: the floor's code with Registrar's bindings, and a module that also
+//     loads Registrar's wasm (compiled by workerd) without instantiating it.
 //  3. Load: wrk (BENCH_CONNECTIONS connections, BENCH_SECONDS s, after a BENCH_WARMUP s warm-up)
 //     of POST /register against Registrar (D1) and the peer, worker only, alternating, with
 //     workerd's CPU per request under that load.
@@ -273,7 +275,6 @@ function client(port) {
 const WEB = { client_name: "bench", redirect_uris: ["https://bench.example/cb"], scope: "openid offline_access", grant_types: ["authorization_code", "refresh_token"] };
 const PREFLIGHT = { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type, authorization" };
 // Kind → [method, path, options] for one configuration; `c` is a client registered on it.
-export const KINDS = ["register", "read", "authenticate", "discovery", "404", "preflight", "floor"];
 function kinds(config, c) {
   if (config === "floor") return { floor: ["GET", "/", {}] };
   const common = {
