@@ -169,7 +169,7 @@ export function prodMarkdown(p) {
   if (read !== undefined && reg !== undefined) {
     const r = medRatio("registrar", "read", "registrar", "register");
     targets.push(["RFC 7592 read ≤ register (CPU)", `${f2(read)} vs ${f2(reg)} ms = ${f2(r)}×`, met(r <= 1),
-      r <= 1 ? "" : `the read's own work: two rate-limiter calls (per network, then per client), the keyed-hash check of the registration access token, one D1 read, the hourly \`client_read\` audit event, serialising the stored metadata${nolog("read")}`]);
+      r <= 1 ? "" : `the read's own work: two rate-limiter calls (per network, then per client), the keyed-hash check of the registration access token, one D1 read (the \`client_read\` audit event is written at most once an hour per client, so not in this steady state), building the full registration response from the stored metadata${nolog("read")}`]);
   }
   const auth = med("registrar", "authenticate");
   if (auth !== undefined && peerReg !== undefined) {
