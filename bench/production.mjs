@@ -14,8 +14,9 @@
 // Three measurements, results as JSON (--out) and Markdown on stdout (bench/prod-report.mjs):
 //  1. CPU per request: each round starts every configuration fresh (new workerd, new isolate, new
 //     local D1/KV), warms every request kind, measures workerd's idle rate, then reads workerd's
-//     utime+stime (/proc) around N sequential requests of each kind on one keep-alive connection
-//     (idle rate subtracted). Rounds alternate the order of the configurations. Figures: median of
+//     CPU time (/proc: the scheduler's per-thread run time in ns, utime+stime as a cross-check)
+//     around N sequential requests of each kind on one keep-alive connection (idle rate
+//     subtracted). Rounds alternate the order of the configurations. Figures: median of
 //     the rounds (min–max).
 //  2. Cold start: a new Miniflare (so a new workerd process and isolate: bundle parse, wasm
 //     compile and instantiate at module load) per sample; wall time to `ready` and to the first
@@ -33,7 +34,7 @@
 //                   default: bundled here into a temporary dir
 // Environment (full / BENCH_QUICK=1): BENCH_PROD_N=300/30 sequential requests per figure,
 //   BENCH_PROD_ROUNDS=5/2, BENCH_PROD_WARMUP=50/10 requests per kind, BENCH_PROD_COLD=8/2 cold-start
-//   samples, BENCH_PROD_LOAD_ROUNDS=2/1, BENCH_SECONDS=10/2, BENCH_WARMUP=3/1,
+//   samples, BENCH_PROD_LOAD_ROUNDS=3/1, BENCH_SECONDS=10/2, BENCH_WARMUP=3/1,
 //   BENCH_CONNECTIONS=8, BENCH_PROD_WRK_THREADS=2, BENCH_PROD_PORT=8915 (127.0.0.1),
 //   BENCH_PROD_CONFIGS="registrar registrar-assets registrar-kv registrar-nolog peer floor",
 //   BENCH_PROD_PARTS="cpu cold load". Needs wrk for the load part. Loopback only; reported,
@@ -58,7 +59,7 @@ const N = setting("BENCH_PROD_N", 300, 30);
 const ROUNDS = setting("BENCH_PROD_ROUNDS", 5, 2);
 const WARMUP = setting("BENCH_PROD_WARMUP", 50, 10);
 const COLD = setting("BENCH_PROD_COLD", 8, 2);
-const LOAD_ROUNDS = setting("BENCH_PROD_LOAD_ROUNDS", 2, 1);
+const LOAD_ROUNDS = setting("BENCH_PROD_LOAD_ROUNDS", 3, 1);
 const SECONDS = setting("BENCH_SECONDS", 10, 2);
 const LOAD_WARMUP = setting("BENCH_WARMUP", 3, 1);
 const CONNECTIONS = setting("BENCH_CONNECTIONS", 8, 8);
@@ -302,6 +303,25 @@ const okStatus = (kind, s) => (kind === "404" ? s === 404 : s >= 200 && s < 300)
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const ticksMs = (t) => (t / TICKS) * 1000;
 
+/** ms of CPU run by the live threads of `pids`: the scheduler's own count in ns
+ *  (/proc/PID/task/TID/schedstat), where utime+stime only move in 10 ms ticks. A thread that exits
+ *  takes its time with it, so this is for deltas over a running workerd, not totals since exec. */
+function schedMs(pids) {
+  let ns = 0;
+  for (const p of pids) {
+    let tids;
+    try { tids = fs.readdirSync(`/proc/${p}/task`); } catch { continue; }
+    for (const tid of tids) {
+      try { ns += Number(fs.readFileSync(`/proc/${p}/task/${tid}/schedstat`, "utf8").split(" ")[0]); } catch { /* gone */ }
+    }
+  }
+  return ns / 1e6;
+}
+const HAVE_SCHEDSTAT = fs.existsSync(`/proc/${process.pid}/task/${process.pid}/schedstat`);
+/** ms of CPU of `pids`, the finest counter this kernel has. */
+const cpuMs = (pids) => (HAVE_SCHEDSTAT ? schedMs(pids) : ticksMs(cpuTicks(pids)));
+export const CPU_SOURCE = HAVE_SCHEDSTAT ? "schedstat" : "stat";
+
 async function cpuRound(config) {
   const { state, opts } = await options(config, PORT);
   const { mf } = await startMf(opts);
@@ -323,18 +343,19 @@ async function cpuRound(config) {
         status[kind] = r.status;
       }
     }
-    const i0 = cpuTicks(pids), w0 = performance.now();
+    const i0 = cpuMs(pids), w0 = performance.now();
     await sleep(IDLE_MS);
-    const idlePerMs = ticksMs(cpuTicks(pids) - i0) / (performance.now() - w0);
-    const out = { idle_ms_per_s: idlePerMs * 1000, status, per_request_ms: {}, wall_per_request_ms: {} };
+    const idlePerMs = (cpuMs(pids) - i0) / (performance.now() - w0);
+    const out = { idle_ms_per_s: idlePerMs * 1000, status, per_request_ms: {}, ticks_per_request_ms: {}, wall_per_request_ms: {} };
     for (const [kind, [m, p, o]] of all) {
-      const t0 = cpuTicks(pids), w = performance.now();
+      const t0 = cpuMs(pids), k0 = cpuTicks(pids), w = performance.now();
       for (let i = 0; i < N; i++) {
         const r = await http1.request(m, p, o);
         if (!okStatus(kind, r.status)) throw new Error(`${config} ${kind}: ${r.status} ${r.text.slice(0, 300)}`);
       }
       const wall = performance.now() - w;
-      out.per_request_ms[kind] = Math.max(0, ticksMs(cpuTicks(pids) - t0) - idlePerMs * wall) / N;
+      out.per_request_ms[kind] = Math.max(0, cpuMs(pids) - t0 - idlePerMs * wall) / N;
+      out.ticks_per_request_ms[kind] = ticksMs(cpuTicks(pids) - k0) / N; // the same from utime+stime, as a cross-check
       out.wall_per_request_ms[kind] = wall / N;
     }
     return out;
@@ -392,9 +413,9 @@ async function loadRound(config) {
     const pids = workerdPids();
     const base = `http://127.0.0.1:${PORT}`;
     if (LOAD_WARMUP > 0) await wrk(base, LOAD_WARMUP);
-    const t0 = cpuTicks(pids);
+    const t0 = cpuMs(pids);
     const r = await wrk(base, SECONDS);
-    const cpu = ticksMs(cpuTicks(pids) - t0);
+    const cpu = cpuMs(pids) - t0;
     return { ...r, rps: r.requests / (r.duration_us / 1e6), cpu_per_request_ms: cpu / r.requests, errors: r.status_errors + r.socket_errors + r.timeouts };
   } finally {
     await stopMf(mf, state);
@@ -411,7 +432,7 @@ async function main() {
   if (configs.length < CONFIGS.length) say("registrar-kv skipped: no --registrar-kv build given");
   const result = {
     started: new Date().toISOString(), load_start: os.loadavg(), quick: QUICK,
-    params: { n: N, rounds: ROUNDS, warmup: WARMUP, cold_samples: COLD, load_rounds: LOAD_ROUNDS, seconds: SECONDS, load_warmup: LOAD_WARMUP, connections: CONNECTIONS, wrk_threads: WRK_THREADS, idle_ms: IDLE_MS },
+    params: { cpu_source: CPU_SOURCE, n: N, rounds: ROUNDS, warmup: WARMUP, cold_samples: COLD, load_rounds: LOAD_ROUNDS, seconds: SECONDS, load_warmup: LOAD_WARMUP, connections: CONNECTIONS, wrk_threads: WRK_THREADS, idle_ms: IDLE_MS },
     labels: LABELS,
     cpu: {}, cold: {}, load: {},
   };

@@ -21,7 +21,7 @@
 #   BENCH_PORT_BASE=8911 BENCH_INSPECTOR_BASE=9311
 #   BENCH_ONLY="prod size native registrar kv nolog peer oidc scale" (a subset runs only those parts;
 #     prod: the production path; kv: Registrar with STORAGE_BACKEND=kv; nolog: LOG_REQUESTS=errors)
-#   BENCH_PROD_N=300 BENCH_PROD_ROUNDS=5 BENCH_PROD_WARMUP=50 BENCH_PROD_COLD=8 BENCH_PROD_LOAD_ROUNDS=2
+#   BENCH_PROD_N=300 BENCH_PROD_ROUNDS=5 BENCH_PROD_WARMUP=50 BENCH_PROD_COLD=8 BENCH_PROD_LOAD_ROUNDS=3
 #     (the prod part; see bench/production.mjs)
 #   BENCH_QUICK=1 a smoke run of every part (few requests, 1-2 rounds, 2 s loads): not a measurement
 #   BENCH_NO_WRITE=1 prints the table without touching BENCHMARKS.md
