@@ -97,6 +97,12 @@ async function cleanup() {
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.once(sig, () => { cleanup().finally(() => process.exit(130)); });
 }
+// Miniflare's own exit hook stops workerd and exits on a signal before the asynchronous clean-up
+// above ends: what must not be left behind goes synchronously here.
+process.on("exit", () => {
+  for (const c of children) c.kill("SIGKILL");
+  for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
+});
 const tmp = (prefix) => { const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix)); tmpDirs.add(d); return d; };
 
 function run(cmd, argv, opts = {}) {
