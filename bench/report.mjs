@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import os from "node:os";
 import { execFileSync } from "node:child_process";
+import { prodMarkdown } from "./prod-report.mjs";
 
 const [dir, target] = process.argv.slice(2);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
@@ -67,6 +68,7 @@ const OPS = [
 ];
 
 const out = [];
+const dev = []; // the wrangler dev parts, printed after the production path, size and native core
 const params = read("params.json") || {};
 const date = text("date") || new Date().toISOString();
 
@@ -78,7 +80,7 @@ const osName = (fs.readFileSync("/etc/os-release", "utf8").match(/PRETTY_NAME="(
 const crit = (fs.readFileSync(path.join(root, "Cargo.lock"), "utf8").match(/name = "criterion"\nversion = "(.*)"/) || [])[1] || "?";
 const gitRev = sh("git", ["-C", root, "rev-parse", "--short", "HEAD"]);
 const dirty = sh("git", ["-C", root, "status", "--porcelain", "--", "src", "Cargo.toml", "Cargo.lock", "wrangler.toml"]);
-out.push(`Run of ${date} (UTC), \`bench/run.sh\`${params.only && params.only !== "size native registrar kv nolog peer oidc scale" ? ` (parts: ${params.only})` : ""}.`);
+out.push(`Run of ${date} (UTC), \`bench/run.sh\`${params.quick ? " **with BENCH_QUICK=1: a smoke run, not a measurement**" : ""}${params.only && params.only !== "prod size native registrar kv nolog peer oidc scale" ? ` (parts: ${params.only})` : ""}.`);
 out.push("");
 out.push(table(["", ""], [
   ["machine", `${os.cpus().length} × ${cpuModel}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${osName}, Linux ${os.release()}`],
@@ -91,7 +93,16 @@ out.push(table(["", ""], [
 out.push("");
 
 // ------------------------------------------------------------------------------------------------
-// 1. Load
+// Primary: the production path (bench/production.mjs)
+// ------------------------------------------------------------------------------------------------
+const prod = prodMarkdown(read("prod.json"));
+if (prod.markdown) {
+  out.push(prod.markdown);
+  out.push("");
+}
+
+// ------------------------------------------------------------------------------------------------
+// wrangler dev (secondary). 1. Load
 // ------------------------------------------------------------------------------------------------
 const loadRows = [];
 for (const [op, opName] of OPS) {
@@ -107,18 +118,18 @@ for (const [op, opName] of OPS) {
   }
 }
 if (loadRows.length) {
-  out.push(`### 1. Load: wrk, ${params.connections} connections (one per wrk thread), ${params.seconds} s per operation, loopback, after a ${params.warmup} s warm-up per operation`);
-  out.push("");
-  out.push(table(["operation", "server", "req/s", "p50", "p99", "errors (non-2xx + socket)"], loadRows));
-  out.push("");
+  dev.push(`#### Load: wrk, ${params.connections} connections (one per wrk thread), ${params.seconds} s per operation, loopback, after a ${params.warmup} s warm-up per operation`);
+  dev.push("");
+  dev.push(table(["operation", "server", "req/s", "p50", "p99", "errors (non-2xx + socket)"], loadRows));
+  dev.push("");
   const ratioRows = OPS.map(([op, opName]) => {
     const a = load("registrar", op), p = load("peer", op), o = load("oidc", op);
     return [opName, rx(ratio(a?.rps, p?.rps)), rx(ratio(a?.p50_us, p?.p50_us)), rx(ratio(a?.p99_us, p?.p99_us)), rx(ratio(a?.rps, o?.rps)), rx(ratio(a?.p99_us, o?.p99_us))];
   });
-  out.push("Ratios (Registrar / other; req/s above 1 is faster, latency below 1 is faster):");
-  out.push("");
-  out.push(table(["operation", "req/s Registrar/peer", "p50 Registrar/peer", "p99 Registrar/peer", "req/s Registrar/oidc-provider", "p99 Registrar/oidc-provider"], ratioRows));
-  out.push("");
+  dev.push("Ratios (Registrar / other; req/s above 1 is faster, latency below 1 is faster):");
+  dev.push("");
+  dev.push(table(["operation", "req/s Registrar/peer", "p50 Registrar/peer", "p99 Registrar/peer", "req/s Registrar/oidc-provider", "p99 Registrar/oidc-provider"], ratioRows));
+  dev.push("");
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -128,20 +139,20 @@ const cpu = { registrar: read("cpu-registrar.json"), kv: read("cpu-registrar-kv.
 const prof = { registrar: read("profile-registrar.json"), peer: read("profile-peer.json") };
 if (cpu.registrar || cpu.peer || cpu.oidc) {
   const n = cpu.registrar?.n ?? cpu.peer?.n ?? cpu.oidc?.n;
-  out.push(`### 2. CPU per request: utime+stime from /proc over ${n} sequential requests per operation (idle rate subtracted)`);
-  out.push("");
+  dev.push(`#### CPU per request: utime+stime from /proc over ${n} sequential requests per operation (idle rate subtracted)`);
+  dev.push("");
   const rows = OPS.map(([op, opName]) => {
     const a = cpu.registrar?.ops[op]?.per_request_ms, k = cpu.kv?.ops[op]?.per_request_ms, q = cpu.nolog?.ops[op]?.per_request_ms;
     const p = cpu.peer?.ops[op]?.per_request_ms, o = cpu.oidc?.ops[op]?.per_request_ms;
     const c = (x) => (x ? `${f2(x.workerd)} / ${f2(x.node)}` : "n/a");
     return [opName, c(a), c(k), c(q), c(p), rx(ratio(a?.workerd, p?.workerd)), rx(ratio(k?.workerd, p?.workerd)), o ? f2(o.node) : "n/a"];
   });
-  out.push("ms per request, workerd / wrangler's node:");
-  out.push("");
-  out.push(table(["operation", "Registrar (D1)", "Registrar (KV)", "Registrar (D1), LOG_REQUESTS=errors", "peer (KV)", "workerd Registrar (D1)/peer", "workerd Registrar (KV)/peer", "oidc-provider: node"], rows));
-  out.push("");
-  out.push("workerd is the runtime: both workerd processes of wrangler dev (the Worker, the static-assets router in front of Registrar, the local D1/KV simulators and their SQLite, the rate limiter, HTTP). wrangler's own node process is dev-only and not on the request path, but it works on every request that touches local D1 (compare Registrar on D1 and on KV) and receives every `console.log` line over the inspector; it shares the same 2 cores during the load runs. \"LOG_REQUESTS=errors\" is the same build configured to log only 4xx/5xx answers, so a successful request writes no log line.");
-  out.push("");
+  dev.push("ms per request, workerd / wrangler's node:");
+  dev.push("");
+  dev.push(table(["operation", "Registrar (D1)", "Registrar (KV)", "Registrar (D1), LOG_REQUESTS=errors", "peer (KV)", "workerd Registrar (D1)/peer", "workerd Registrar (KV)/peer", "oidc-provider: node"], rows));
+  dev.push("");
+  dev.push("workerd is the runtime: both workerd processes of wrangler dev (the Worker, the static-assets router in front of Registrar, the local D1/KV simulators and their SQLite, the rate limiter, HTTP). wrangler's own node process is dev-only and not on the request path, but it works on every request that touches local D1 (compare Registrar on D1 and on KV) and receives every `console.log` line over the inspector; it shares the same 2 cores during the load runs. \"LOG_REQUESTS=errors\" is the same build configured to log only 4xx/5xx answers, so a successful request writes no log line.");
+  dev.push("");
 }
 const CATS = [
   ["wasm (Rust)", "wasm (Rust code)"],
@@ -158,8 +169,8 @@ if (prof.peer?.ops.register) profCols.push(["peer", "register", "peer register"]
 if (profCols.length) {
   const interval = prof.registrar?.sampling_interval_us ?? prof.peer?.sampling_interval_us;
   const pn = prof.registrar?.n ?? prof.peer?.n;
-  out.push(`#### Where the Worker isolate's time goes: V8 CPU profile through wrangler dev's inspector (${pn} sequential requests per operation, sampling every ${interval} µs; ms per request, self time summed by frame kind)`);
-  out.push("");
+  dev.push(`##### Where the Worker isolate's time goes: V8 CPU profile through wrangler dev's inspector (${pn} sequential requests per operation, sampling every ${interval} µs; ms per request, self time summed by frame kind)`);
+  dev.push("");
   const rows = CATS.map(([cat, label]) => [label, ...profCols.map(([s, op]) => f2(prof[s].ops[op].per_request_ms[cat]))]);
   rows.push(["**isolate busy, total**", ...profCols.map(([s, op]) => `**${f2(prof[s].ops[op].busy_per_request_ms)}**`)]);
   rows.push(["workerd CPU during the profiled requests (/proc)", ...profCols.map(([s, op]) => f2(prof[s].ops[op].workerd_cpu_per_request_ms))]);
@@ -167,24 +178,24 @@ if (profCols.length) {
     "outside the isolate: HTTP, local D1/KV simulator and SQLite (difference)",
     ...profCols.map(([s, op]) => f2(Math.max(0, prof[s].ops[op].workerd_cpu_per_request_ms - prof[s].ops[op].busy_per_request_ms))),
   ]);
-  out.push(table(["frame kind", ...profCols.map((c) => c[2])], rows));
-  out.push("");
-  out.push("Profiler samples count wall time between samples, so the isolate total can exceed the CPU figure when the machine is busy; the profiler also slows the code it samples.");
-  out.push("");
+  dev.push(table(["frame kind", ...profCols.map((c) => c[2])], rows));
+  dev.push("");
+  dev.push("Profiler samples count wall time between samples, so the isolate total can exceed the CPU figure when the machine is busy; the profiler also slows the code it samples.");
+  dev.push("");
   for (const [s, op, title] of [["registrar", "register", "Registrar register"], ["peer", "register", "peer register"]]) {
     const top = prof[s]?.ops[op]?.top;
     if (!top) continue;
-    out.push(`Hottest frames, ${title} (self time per request):`);
-    out.push("");
-    out.push(table(["frame", "kind", "ms", "share of busy"], top.slice(0, 10).map((t) => [`\`${t.frame.replace(/\|/g, "\\|").slice(0, 100)}\``, t.category, f2(t.per_request_ms), `${(t.share_of_busy * 100).toFixed(0)} %`])));
-    out.push("");
+    dev.push(`Hottest frames, ${title} (self time per request):`);
+    dev.push("");
+    dev.push(table(["frame", "kind", "ms", "share of busy"], top.slice(0, 10).map((t) => [`\`${t.frame.replace(/\|/g, "\\|").slice(0, 100)}\``, t.category, f2(t.per_request_ms), `${(t.share_of_busy * 100).toFixed(0)} %`])));
+    dev.push("");
   }
   const tw = prof.registrar?.ops.register?.top_wasm;
   if (tw?.length) {
-    out.push("Hottest wasm (Rust) frames, Registrar register:");
-    out.push("");
-    out.push(table(["frame", "ms", "share of busy"], tw.slice(0, 10).map((t) => [`\`${t.frame.replace(/\|/g, "\\|").slice(0, 110)}\``, f2(t.per_request_ms), `${(t.share_of_busy * 100).toFixed(0)} %`])));
-    out.push("");
+    dev.push("Hottest wasm (Rust) frames, Registrar register:");
+    dev.push("");
+    dev.push(table(["frame", "ms", "share of busy"], tw.slice(0, 10).map((t) => [`\`${t.frame.replace(/\|/g, "\\|").slice(0, 110)}\``, f2(t.per_request_ms), `${(t.share_of_busy * 100).toFixed(0)} %`])));
+    dev.push("");
   }
 }
 
@@ -194,12 +205,13 @@ if (profCols.length) {
 const size = read("size.json");
 if (size) {
   const sec = size.registrar_wasm_sections;
-  out.push("### 3. Size (gzip: `gzip -6`; KB = 1,000 bytes)");
+  out.push("### Size (gzip: `gzip -6`; KB = 1,000 bytes)");
   out.push("");
   out.push(table(["artifact", "raw", "gzip"], [
     ["Registrar `build/index_bg.wasm`", kb(size.registrar_wasm_raw), kb(size.registrar_wasm_gzip)],
     ["Registrar `build/index.js`", kb(size.registrar_js_raw), kb(size.registrar_js_gzip)],
     ["**Registrar wasm + JS** (the default build, D1 only: what `scripts/size-budget.sh` checks)", `**${kb(size.registrar_wasm_raw + size.registrar_js_raw)}**`, `**${kb(size.registrar_wasm_gzip + size.registrar_js_gzip)}**`],
+    ["target: wasm + JS ≤ 200 KB gzip", "", `${met(size.registrar_wasm_gzip + size.registrar_js_gzip <= 200000)}: ${kb(Math.abs(size.registrar_wasm_gzip + size.registrar_js_gzip - 200000))} ${size.registrar_wasm_gzip + size.registrar_js_gzip <= 200000 ? "under" : "over"}`],
     ...(size.registrar_kv_wasm_gzip ? [["Registrar wasm + JS built with `REGISTRAR_FEATURES=kv` (D1 and KV)", "", kb(size.registrar_kv_wasm_gzip + size.registrar_kv_js_gzip)]] : []),
     ["Registrar, as `wrangler deploy --dry-run` counts the upload", size.registrar_upload.split(" / ")[0] || "?", (size.registrar_upload.split("gzip: ")[1] || "?")],
     ["peer bundle (`wrangler deploy --dry-run --outdir`, as deployed: not minified)", kb(size.peer_js_raw), kb(size.peer_js_gzip)],
@@ -229,7 +241,7 @@ if (critText) {
 const floor = bench["register_path/serde_json floor"];
 const core = bench["register_path/Registrar::register"];
 if (floor && core) {
-  out.push("### 4. Native core (host build, `cargo bench --bench register_path`, criterion median, 1 s warm-up, 2 s measurement)");
+  out.push("### Native core (host build, `cargo bench --bench register_path`, criterion median, 1 s warm-up, 2 s measurement)");
   out.push("");
   const rows = Object.entries(bench).map(([k, v]) => [`\`${k}\``, `${v.toFixed(2)} µs`, k.startsWith("register_path/") ? rx(v / floor) : `${((v / core) * 100).toFixed(0)} % of the register path`]);
   out.push(table(["benchmark", "time", "vs the serde_json floor"], rows));
@@ -254,38 +266,28 @@ for (const n of sizes) {
   scaleRows.push(cells);
 }
 if (scaleRows.length) {
-  out.push(`### 5. Scale: Registrar on local D1 with preloaded clients (wrk, ${params.connections} connections, ${params.scale_seconds} s each; p50 / p99 / req/s)`);
+  dev.push(`#### Scale: Registrar on local D1 with preloaded clients (wrk, ${params.connections} connections, ${params.scale_seconds} s each; p50 / p99 / req/s)`);
+  dev.push("");
+  dev.push(table(["clients stored", "read `GET /register/{id}`", "update `PUT /register/{id}`", "admin list `GET /admin/clients?limit=20`"], scaleRows));
+  dev.push("");
+  dev.push("Preloaded rows (and one audit event each) are written with SQL in the schema of migrations/0001..0003; reads and updates go to clients registered through the API after the preload (the preloaded rows' token hashes are random).");
+  dev.push("");
+}
+
+if (dev.length) {
+  out.push("### wrangler dev (development only: includes wrangler's proxy, inspector, log forwarding, assets router)");
   out.push("");
-  out.push(table(["clients stored", "read `GET /register/{id}`", "update `PUT /register/{id}`", "admin list `GET /admin/clients?limit=20`"], scaleRows));
+  out.push("Secondary figures: every server below runs under `wrangler dev` (Registrar and the peer) or Node (oidc-provider). wrangler dev puts its own proxy and the local static-assets router in front of every request to Registrar, and forwards every log line through the inspector to wrangler's node process; none of that is on Cloudflare's billed request path. The production-path tables above are the ones to compare; these show what a developer sees locally, and the RFC 7592 operations under load.");
   out.push("");
-  out.push("Preloaded rows (and one audit event each) are written with SQL in the schema of migrations/0001..0003; reads and updates go to clients registered through the API after the preload (the preloaded rows' token hashes are random).");
-  out.push("");
+  out.push(...dev);
 }
 
 // ------------------------------------------------------------------------------------------------
 // Targets
 // ------------------------------------------------------------------------------------------------
 const targets = [];
-const aReg = load("registrar", "register"), pReg = load("peer", "register"), nReg = load("registrar-nolog", "register"), kReg = load("registrar-kv", "register");
-const cpuN = cpu.nolog?.ops.register?.per_request_ms.workerd, cpuK = cpu.kv?.ops.register?.per_request_ms.workerd;
-const nologWhy =
-  (kReg && cpuK !== undefined ? `; Registrar on KV: ${f1(kReg.rps)} req/s, p99 ${ms(kReg.p99_us)}, workerd ${f2(cpuK)} + node ${f2(cpu.kv.ops.register.per_request_ms.node)} ms per register` : "") +
-  (nReg && cpuN !== undefined ? `; D1 with LOG_REQUESTS=errors: ${f1(nReg.rps)} req/s, p99 ${ms(nReg.p99_us)}, workerd ${f2(cpuN)} ms per register` : "");
-const cpuA = cpu.registrar?.ops.register?.per_request_ms.workerd, cpuP = cpu.peer?.ops.register?.per_request_ms.workerd;
-const pr = prof.registrar?.ops.register;
-const profWhy = pr
-  ? `profile of a Registrar register, ms per request: console.log ${f2(pr.per_request_ms["console.log"])}, D1/rate-limit bindings ${f2(pr.per_request_ms["D1/KV/rate-limit bindings (JS + C++)"])}, wasm ${f2(pr.per_request_ms["wasm (Rust)"])}, JS glue ${f2(pr.per_request_ms["worker bundle JS"])}, Web APIs ${f2(pr.per_request_ms["Web APIs called from the bundle (C++)"])}; outside the isolate ${f2(Math.max(0, pr.workerd_cpu_per_request_ms - pr.busy_per_request_ms))}`
-  : "";
-if (aReg && pReg) {
-  const r = ratio(aReg.rps, pReg.rps);
-  targets.push(["register throughput ≥ 2× the peer's", `${f1(aReg.rps)} vs ${f1(pReg.rps)} req/s = ${rx(r)}`, met(r >= 2), r >= 2 ? "" : `CPU: workerd ${f2(cpuA)} vs ${f2(cpuP)} ms per register, plus wrangler's node ${f2(cpu.registrar?.ops.register?.per_request_ms.node)} vs ${f2(cpu.peer?.ops.register?.per_request_ms.node)} ms, on 2 cores shared with wrk${nologWhy}; ${profWhy}`]);
-  const q = ratio(aReg.p99_us, pReg.p99_us);
-  targets.push(["register p99 ≤ half the peer's", `${ms(aReg.p99_us)} vs ${ms(pReg.p99_us)} = ${rx(q)}`, met(q <= 0.5), q <= 0.5 ? "" : `queueing behind the CPU per request (previous row) with 8 connections on 2 cores${nologWhy}`]);
-}
-if (cpuA !== undefined && cpuP !== undefined) {
-  const r = ratio(cpuA, cpuP);
-  targets.push(["CPU per register ≤ 0.5× the peer's", `${f2(cpuA)} vs ${f2(cpuP)} ms (workerd) = ${rx(r)}`, met(r <= 0.5), r <= 0.5 ? "" : `${profWhy}${cpuK !== undefined ? `; Registrar on KV ${f2(cpuK)} ms = ${rx(ratio(cpuK, cpuP))} the peer's` : ""}${cpuN !== undefined ? `; D1 with LOG_REQUESTS=errors ${f2(cpuN)} ms = ${rx(ratio(cpuN, cpuP))}` : ""}`]);
-}
+// Issue 14's targets from the production path (bench/prod-report.mjs), then size, native, scale.
+targets.push(...prod.targets);
 if (size) {
   const g = size.registrar_wasm_gzip + size.registrar_js_gzip;
   const sec = size.registrar_wasm_sections?.sections || {};

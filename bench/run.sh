@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Registrar next to @cloudflare/workers-oauth-provider (same wrangler dev, local KV) and
-# oidc-provider (Node), side by side in one run on this machine, loopback only:
+# Registrar next to @cloudflare/workers-oauth-provider and oidc-provider (Node), side by side in
+# one run on this machine, loopback only.
+# Primary (prod): the production path, plain workerd through Miniflare's API (bench/production.mjs):
+#   Registrar D1 (worker only, behind the assets router, with LOG_REQUESTS=errors), Registrar KV,
+#   the peer and a trivial-Worker floor: CPU per request, cold start, wrk register load.
+# Secondary, under wrangler dev (development only: wrangler's proxy, inspector, log forwarding,
+# assets router on the path):
 #   1. load (wrk): register, read, update (token rotation tracked), delete
 #   2. CPU per request (/proc utime+stime of workerd) and a V8 CPU profile of the Worker isolate
 #   3. size of what is deployed
 #   4. the native register path (criterion) against a serde_json floor
 #   5. read/update/admin-list latency with 1,000 and 100,000 clients in local D1
-# Prints a Markdown table and writes it into BENCHMARKS.md. A few minutes; see BENCHMARKS.md.
+# Prints Markdown tables and writes them into BENCHMARKS.md. About 14 minutes; see BENCHMARKS.md.
 #
 # Usage: bench/run.sh [--wait-idle] [--keep]
 #   --wait-idle  first wait (up to 15 min, checking every 30 s) for the 1-minute load below 1.0
@@ -14,25 +19,31 @@
 # Environment (defaults): BENCH_SECONDS=10 BENCH_CONNECTIONS=8 BENCH_WARMUP=3 BENCH_CPU_N=200
 #   BENCH_PROFILE_N=200 BENCH_SCALE_SECONDS=5 BENCH_SCALE_SIZES="1000 100000"
 #   BENCH_PORT_BASE=8911 BENCH_INSPECTOR_BASE=9311
-#   BENCH_ONLY="size native registrar kv nolog peer oidc scale" (a subset runs only those parts;
-#     kv: Registrar with STORAGE_BACKEND=kv; nolog: with LOG_REQUESTS=errors)
+#   BENCH_ONLY="prod size native registrar kv nolog peer oidc scale" (a subset runs only those parts;
+#     prod: the production path; kv: Registrar with STORAGE_BACKEND=kv; nolog: LOG_REQUESTS=errors)
+#   BENCH_PROD_N=300 BENCH_PROD_ROUNDS=5 BENCH_PROD_WARMUP=50 BENCH_PROD_COLD=8 BENCH_PROD_LOAD_ROUNDS=3
+#     (the prod part; see bench/production.mjs)
+#   BENCH_QUICK=1 a smoke run of every part (few requests, 1-2 rounds, 2 s loads): not a measurement
 #   BENCH_NO_WRITE=1 prints the table without touching BENCHMARKS.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BENCH=$ROOT/bench
 
-SECS=${BENCH_SECONDS:-10}
+QUICK=${BENCH_QUICK:-0}
+if [ "$QUICK" = 1 ]; then q() { echo "$1"; }; else q() { echo "$2"; }; fi
+SECS=${BENCH_SECONDS:-$(q 2 10)}
 CONNS=${BENCH_CONNECTIONS:-8}
-WARMUP=${BENCH_WARMUP:-3}
-CPU_N=${BENCH_CPU_N:-200}
-PROFILE_N=${BENCH_PROFILE_N:-200}
-SCALE_SECS=${BENCH_SCALE_SECONDS:-5}
-SCALE_SIZES=${BENCH_SCALE_SIZES:-"1000 100000"}
-ONLY=" ${BENCH_ONLY:-size native registrar kv nolog peer oidc scale} "
+WARMUP=${BENCH_WARMUP:-$(q 1 3)}
+CPU_N=${BENCH_CPU_N:-$(q 30 200)}
+PROFILE_N=${BENCH_PROFILE_N:-$(q 30 200)}
+SCALE_SECS=${BENCH_SCALE_SECONDS:-$(q 2 5)}
+SCALE_SIZES=${BENCH_SCALE_SIZES:-$(q 1000 "1000 100000")}
+ONLY=" ${BENCH_ONLY:-prod size native registrar kv nolog peer oidc scale} "
 PORT_BASE=${BENCH_PORT_BASE:-8911}
 INSPECTOR_BASE=${BENCH_INSPECTOR_BASE:-9311}
 REG_PORT=$PORT_BASE PEER_PORT=$((PORT_BASE + 1)) OIDC_PORT=$((PORT_BASE + 2)) SCALE_PORT=$((PORT_BASE + 3))
+PROD_PORT=$((PORT_BASE + 4))
 REG_INSPECTOR=$INSPECTOR_BASE PEER_INSPECTOR=$((INSPECTOR_BASE + 1)) SCALE_INSPECTOR=$((INSPECTOR_BASE + 3))
 
 WAIT_IDLE=0 KEEP=0
@@ -50,7 +61,7 @@ export NO_COLOR=1 FORCE_COLOR=0
 # wrangler dev's workerd can pile up loopback sockets under sustained load; give it room.
 ulimit -n 262144 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 WRANGLER=$ROOT/node_modules/.bin/wrangler
-LOG_LEVEL="--log-level ${BENCH_WRANGLER_LOG_LEVEL:-warn}"
+LOG_LEVEL=(--log-level "${BENCH_WRANGLER_LOG_LEVEL:-warn}")
 wants() { [[ "$ONLY" == *" $1 "* ]]; }
 say() { printf '\n== %s\n' "$*" >&2; }
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
@@ -72,7 +83,7 @@ for dir in "$BENCH/peer" "$BENCH/oidc"; do
     (cd "$dir" && npm ci --no-audit --no-fund >&2 && cp package-lock.json node_modules/.bench-lock)
   fi
 done
-for p in $REG_PORT $PEER_PORT $OIDC_PORT $SCALE_PORT $REG_INSPECTOR $PEER_INSPECTOR $SCALE_INSPECTOR; do
+for p in $REG_PORT $PEER_PORT $OIDC_PORT $SCALE_PORT $PROD_PORT $REG_INSPECTOR $PEER_INSPECTOR $SCALE_INSPECTOR; do
   if ss -ltnH "( sport = :$p )" | grep -q .; then
     die "127.0.0.1:$p is in use; pick other ports with BENCH_PORT_BASE / BENCH_INSPECTOR_BASE"
   fi
@@ -87,9 +98,9 @@ mkdir -p "$RES" "$STATE/profiles"
 GROUPS_STARTED=()
 
 stop_group() { # pgid: TERM the whole group, then KILL what is left
-  local g=$1 i
+  local g=$1
   kill -TERM -- "-$g" 2>/dev/null || return 0
-  for i in $(seq 1 50); do
+  for _ in $(seq 1 50); do
     kill -0 -- "-$g" 2>/dev/null || return 0
     sleep 0.1
   done
@@ -146,9 +157,29 @@ node "$BENCH/registrar-config.mjs" "$ROOT" "$SNAP_NAMED" "$REG_NAMED_TOML"
 HMAC_KEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 ADMIN_TOKEN=$(od -An -tx1 -N20 /dev/urandom | tr -d ' \n') # 40 characters
 
+# The peer as `wrangler deploy` would upload it (served by the prod part, measured by the size part).
+bundle_peer() {
+  [ -f "$STATE/peer-dist/index.js" ] && return 0
+  "$WRANGLER" deploy --dry-run -c "$BENCH/peer/wrangler.toml" --outdir "$STATE/peer-dist" >"$STATE/peer-dry-run.log" 2>&1 \
+    || { cat "$STATE/peer-dry-run.log" >&2; die "wrangler deploy --dry-run (peer) failed"; }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Primary: the production path (plain workerd through Miniflare's API), bench/production.mjs
+# ---------------------------------------------------------------------------------------------
+if wants prod; then
+  say "production path: plain workerd on 127.0.0.1:$PROD_PORT (Registrar D1, D1 + assets router, KV, D1 without success log lines; the peer; the floor)"
+  bundle_peer
+  BENCH_SECONDS=$SECS BENCH_WARMUP=$WARMUP BENCH_CONNECTIONS=$CONNS BENCH_PROD_PORT=$PROD_PORT BENCH_QUICK=$QUICK \
+    setsid node "$BENCH/production.mjs" --registrar "$SNAP" --registrar-kv "$SNAP_KV" --peer "$STATE/peer-dist" \
+    --out "$RES/prod.json" >"$STATE/prod.md" </dev/null &
+  PROD_PG=$!
+  GROUPS_STARTED+=("$PROD_PG")
+  wait "$PROD_PG" || die "bench/production.mjs failed"
+fi
+
 wait_ready() { # url, log
-  local i
-  for i in $(seq 1 120); do
+  for _ in $(seq 1 120); do
     curl -sf -o /dev/null --max-time 2 "$1" && return 0
     sleep 0.5
   done
@@ -161,7 +192,7 @@ start_registrar() { # name port inspector persist-dir [config [wrangler dev argu
   shift 4; [ $# -gt 0 ] && shift
   setsid "$WRANGLER" dev -c "$config" --ip 127.0.0.1 --port "$port" --inspector-port "$inspector" \
     --persist-to "$persist" --var "REGISTRAR_HMAC_KEY:$HMAC_KEY" --var "ADMIN_TOKEN:$ADMIN_TOKEN" \
-    $LOG_LEVEL "$@" >"$log" 2>&1 </dev/null &
+    "${LOG_LEVEL[@]}" "$@" >"$log" 2>&1 </dev/null &
   PG=$!
   GROUPS_STARTED+=("$PG")
   wait_ready "http://127.0.0.1:$port/.well-known/openid-configuration" "$log"
@@ -190,13 +221,14 @@ wrk_phase() { # server op seconds url script [VAR=value...]  -> $RES/load-<serve
       r.rps = r.requests / (r.duration_us / 1e6);
       process.stdout.write(JSON.stringify(r));
     });' "$server" "$op" "$secs" "$CONNS" >"$RES/load-$server-$op.json"
+  # shellcheck disable=SC2016 # JavaScript template literals, not shell expansions
   node -e 'const r = require(process.argv[1]); console.error(`  ${r.server} ${r.op}: ${r.rps.toFixed(0)} req/s, p50 ${(r.p50_us / 1000).toFixed(1)} ms, p99 ${(r.p99_us / 1000).toFixed(1)} ms, errors ${r.status_errors + r.socket_errors + r.timeouts}`)' "$RES/load-$server-$op.json"
 }
 rps_of() { node -e 'try { process.stdout.write(String(Math.round(require(process.argv[1]).rps))) } catch { process.stdout.write("0") }' "$RES/load-$1-$2.json"; }
 
 # The four RFC 7591/7592 operations against a server that has them all (Registrar, oidc-provider).
 load_full() { # server base
-  local server=$1 base=$2 pool=$STATE/pool-$1 have need fill reg rd up
+  local server=$1 base=$2 pool=$STATE/pool-$1 have need fill reg up
   mkdir -p "$pool"
   node "$BENCH/tool.mjs" seed --base "$base" --n $((2 * CONNS)) --out "$STATE/$server-seeded.txt"
   head -n "$CONNS" "$STATE/$server-seeded.txt" >"$STATE/$server-warm.txt"
@@ -234,9 +266,9 @@ if wants size; then
   upload() { sed -n 's/.*Total Upload: \(.*\)$/\1/p' "$1" | tail -n 1; }
   (cd "$STATE" && "$WRANGLER" deploy --dry-run -c "$REG_TOML" --outdir "$STATE/registrar-dist" >"$STATE/registrar-dry-run.log" 2>&1) \
     || { cat "$STATE/registrar-dry-run.log" >&2; die "wrangler deploy --dry-run (Registrar) failed"; }
-  ("$WRANGLER" deploy --dry-run -c "$BENCH/peer/wrangler.toml" --outdir "$STATE/peer-dist" >"$STATE/peer-dry-run.log" 2>&1 \
-    && "$WRANGLER" deploy --dry-run --minify -c "$BENCH/peer/wrangler.toml" --outdir "$STATE/peer-dist-min" >"$STATE/peer-dry-run-min.log" 2>&1) \
-    || { cat "$STATE/peer-dry-run.log" >&2; die "wrangler deploy --dry-run (peer) failed"; }
+  bundle_peer
+  ("$WRANGLER" deploy --dry-run --minify -c "$BENCH/peer/wrangler.toml" --outdir "$STATE/peer-dist-min" >"$STATE/peer-dry-run-min.log" 2>&1) \
+    || { cat "$STATE/peer-dry-run-min.log" >&2; die "wrangler deploy --dry-run --minify (peer) failed"; }
   cat >"$RES/size.json" <<EOF
 {
   "registrar_wasm_raw": $(raw "$SNAP/index_bg.wasm"), "registrar_wasm_gzip": $(gz "$SNAP/index_bg.wasm"),
@@ -311,7 +343,7 @@ if wants peer; then
   say "peer: wrangler dev on 127.0.0.1:$PEER_PORT, local KV"
   start_peer() { # name
     setsid "$WRANGLER" dev -c "$BENCH/peer/wrangler.toml" --ip 127.0.0.1 --port "$PEER_PORT" \
-      --inspector-port "$PEER_INSPECTOR" --persist-to "$STATE/kv-$1" $LOG_LEVEL >"$STATE/$1.log" 2>&1 </dev/null &
+      --inspector-port "$PEER_INSPECTOR" --persist-to "$STATE/kv-$1" "${LOG_LEVEL[@]}" >"$STATE/$1.log" 2>&1 </dev/null &
     PEER_PG=$!
     GROUPS_STARTED+=("$PEER_PG")
     wait_ready "http://127.0.0.1:$PEER_PORT/.well-known/oauth-authorization-server" "$STATE/$1.log"
@@ -379,9 +411,11 @@ fi
 # Report
 # ---------------------------------------------------------------------------------------------
 loadavg > "$RES/load_end"
+ONLY_LIST=${ONLY# }
+ONLY_LIST=${ONLY_LIST% }
 cat >"$RES/params.json" <<EOF
-{"seconds": $SECS, "connections": $CONNS, "warmup": $WARMUP, "cpu_n": $CPU_N, "profile_n": $PROFILE_N,
- "scale_seconds": $SCALE_SECS, "scale_sizes": "$SCALE_SIZES", "only": "$(echo $ONLY)"}
+{"seconds": $SECS, "connections": $CONNS, "warmup": $WARMUP, "cpu_n": $CPU_N, "profile_n": $PROFILE_N, "quick": $QUICK,
+ "scale_seconds": $SCALE_SECS, "scale_sizes": "$SCALE_SIZES", "only": "$ONLY_LIST"}
 EOF
 mkdir -p "$BENCH/results"
 rm -rf "$BENCH/results/latest"
