@@ -20,7 +20,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 #   stable:  the toolchain of everything else; panics keep their messages.
 # REGISTRAR_TOOLCHAIN=stable (or nightly, which fails when the pin is missing) overrides it.
 # Host builds (cargo test, clippy, benches) and fuzzing never read this. A RUSTFLAGS in the
-# environment replaces the target flags below (cargo's precedence): leave it unset here.
+# environment would replace the target flags below (cargo's precedence): refused with nightly.
 . scripts/toolchain.sh
 toolchain="${REGISTRAR_TOOLCHAIN:-auto}"
 case "$toolchain" in
@@ -38,6 +38,12 @@ case "$toolchain" in
   stable) ;;
   *) echo "build: REGISTRAR_TOOLCHAIN is stable or nightly, not \"$toolchain\"" >&2; exit 1 ;;
 esac
+if [ "$toolchain" = nightly ] && [ -n "${RUSTFLAGS:-}" ]; then
+  # cargo would use RUSTFLAGS instead of the target flags below: the stamp would lie.
+  echo "build: RUSTFLAGS is set; unset it (the nightly build passes its flags per target)," \
+    "or REGISTRAR_TOOLCHAIN=stable" >&2
+  exit 1
+fi
 if [ "$toolchain" = nightly ]; then
   toolchain_stamp="toolchain=$REGISTRAR_NIGHTLY panic=immediate-abort"
 else
