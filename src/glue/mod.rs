@@ -25,8 +25,10 @@ use js_bridge::RequestFacts;
 use kv_store::KvStore;
 use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
+use worker::wasm_bindgen_futures::JsFuture;
 use worker::{
-    console_log, event, web_sys, Context, Date, Env, Request, ScheduleContext, ScheduledEvent,
+    console_log, event, js_sys, web_sys, Context, Date, Env, Request, ScheduleContext,
+    ScheduledEvent,
 };
 
 /// The Workers Rate Limiting bindings (`[[ratelimits]]` in wrangler.toml); a missing binding
@@ -66,12 +68,18 @@ impl RateLimiter for BindingLimits {
 }
 
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<web_sys::Response> {
+// The request as workerd hands it over: converting it to a `worker::Request` would read its
+// method, URL, headers and `cf` object across the boundary, which `RequestFacts` already has.
+async fn fetch(
+    req: web_sys::Request,
+    env: Env,
+    _ctx: Context,
+) -> worker::Result<web_sys::Response> {
     let started = Date::now().as_millis();
-    let facts = RequestFacts::of(req.inner());
+    let facts = RequestFacts::of(&req);
     // Read (and drain) the body whatever the method: answering before the body is consumed can
     // make workerd reset a keep-alive connection.
-    let body = read_body_bounded(&mut req, facts.content_length()).await;
+    let body = read_body_bounded(req, facts.content_length()).await;
     let request = facts.request(&body);
 
     let config = config(&env);
@@ -180,7 +188,7 @@ async fn serve<S: crate::store::ClientStore>(
 /// Reads the request body, keeping at most one byte more than the limit (enough for the core to
 /// answer 413) and discarding the rest. The body is drained to the end, not abandoned, so a
 /// keep-alive client can send its next request on the same connection.
-async fn read_body_bounded(req: &mut Request, content_length: Option<&str>) -> Vec<u8> {
+async fn read_body_bounded(req: web_sys::Request, content_length: Option<&str>) -> Vec<u8> {
     // A declared length within the limit is the whole body (HTTP framing holds the sender to it):
     // one read instead of a promise per chunk.
     if let Some(n) = content_length.and_then(|v| v.parse::<usize>().ok()) {
@@ -189,9 +197,17 @@ async fn read_body_bounded(req: &mut Request, content_length: Option<&str>) -> V
         }
         if n <= MAX_BODY_BYTES {
             // A read that fails midway means the client went away; nobody is left to answer.
-            return req.bytes().await.unwrap_or_default();
+            let Ok(promise) = req.array_buffer() else {
+                return Vec::new();
+            };
+            return JsFuture::from(promise)
+                .await
+                .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
+                .unwrap_or_default();
         }
     }
+    // An unknown or oversized length: chunk by chunk through worker's stream (the rare path).
+    let mut req = Request::from(req);
     let Ok(mut stream) = req.stream() else {
         return Vec::new(); // no body at all
     };

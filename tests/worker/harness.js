@@ -220,6 +220,7 @@ export function assertBuilt() {
  *   bench/register-cpu.mjs
  * @param {boolean} [opts.assets] false: no static assets router in front of the Worker
  * @param {string} [opts.assetsDir] another static assets directory than wrangler.toml's
+ * @param {number} [opts.inspectorPort] expose the Worker's V8 inspector on this port (bench/isolate-profile.mjs)
  * @param {object} [opts.assetsConfig] another [assets] table than wrangler.toml's, for its
  *   `run_worker_first` (tests/worker/routing.test.js)
  * @param {string} [opts.env] run with the [vars], [[ratelimits]] and KV bindings of wrangler.toml's
@@ -279,6 +280,7 @@ export async function start(opts = {}) {
       host: '127.0.0.1',
       port,
       cf: false,
+      ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),
       kvPersist: path.join(persistDir, 'v3', 'kv'),
       d1Persist: d1PersistPath(persistDir),
     };
@@ -287,6 +289,7 @@ export async function start(opts = {}) {
       scriptPath: path.join(buildDir, 'index.js'),
       modulesRoot: buildDir,
       modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'], fallthrough: true }],
+      ...(opts.inspectorPort ? { unsafeInspectorProxy: true } : {}),
       compatibilityDate: cfg.compatibility_date,
       compatibilityFlags: cfg.compatibility_flags ?? [],
       bindings,
