@@ -85,7 +85,7 @@ out.push("");
 out.push(table(["", ""], [
   ["machine", `${os.cpus().length} × ${cpuModel}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${osName}, Linux ${os.release()}`],
   ["load average (1, 5, 15 min)", `start ${text("load_start") || "?"}; end ${text("load_end") || "?"}${text("waited_s") ? ` (waited ${text("waited_s")} s for the 1-minute load to drop below 1.0)` : ""}`],
-  ["Registrar", `commit ${gitRev}${dirty && dirty !== "?" ? " + uncommitted changes to src/Cargo/wrangler.toml" : ""}; wrangler ${pkgVersion("node_modules/wrangler/package.json")}, workerd ${pkgVersion("node_modules/workerd/package.json")}, ${sh("rustc", ["--version"])}`],
+  ["Registrar", `commit ${gitRev}${dirty && dirty !== "?" ? " + uncommitted changes to src/Cargo/wrangler.toml" : ""}; wrangler ${pkgVersion("node_modules/wrangler/package.json")}, workerd ${pkgVersion("node_modules/workerd/package.json")}, ${sh("rustc", ["--version"])} (host); the Worker's wasm built with ${text("worker_toolchain") || "?"}`],
   ["peer", `@cloudflare/workers-oauth-provider ${pkgVersion("bench/peer/node_modules/@cloudflare/workers-oauth-provider/package.json")} (same wrangler/workerd, local KV)`],
   ["reference", `oidc-provider ${pkgVersion("bench/oidc/node_modules/oidc-provider/package.json")} on Node ${process.versions.node} (in-memory store)`],
   ["tools", `${sh("wrk", ["-v"]).split("\n")[0].split(" Copyright")[0]}; criterion ${crit}`],

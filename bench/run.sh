@@ -148,6 +148,8 @@ snapshot "$SNAP_NAMED"
 sh scripts/build.sh >&2 # last, so build/ is the default build again
 SNAP=$STATE/registrar-build
 snapshot "$SNAP"
+# Which toolchain built the Worker's wasm (scripts/build.sh's stamp, line 2).
+sed -n 2p build/.features > "$RES/worker_toolchain"
 REG_TOML=$STATE/registrar.wrangler.toml
 node "$BENCH/registrar-config.mjs" "$ROOT" "$SNAP" "$REG_TOML"
 REG_KV_TOML=$STATE/registrar-kv.wrangler.toml
