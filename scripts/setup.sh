@@ -22,8 +22,9 @@ fi
 . scripts/toolchain.sh
 if [ "${REGISTRAR_TOOLCHAIN:-}" != stable ] && ! nightly_ready; then
   step "rustup toolchain install $REGISTRAR_NIGHTLY (minimal, rust-src, wasm32; for the Worker build only)"
-  if ! rustup toolchain install "$REGISTRAR_NIGHTLY" --profile minimal --component rust-src \
-      --target wasm32-unknown-unknown || ! nightly_ready; then
+  # Bounded: a network that drops packets instead of refusing must not hold setup for long.
+  if ! timeout 900 rustup toolchain install "$REGISTRAR_NIGHTLY" --profile minimal \
+      --component rust-src --target wasm32-unknown-unknown || ! nightly_ready; then
     echo "setup: WARNING: could not install $REGISTRAR_NIGHTLY; scripts/build.sh will build the" \
       "Worker with stable instead (about 19 KB gzip larger, still inside the size budget)." >&2
   fi
