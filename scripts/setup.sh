@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Registrar needs to build, run and test, on Debian 12 with Rust (rustup)
 # and Node 20. Idempotent: each step is skipped when already done. Needs only crates.io, npm,
-# PyPI and Debian's packages.
+# PyPI and Debian's packages, plus rustup's own server for the optional pinned nightly of the
+# Worker build (without it the Worker is built with stable).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
