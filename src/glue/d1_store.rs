@@ -103,23 +103,12 @@ fn int(n: i64) -> JsValue {
 }
 
 fn d1_error(op: &'static str) -> impl Fn(worker::Error) -> ApiError {
-    move |e| ApiError::Internal(format!("D1 {op}: {e}"))
+    move |e| crate::store::sql_errors::sql_error(op, &e.to_string())
 }
 
 /// Limits the schema enforces surface as constraint errors naming the rule.
 fn batch_error(op: &'static str) -> impl Fn(worker::Error) -> ApiError {
-    move |e| {
-        let text = e.to_string();
-        if text.contains("client_quota") {
-            ApiError::AccessDenied(
-                "the maximum number of clients for this caller class is reached".into(),
-            )
-        } else if text.contains("iat_uses") || text.contains("iat_invalid") {
-            ApiError::InvalidBearer(crate::service::INVALID_IAT)
-        } else {
-            ApiError::Internal(format!("D1 {op}: {text}"))
-        }
-    }
+    move |e| crate::store::sql_errors::sql_error(op, &e.to_string())
 }
 
 fn changes(result: &D1Result, op: &str) -> Result<usize, ApiError> {

@@ -3,6 +3,7 @@
 //! event takes the events with it, and a backend writes both atomically or neither.
 
 pub mod memory;
+pub mod sql_errors;
 
 use crate::error::ApiError;
 use crate::metadata::ClientMetadata;

@@ -132,6 +132,13 @@ export async function createState() {
   return dir;
 }
 
+/** A fresh persist dir with nothing in it: D1 without the migrations. */
+function emptyState() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registrar-d1-empty-'));
+  tempDirs.add(dir);
+  return dir;
+}
+
 export function removeState(dir) {
   fs.rmSync(dir, { recursive: true, force: true });
   tempDirs.delete(dir);
@@ -220,6 +227,7 @@ export function assertBuilt() {
  *   bench/register-cpu.mjs
  * @param {boolean} [opts.assets] false: no static assets router in front of the Worker
  * @param {string} [opts.assetsDir] another static assets directory than wrangler.toml's
+ * @param {boolean} [opts.unmigrated] an empty local D1 (no migrations applied)
  * @param {number} [opts.inspectorPort] expose the Worker's V8 inspector on this port (bench/isolate-profile.mjs)
  * @param {object} [opts.assetsConfig] another [assets] table than wrangler.toml's, for its
  *   `run_worker_first` (tests/worker/routing.test.js)
@@ -250,7 +258,8 @@ export function routerConfig(assets) {
 export async function start(opts = {}) {
   const buildDir = opts.buildDir ?? BUILD_DIR;
   if (opts.buildDir === undefined) assertBuilt();
-  const persistDir = opts.persistDir ?? (await createState());
+  // opts.unmigrated: an empty local D1, as after a deploy whose migrations were not applied.
+  const persistDir = opts.persistDir ?? (opts.unmigrated ? emptyState() : await createState());
   const cfg = opts.env ? wranglerEnvConfig(opts.env) : wranglerConfig();
   // The local D1 state is the one migrated from the top level's entry (createState).
   const { database_id } = d1Config();
@@ -329,6 +338,7 @@ export async function start(opts = {}) {
     const h = makeHandle({ mf, url: `http://127.0.0.1:${port}`, issuer, bindings, persistDir, port, ownsState: !opts.persistDir, logs });
     live.add(h);
     // The worker's DB binding must see the migrated schema (not an empty database).
+    if (opts.unmigrated) return h;
     try {
       const db = await mf.getD1Database('DB');
       const row = await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'clients'").first();

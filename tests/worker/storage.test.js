@@ -185,3 +185,29 @@ describe('the default build (D1 only)', { timeout: 60_000 }, () => {
     await h.dispose();
   });
 });
+
+// A deploy whose migrations were not applied (a common operator mistake): D1 answers "no such
+// table". That is a server error whose log line names the migrations, never a refusal such as
+// the quota's 403 (whose table the first statement of a registration touches).
+describe('D1 without the migrations', { timeout: 60_000 }, () => {
+  let h;
+  after(async () => { await h?.dispose(); });
+
+  it('registration and RFC 7592 answer 500 server_error; the log names the migrations', async () => {
+    h = await start({ unmigrated: true });
+    const reg = await h.register({ redirect_uris: ['https://client.example/cb'] });
+    assert.equal(reg.status, 500, reg.text);
+    assert.equal(reg.body.error, 'server_error');
+    assert.doesNotMatch(reg.body.error_description, /table|migration|quota/i, 'no schema detail on the wire');
+    const read = await h.request('GET', '/register/AAAAAAAAAAAAAAAAAAAAAA', { token: 'x'.repeat(43) });
+    assert.equal(read.status, 500, read.text);
+    assert.equal((await h.request('GET', '/.well-known/oauth-authorization-server')).status, 200);
+    await new Promise((r) => setTimeout(r, 200)); // let the log stream catch up
+    const lines = h.logs.map((l) => l.message).filter((m) => m.includes('"status":500'));
+    assert.equal(lines.length, 2, h.logs.map((l) => l.message).join('\n'));
+    for (const line of lines) {
+      assert.match(line, /no such table/);
+      assert.match(line, /d1 migrations apply/);
+    }
+  });
+});
