@@ -276,16 +276,13 @@ pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::Documen
                 };
                 ("POST /register", None, r.map(Reply::Created))
             }
-            (Route::Validate, "POST") => (
-                "POST /metadata/validate",
-                None,
-                validate(&registrar, limits, docs, req).await,
-            ),
-            (Route::Validate, "GET") => (
-                "GET /metadata/validate",
-                None,
-                validate(&registrar, limits, docs, req).await,
-            ),
+            (Route::Validate, "POST" | "GET") => {
+                let label = match method {
+                    "GET" => "GET /metadata/validate",
+                    _ => "POST /metadata/validate",
+                };
+                (label, None, validate(&registrar, limits, docs, req).await)
+            }
             (Route::Client(id), "GET" | "PUT" | "DELETE") => {
                 let r = manage(&registrar, limits, id, method, token, req).await;
                 let label = match method {

@@ -3,7 +3,7 @@
 // its JSON tab, and Save registers exactly that. Nothing is registered by checking.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, openDashboard, assertClean, tab, saveAndWait, without } from './helpers.js';
+import { setup, openDashboard, assertClean, tab, saveAndWait, without, checkRows } from './helpers.js';
 
 let env;
 before(async () => { env = await setup(); }, { timeout: 60_000 });
@@ -25,9 +25,6 @@ async function check(page, doc, { cimd = false } = {}) {
   return response;
 }
 
-const rows = (page, list) => page.locator(`#check-${list} li`).evaluateAll((lis) => lis.map((li) => ({
-  member: li.dataset.member, text: li.textContent,
-})));
 
 describe('Check metadata', () => {
   it('lists every error beside its member with the value sent, and no normalized document', async () => {
@@ -42,11 +39,11 @@ describe('Check metadata', () => {
       scope: 'openid nope',
     });
     assert.equal(await page.locator('#check-verdict').innerText(), 'Not valid: 3 errors, 2 warnings');
-    const errors = await rows(page, 'errors');
+    const errors = await checkRows(page, 'errors');
     assert.deepEqual(errors.map((e) => e.member), ['redirect_uris[1]', 'logo_uri', 'scope']);
     assert.match(errors[0].text, /fragment/);
     assert.match(errors[0].text, /sent: "https:\/\/app\.example\/cb#frag"/);
-    assert.deepEqual((await rows(page, 'warnings')).map((w) => w.member), ['client_name', 'application_type']);
+    assert.deepEqual((await checkRows(page, 'warnings')).map((w) => w.member), ['client_name', 'application_type']);
     assert.equal(await page.locator('#check-normalized-section').isVisible(), false);
     assert.equal(await count(), before, 'checking registered nothing');
     await assertClean(page, log);
@@ -69,7 +66,7 @@ describe('Check metadata', () => {
     const { page, context, log } = await openDashboard(env);
     await openCheck(page);
     await check(page, { client_id: 'https://app.example/client.json', redirect_uris: ['https://app.example/cb'] }, { cimd: true });
-    assert.deepEqual((await rows(page, 'errors')).map((e) => e.member), ['token_endpoint_auth_method']);
+    assert.deepEqual((await checkRows(page, 'errors')).map((e) => e.member), ['token_endpoint_auth_method']);
     await assertClean(page, log);
     await context.close();
   });

@@ -179,3 +179,10 @@ export function labelProblems(page) {
     return problems;
   });
 }
+
+/** The Check metadata view's `errors` or `warnings` list: each item's member and text. */
+export function checkRows(page, list) {
+  return page.locator(`#check-${list} li`).evaluateAll((lis) => lis.map((li) => ({
+    member: li.dataset.member, text: li.textContent,
+  })));
+}

@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { Response } from 'miniflare';
-import { served, outbound, fetchesOf } from './fake-internet.js';
+import { serveJson, served, outbound, fetchesOf } from './fake-internet.js';
 import { start } from '../worker/harness.js';
 
 const AS = randomBytes(24).toString('base64url');
@@ -21,9 +21,6 @@ function doc(url, extra = {}) {
     client_id: url, client_name: 'Doc client', token_endpoint_auth_method: 'none',
     redirect_uris: ['https://app.example/cb'], ...extra,
   };
-}
-function serveJson(url, body, headers = {}) {
-  served.set(url, () => new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json', ...headers } }));
 }
 
 let h; let lists; let off;

@@ -5,13 +5,9 @@
 // The browser itself reaches nothing but the Worker (tests/browser/helpers.js).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Response } from 'miniflare';
-import { served, seen, outbound, fetchesOf } from './fake-internet.js';
-import { setup, openDashboard, assertClean, tab, saveAndWait } from '../browser/helpers.js';
+import { serveJson, seen, outbound, fetchesOf } from './fake-internet.js';
+import { setup, openDashboard, assertClean, tab, saveAndWait, checkRows } from '../browser/helpers.js';
 
-function serveJson(url, body, headers = {}) {
-  served.set(url, () => new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json', ...headers } }));
-}
 const doc = (url, extra = {}) => ({
   client_id: url, client_name: 'Fetched app', application_type: 'web', token_endpoint_auth_method: 'none',
   redirect_uris: ['https://app.example/cb'], ...extra,
@@ -41,9 +37,6 @@ async function checkUrl(page, url) {
   return response;
 }
 
-const rows = (page, list) => page.locator(`#check-${list} li`).evaluateAll((lis) => lis.map((li) => ({
-  member: li.dataset.member, text: li.textContent,
-})));
 
 describe('Check metadata by document URL', () => {
   it('a fetched document: what was fetched, the normalized metadata, and "Register with this" registers it', async () => {
@@ -82,13 +75,13 @@ describe('Check metadata by document URL', () => {
     await openCheck(page);
     await checkUrl(page, url);
     assert.match(await page.locator('#check-verdict').innerText(), /^Not valid: 2 errors/);
-    const errors = await rows(page, 'errors');
+    const errors = await checkRows(page, 'errors');
     assert.deepEqual(errors.map((e) => e.member), ['client_id', 'client_secret']);
     assert.equal(await page.locator('#check-normalized-section').isVisible(), false);
     assert.equal(await page.locator('#check-fetched').isVisible(), true);
     const internal = 'https://169.254.169.254/latest/meta-data';
     await checkUrl(page, internal);
-    const refused = await rows(page, 'errors');
+    const refused = await checkRows(page, 'errors');
     assert.deepEqual(refused.map((e) => e.member), ['url']);
     assert.match(refused[0].text, /not public/);
     assert.equal(await page.locator('#check-fetched').isVisible(), false);

@@ -17,3 +17,8 @@ export async function outbound(request) {
 
 /** How many times the Worker fetched `url`. */
 export const fetchesOf = (url) => seen.filter((u) => u === url).length;
+
+/** Serves `body` as JSON at `url`, with extra response `headers` (e.g. Cache-Control). */
+export function serveJson(url, body, headers = {}) {
+  served.set(url, () => new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json', ...headers } }));
+}

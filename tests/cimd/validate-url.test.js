@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Response } from 'miniflare';
-import { served, outbound, fetchesOf } from './fake-internet.js';
+import { serveJson, served, outbound, fetchesOf } from './fake-internet.js';
 import { start, assertError } from '../worker/harness.js';
 import { assertConforms } from '../contract/conformance.js';
 
@@ -20,9 +20,6 @@ function doc(url, extra = {}) {
     client_id: url, client_name: 'Doc client', application_type: 'web', token_endpoint_auth_method: 'none',
     redirect_uris: ['https://app.example/cb'], ...extra,
   };
-}
-function serveJson(url, body, headers = {}) {
-  served.set(url, () => new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json', ...headers } }));
 }
 
 let ip = 0;
