@@ -1,5 +1,6 @@
 #!/bin/sh
-# Builds the Worker (build/index.js + build/index_bg.wasm) with worker-build, offline.
+# Builds the Worker with worker-build, offline: build/index.js (the entry, src/entry.js),
+# build/wasm.mjs (worker-build's module: the wasm's glue) and build/index_bg.wasm.
 # REGISTRAR_FEATURES=kv adds the Workers KV backend (STORAGE_BACKEND = "kv"); the default build
 # has D1 only, which keeps the module inside the size budget (scripts/size-budget.sh).
 # wrangler runs this as [build].command twice at start-up: skip when build/ is newer than inputs
@@ -94,5 +95,10 @@ if [ -z "${REGISTRAR_KEEP_NAMES:-}" ]; then
     --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling
   mv "$out.stripped" "$out"
 fi
+# The entry module (src/entry.js) goes in front of worker-build's (issue 14: store-free answers
+# served without entering the wasm); worker-build's module keeps its wasm import.
+# Minified like worker-build's module (its comments stay in src/entry.js).
+mv build/index.js build/wasm.mjs
+"$ESBUILD_BIN" src/entry.js --minify --format=esm --log-level=warning --outfile=build/index.js
 touch "$out"
 printf '%s' "$stamp_text" >"$stamp"

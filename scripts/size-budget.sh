@@ -1,5 +1,6 @@
 #!/bin/sh
-# The shipped Worker's size: build/index_bg.wasm + build/index.js, raw and gzip -9, as a table.
+# The shipped Worker's size: build/index_bg.wasm + build/wasm.mjs (its glue) + build/index.js (the
+# entry), raw and gzip -9, as a table.
 # Fails when the gzip total is over the budget (250 KB = 250,000 bytes; issue 6), so a change that
 # grows the module past it fails the test command. Measures the default build (D1 only), built
 # with either toolchain (build/.features says which).
@@ -19,7 +20,7 @@ fi
 
 total=0
 printf '| file | bytes | gzip -9 |\n|---|---:|---:|\n'
-for f in build/index_bg.wasm build/index.js; do
+for f in build/index_bg.wasm build/wasm.mjs build/index.js; do
   raw=$(wc -c <"$f")
   gz=$(gzip -9c "$f" | wc -c)
   total=$((total + gz))

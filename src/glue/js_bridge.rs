@@ -22,11 +22,24 @@ export function requestFacts(request) {
     get("cf-connecting-ip"), get("cf-ray"),
   ].join("\n");
 }
-export function packedResponse(body, status, packedHeaders) {
+function unpack(packedHeaders) {
   const parts = packedHeaders === "" ? [] : packedHeaders.split("\n");
   const headers = [];
   for (let i = 0; i + 1 < parts.length; i += 2) headers.push([parts[i], parts[i + 1]]);
-  return new Response(body, { status, headers });
+  return headers;
+}
+export function packedResponse(body, status, packedHeaders) {
+  return new Response(body, { status, headers: unpack(packedHeaders) });
+}
+// An answer that needs no storage: src/entry.js keeps its parts and answers the next equal
+// request itself. The table is found through a global symbol because the entry module and this
+// snippet are bundled apart.
+const PREPARED = (globalThis[Symbol.for("registrar.prepared")] ??= new WeakMap());
+export function preparedResponse(body, status, packedHeaders, method, route, log) {
+  const headers = unpack(packedHeaders);
+  const response = new Response(body, { status, headers });
+  PREPARED.set(response, { body, status, headers, method, route, log });
+  return response;
 }
 "#)]
 extern "C" {
@@ -35,6 +48,16 @@ extern "C" {
 
     #[wasm_bindgen(js_name = packedResponse)]
     fn packed_response(body: Option<&str>, status: u16, packed_headers: &str) -> web_sys::Response;
+
+    #[wasm_bindgen(js_name = preparedResponse)]
+    fn prepared_response(
+        body: Option<&str>,
+        status: u16,
+        packed_headers: &str,
+        method: &str,
+        route: &str,
+        log: bool,
+    ) -> web_sys::Response;
 }
 
 /// A header that was absent (`Headers.get` gave `null`); a real value cannot contain NUL.
@@ -91,4 +114,18 @@ impl RequestFacts {
 /// call.
 pub fn response(prepared: &Prepared) -> web_sys::Response {
     packed_response(prepared.body.as_deref(), prepared.status, &prepared.headers)
+}
+
+/// The same, for an answer that needs no storage (`PreparedAnswers`): the entry module
+/// (src/entry.js) keeps it and answers equal requests without the wasm, logging the line `log`
+/// would (when `log`).
+pub fn store_free_response(prepared: &Prepared, method: &str, log: bool) -> web_sys::Response {
+    prepared_response(
+        prepared.body.as_deref(),
+        prepared.status,
+        &prepared.headers,
+        method,
+        prepared.route,
+        log,
+    )
 }

@@ -92,7 +92,8 @@ async fn fetch(
     };
     // Discovery, preflights, 404s and 405s: prepared once per isolate, no storage opened.
     if let Some(prepared) = PREPARED.with(|p| p.borrow_mut().answer(&request, config)) {
-        if config.log_requests.wants(prepared.status) {
+        let wants_log = config.log_requests.wants(prepared.status);
+        if wants_log {
             let facts = LogFacts::default();
             log(
                 request.method,
@@ -102,7 +103,11 @@ async fn fetch(
                 started,
             );
         }
-        return Ok(js_bridge::response(&prepared));
+        return Ok(js_bridge::store_free_response(
+            &prepared,
+            request.method,
+            wants_log,
+        ));
     }
     let now = (started / 1000) as i64;
     let limits = BindingLimits::from_env(&env);
