@@ -9,6 +9,9 @@ conns="${3:-8}"
 case "$base" in http://127.0.0.1:*|http://localhost:*) ;; *) echo "loopback only" >&2; exit 2 ;; esac
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 2; }
 here="$(cd "$(dirname "$0")" && pwd)"
+# POST /register uses the wrk script of bench/run.sh and bench/production.mjs, which loads its
+# helpers (summary.lua) from BENCH_WRK_DIR; its last line (BENCH {...}) is not part of the table.
+export BENCH_WRK_DIR="$here/wrk"
 
 # One client to read back.
 reg=$(curl -sf -X POST "$base/register" -H 'Content-Type: application/json' \
@@ -31,5 +34,5 @@ echo "| request                            |   req/s   |   p50    |   p99    | n
 echo "|------------------------------------|-----------|----------|----------|---------|"
 run "GET discovery"                      "$base/.well-known/openid-configuration"
 run "GET /register/{id} (D1 read)"       -H "Authorization: Bearer $tok" "$base/register/$id"
-run "POST /register (D1 write)"          -s "$here/register.lua" "$base/register"
+run "POST /register (D1 write)"          -s "$here/wrk/register.lua" "$base/register"
 run "GET / (static asset)"               "$base/"

@@ -60,7 +60,7 @@ node --test --test-concurrency=1 tests/cimd/
 # The KV backend is a build feature (REGISTRAR_FEATURES=kv). Its own suite checks the KV layout;
 # the suites that do not read D1 tables directly run again with STORAGE_BACKEND=kv. D1-only
 # features (quotas, atomic token counts, audit in the same transaction) are tested on D1 only, as
-# the README's backend table says. Last, so every suite before it runs on the default build.
+# docs/storage.md's backend table says. Last, so every suite before it runs on the default build.
 step "build the Worker with the KV backend (REGISTRAR_FEATURES=kv)"
 REGISTRAR_FEATURES=kv sh scripts/build.sh
 

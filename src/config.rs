@@ -1,4 +1,4 @@
-//! Operator configuration, read from Worker variables (see README "Configuration").
+//! Operator configuration, read from Worker variables (see docs/configuration.md).
 //! Parsing is pure: the Worker layer hands in a lookup function.
 
 use crate::metadata::enums::GrantType;
@@ -106,8 +106,8 @@ impl LogRequests {
     }
 }
 
-/// `STORAGE_BACKEND`: D1 (the default, the source of truth) or Workers KV (README: what KV
-/// cannot guarantee).
+/// `STORAGE_BACKEND`: D1 (the default, the source of truth) or Workers KV (docs/storage.md:
+/// what KV cannot guarantee).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StorageBackend {
     D1,
@@ -196,7 +196,7 @@ impl Config {
         };
 
         let key = get("REGISTRAR_HMAC_KEY")
-            .ok_or("REGISTRAR_HMAC_KEY is not set (a Worker secret; see README)")?;
+            .ok_or("REGISTRAR_HMAC_KEY is not set (a Worker secret; see docs/configuration.md)")?;
         let hash_key =
             HashKey::new(key.as_bytes()).map_err(|e| format!("REGISTRAR_HMAC_KEY: {e}"))?;
 

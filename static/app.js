@@ -369,7 +369,7 @@ function listAdd(member, value = '', focus = false) {
     input.inputMode = 'url';
   }
   input.placeholder = fs.dataset.placeholder || '';
-  // The server's cap for one entry (README "Metadata rules"); a hint, the server decides.
+  // The server's cap for one entry (docs/api.md, "Metadata rules"); a hint, the server decides.
   if (fs.dataset.maxlength) input.maxLength = Number(fs.dataset.maxlength);
   input.value = value;
   input.dataset.list = member;

@@ -129,7 +129,7 @@ fn any_text() -> impl Strategy<Value = String> {
 }
 
 /// A non-empty human-readable value as registration accepts it: [`any_text`] without the
-/// characters README "Metadata rules" refuses (controls, bidi, zero-width), at most 64
+/// characters docs/api.md "Metadata rules" refuses (controls, bidi, zero-width), at most 64
 /// characters (the smallest cap, `software_version`).
 fn display_text() -> impl Strategy<Value = String> {
     any_text()
@@ -889,7 +889,7 @@ proptest! {
         ..ProptestConfig::default()
     })]
 
-    /// RFC 7592 §2.2 as the README states it: the registration response minus the server-only
+    /// RFC 7592 §2.2 as docs/api.md states it: the registration response minus the server-only
     /// members, sent as an update, is accepted and changes nothing; the read agrees.
     #[test]
     fn round_trip_law_holds_for_generated_valid_metadata(case in valid_case()) {
@@ -1687,11 +1687,11 @@ fn deeply_nested_body_is_400_invalid_request() {
 }
 
 // =============================================================================================
-// Findings of the property tests and fuzzers, as regression tests. Those still open are ignored
-// until src/ is fixed (`cargo test --test properties -- --ignored`); see SECURITY.md.
+// Findings of the property tests and fuzzers, as regression tests. All are fixed and run with the
+// rest (none is `#[ignore]`d); SECURITY.md, "Known issues", lists them.
 // =============================================================================================
 
-/// README: "No response contains a `null` member". `without_nulls` used to keep `null` array
+/// docs/api.md: "No response contains a `null` member". `without_nulls` used to keep `null` array
 /// items inside `jwks`, which were stored and echoed (201, GET, the admin summary); fixed in
 /// df4989e.
 #[test]
@@ -1760,7 +1760,7 @@ fn made_up_bearer_tokens_do_not_escape_the_ip_limit() {
     assert_eq!(store.audit_log().len(), 1, "{:?}", store.audit_log());
 }
 
-/// README: the round-trip law. serde_json without its `float_roundtrip` feature does not parse
+/// docs/api.md: the round-trip law. serde_json without its `float_roundtrip` feature does not parse
 /// every float to the nearest double, so a number inside `jwks` can change each time the JSON goes
 /// through text: `3.68015493024308e180` is echoed as `3.6801549302430797e+180`, which parses back
 /// to the first double again. The PUT of an unchanged registration then changes it (and so does

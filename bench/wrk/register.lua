@@ -1,4 +1,5 @@
--- POST /register: each request registers a new client. With POOL_DIR set, each thread appends
+-- POST /register: each request registers a new client (bench/run.sh, bench/production.mjs and
+-- bench/load.sh use this one script). With POOL_DIR set, each thread appends
 -- "client_id registration_access_token" of every 201 to POOL_DIR/pool.<thread>, the clients that
 -- delete.lua later deletes.
 package.path = os.getenv("BENCH_WRK_DIR") .. "/?.lua;" .. package.path

@@ -7,7 +7,7 @@
 //! echoes no `null`; and every accepted redirect URI is, as a
 //! WHATWG URL parser (the url crate, as browsers) reads it, without fragment (or user info in
 //! http(s)), of no script or file scheme, and on a loopback host when it is plain http (no open
-//! redirector); and no accepted registration holds what README "Metadata rules" refuses
+//! redirector); and no accepted registration holds what docs/api.md "Metadata rules" refuses
 //! (`common::check_hostile_metadata`: control, bidi and invisible characters, user information,
 //! fetched URLs on internal hosts, values and lists over their caps).
 #![no_main]

@@ -1,8 +1,8 @@
 //! [`ClientStore`] on Workers KV (`STORAGE_BACKEND=kv`). KV has no transactions and no
-//! conditional writes, and is eventually consistent between locations (about 60 s); README
-//! ("Storage backends") lists what this backend guarantees and what it cannot. Where KV cannot
-//! be exact this code does the best it allows: a version stamp on every client record checked by
-//! reading back after each write, and listings from key metadata.
+//! conditional writes, and is eventually consistent between locations (about 60 s);
+//! docs/storage.md ("Storage backends") lists what this backend guarantees and what it cannot.
+//! Where KV cannot be exact this code does the best it allows: a version stamp on every client
+//! record checked by reading back after each write, and listings from key metadata.
 //!
 //! Keys (values JSON; nothing secret, only keyed hashes):
 //! - `client/<client_id>`: the client record, with a random `version`;
@@ -204,7 +204,7 @@ impl KvStore {
         }
     }
 
-    /// Events are appended one key each; KV cannot tie them to the change (README).
+    /// Events are appended one key each; KV cannot tie them to the change (docs/storage.md).
     async fn write_events(&self, events: &[AuditEvent]) -> Result<(), ApiError> {
         let mut random = [0u8; 1];
         getrandom::fill(&mut random).map_err(|e| ApiError::Internal(format!("getrandom: {e}")))?;
@@ -267,7 +267,7 @@ impl KvStore {
         // The index lists newest first: walk it from the end, oldest first, until a client
         // issued at or after the cut-off. Check and delete are separate KV calls: a use
         // recorded in another location within KV's propagation delay (about 60 s) may be
-        // missed (README, "Storage backends").
+        // missed (docs/storage.md, "Storage backends").
         let mut removed = 0;
         for key in self.list_all("age/").await?.iter().rev() {
             if removed as usize >= UNUSED_REMOVE_PER_RUN {
@@ -350,7 +350,8 @@ impl ClientStore for KvStore {
             ));
         }
         if let Some(id) = client.registered_by.strip_prefix("iat:") {
-            // Read, check, write: concurrent registrations can exceed max_uses on KV (README).
+            // Read, check, write: concurrent registrations can exceed max_uses on KV
+            // (docs/storage.md).
             let mut t = self
                 .iat_by_id(id)
                 .await?

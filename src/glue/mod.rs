@@ -301,7 +301,7 @@ fn backend(config: &Config, env: &Env, read_from: ReadFrom) -> Result<Backend, S
         #[cfg(not(feature = "kv"))]
         StorageBackend::Kv => Err(
             "STORAGE_BACKEND: kv, but this build has no KV backend; build it with \
-             REGISTRAR_FEATURES=kv (README: Storage)"
+             REGISTRAR_FEATURES=kv (docs/storage.md)"
                 .into(),
         ),
     }

@@ -31,7 +31,7 @@ pub fn sql_error(op: &str, text: &str) -> ApiError {
     if text.contains("no such table") || text.contains("no such column") {
         return ApiError::Internal(format!(
             "D1 {op}: {text} — the database schema is behind this build: apply the migrations \
-             (npx wrangler d1 migrations apply registrar --remote; README, Deploying)"
+             (npx wrangler d1 migrations apply registrar --remote; docs/deploying.md)"
         ));
     }
     ApiError::Internal(format!("D1 {op}: {text}"))

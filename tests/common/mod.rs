@@ -125,7 +125,7 @@ pub const VALID_JWKS: &[(&str, &[&str])] = &[
 ];
 
 /// Whether a character may appear in a human-readable member (`client_name`, `contacts`, …),
-/// restated from README "Metadata rules" for generators: no C0/C1 control, bidi embedding,
+/// restated from docs/api.md "Metadata rules" for generators: no C0/C1 control, bidi embedding,
 /// override or isolate, zero-width space/joiner/non-joiner, BOM, line or paragraph separator.
 pub fn displayable(c: char) -> bool {
     !(c.is_control()
@@ -294,7 +294,7 @@ pub fn check_redirects(m: &ClientMetadata) {
     }
 }
 
-/// README "Metadata rules", restated independently of `src/` for the property tests and the
+/// docs/api.md "Metadata rules", restated independently of `src/` for the property tests and the
 /// `metadata` fuzz target: what an accepted registration under `config` must never hold.
 /// Text a person reads holds no control, bidi or invisible character and keeps its length cap;
 /// no http(s) URL member has user information (an `@` in its written authority) or exceeds

@@ -1,4 +1,4 @@
-// The production environment of wrangler.toml, `[env.production]` (README, "Deploying"; SECURITY.md,
+// The production environment of wrangler.toml, `[env.production]` (docs/deploying.md; SECURITY.md,
 // "What an operator must configure"). Read with wrangler's own reader, unstable_readConfig with
 // env 'production' (harness.js wranglerEnvConfig), which applies wrangler's inheritance rules as
 // `wrangler deploy --env production` does; then the built Worker runs in Miniflare with exactly
