@@ -494,7 +494,7 @@ impl<S: ClientStore> Registrar<'_, S> {
                 ))
             }
         };
-        let id = token::new_client_id()?;
+        let id = token::random_id()?;
         let value = Secret::generate()?;
         let iat = InitialAccessToken {
             token_hash: self

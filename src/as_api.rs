@@ -6,7 +6,7 @@
 //! Lookups write no audit event; a use is recorded as `last_used_at`, at most hourly.
 
 use crate::cimd::DocumentSource;
-use crate::error::{ApiError, AuthorizationError};
+use crate::error::{ApiError, AuthorizationError, UNKNOWN_CLIENT};
 use crate::metadata::enums::ApplicationType;
 use crate::service::{parse_object, Registrar};
 use crate::store::{ClientStatus, ClientStore, StoredClient};
@@ -18,7 +18,6 @@ use serde_json::{Map, Value};
 pub const BAD_CLIENT_CREDENTIALS: &str = "the client is unknown or the client secret is wrong";
 /// Given only to a caller that presented the right secret.
 pub const CLIENT_SUSPENDED: &str = "the client is suspended";
-pub const UNKNOWN_CLIENT: &str = "no client with this client_id";
 
 /// Verified in place of a missing hash, so an unknown client or one without a secret costs the
 /// same keyed hash as a wrong secret. No secret hashes to it (it is not base64url of 32 bytes).
@@ -38,7 +37,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         if !token::is_client_id_shaped(client_id) {
             return Ok(None);
         }
-        self.store.find(client_id).await
+        Ok(self.store.find(client_id).await?)
     }
 
     /// Records the use at most hourly (the stored time tells whether one is due).

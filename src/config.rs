@@ -3,6 +3,7 @@
 
 use crate::metadata::enums::GrantType;
 use crate::metadata::limits::MetadataLimits;
+use crate::metadata::Capabilities;
 use crate::policy::Policy;
 use crate::token::{HashKey, Secret};
 use serde_json::{Map, Value};
@@ -384,7 +385,18 @@ impl Config {
     }
 
     pub fn implicit_enabled(&self) -> bool {
-        self.grant_types_supported.contains(&GrantType::Implicit)
+        self.capabilities().implicit_enabled()
+    }
+
+    /// What metadata validation needs of the configuration.
+    pub fn capabilities(&self) -> Capabilities<'_> {
+        Capabilities {
+            scopes_supported: &self.scopes_supported,
+            default_scope: &self.default_scope,
+            grant_types_supported: &self.grant_types_supported,
+            metadata_limits: &self.metadata_limits,
+            allow_private_hosts: self.allow_private_hosts,
+        }
     }
 
     /// The issuer for a request that arrived at `origin` (used when `ISSUER` is not set).
@@ -464,6 +476,12 @@ fn check_issuer(issuer: &str) -> Result<(), String> {
         return Err("ISSUER: must be an origin such as https://auth.example.com (no path, no trailing slash)".into());
     }
     Ok(())
+}
+
+impl<'a> From<&'a Config> for Capabilities<'a> {
+    fn from(config: &'a Config) -> Self {
+        config.capabilities()
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,9 @@ use std::fmt;
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// The AS API's answer for a client id that names no client (registered or document).
+pub const UNKNOWN_CLIENT: &str = "no client with this client_id";
+
 /// Most characters of a submitted value an error description repeats.
 pub const QUOTE_CHARS: usize = 64;
 

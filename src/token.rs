@@ -29,8 +29,10 @@ fn random_b64(n: usize) -> Result<String, ApiError> {
     Ok(base64url::encode(buf))
 }
 
-/// A new random, URL-safe `client_id` (22 characters).
-pub fn new_client_id() -> Result<String, ApiError> {
+/// A new random, URL-safe identifier (128 bits, 22 characters): request ids without `CF-Ray`,
+/// KV record versions, initial access token ids. (Client ids come with the rest of a
+/// registration's credentials, [`new_credentials`].)
+pub fn random_id() -> Result<String, ApiError> {
     random_b64(CLIENT_ID_BYTES)
 }
 
@@ -207,8 +209,8 @@ mod tests {
     }
 
     #[test]
-    fn client_ids_are_url_safe_128_bits() {
-        let id = new_client_id().unwrap();
+    fn random_ids_are_url_safe_128_bits() {
+        let id = random_id().unwrap();
         assert!(is_client_id_shaped(&id), "{id}");
         assert!(!is_client_id_shaped("../../etc/passwd"));
     }

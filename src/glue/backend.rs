@@ -4,7 +4,7 @@
 use super::d1_store::D1Store;
 #[cfg(feature = "kv")]
 use super::kv_store::KvStore;
-use crate::error::ApiError;
+use crate::store::StoreError;
 use crate::store::{
     AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport, ClientFilter,
     ClientStore, InitialAccessToken, StoredClient,
@@ -45,11 +45,11 @@ impl ClientStore for Backend {
         client: &StoredClient,
         max_clients: Option<u64>,
         events: &[AuditEvent],
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         forward!(self.insert(client, max_clients, events))
     }
 
-    async fn find(&self, client_id: &str) -> Result<Option<StoredClient>, ApiError> {
+    async fn find(&self, client_id: &str) -> Result<Option<StoredClient>, StoreError> {
         forward!(self.find(client_id))
     }
 
@@ -58,7 +58,7 @@ impl ClientStore for Backend {
         client: &StoredClient,
         current: &StoredClient,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         forward!(self.replace(client, current, events))
     }
 
@@ -67,7 +67,7 @@ impl ClientStore for Backend {
         client_id: &str,
         expected_token_hash: Option<&str>,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         forward!(self.delete(client_id, expected_token_hash, events))
     }
 
@@ -77,7 +77,7 @@ impl ClientStore for Backend {
         change: &AdminChange,
         now: i64,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         forward!(self.admin_change(client_id, change, now, events))
     }
 
@@ -86,11 +86,11 @@ impl ClientStore for Backend {
         filter: &ClientFilter,
         after: &After,
         limit: usize,
-    ) -> Result<Vec<StoredClient>, ApiError> {
+    ) -> Result<Vec<StoredClient>, StoreError> {
         forward!(self.list_clients(filter, after, limit))
     }
 
-    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), ApiError> {
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError> {
         forward!(self.append_audit(events))
     }
 
@@ -99,7 +99,7 @@ impl ClientStore for Backend {
         filter: &AuditFilter,
         before_id: Option<i64>,
         limit: usize,
-    ) -> Result<Vec<AuditRecord>, ApiError> {
+    ) -> Result<Vec<AuditRecord>, StoreError> {
         forward!(self.list_audit(filter, before_id, limit))
     }
 
@@ -107,11 +107,11 @@ impl ClientStore for Backend {
         &self,
         token: &InitialAccessToken,
         events: &[AuditEvent],
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         forward!(self.insert_iat(token, events))
     }
 
-    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, ApiError> {
+    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, StoreError> {
         forward!(self.find_iat_by_hash(hash))
     }
 
@@ -119,7 +119,7 @@ impl ClientStore for Backend {
         &self,
         after: &After,
         limit: usize,
-    ) -> Result<Vec<InitialAccessToken>, ApiError> {
+    ) -> Result<Vec<InitialAccessToken>, StoreError> {
         forward!(self.list_iats(after, limit))
     }
 
@@ -129,7 +129,7 @@ impl ClientStore for Backend {
         idle_before: Option<i64>,
         unused_before: Option<i64>,
         template: &AuditEvent,
-    ) -> Result<CleanupReport, ApiError> {
+    ) -> Result<CleanupReport, StoreError> {
         forward!(self.cleanup(now, idle_before, unused_before, template))
     }
 
@@ -138,20 +138,20 @@ impl ClientStore for Backend {
         client_id: &str,
         now: i64,
         event: &AuditEvent,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         forward!(self.record_read(client_id, now, event))
     }
 
-    async fn record_use(&self, client_id: &str, now: i64) -> Result<(), ApiError> {
+    async fn record_use(&self, client_id: &str, now: i64) -> Result<(), StoreError> {
         forward!(self.record_use(client_id, now))
     }
 
     #[cfg(feature = "projection")]
-    async fn record_uses(&self, client_ids: &[String], now: i64) -> Result<u64, ApiError> {
+    async fn record_uses(&self, client_ids: &[String], now: i64) -> Result<u64, StoreError> {
         forward!(self.record_uses(client_ids, now))
     }
 
-    async fn prune_audit(&self, before: i64, limit: usize) -> Result<u64, ApiError> {
+    async fn prune_audit(&self, before: i64, limit: usize) -> Result<u64, StoreError> {
         forward!(self.prune_audit(before, limit))
     }
 
@@ -160,7 +160,7 @@ impl ClientStore for Backend {
         id: &str,
         now: i64,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         forward!(self.revoke_iat(id, now, events))
     }
 }

@@ -3,7 +3,7 @@
 //! guarded by `changes() = 1` so a change that did not happen records nothing. Quotas and
 //! initial access token uses are enforced by the schema (migrations/0002), inside the batch.
 
-use crate::error::ApiError;
+use crate::store::StoreError;
 use crate::store::{
     AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport, ClientFilter,
     ClientStatus, ClientStore, InitialAccessToken, StoredClient, READ_EVENT_INTERVAL,
@@ -52,9 +52,9 @@ struct ClientRow {
 }
 
 impl ClientRow {
-    fn into_client(self) -> Result<StoredClient, ApiError> {
+    fn into_client(self) -> Result<StoredClient, StoreError> {
         let metadata = serde_json::from_str(&self.metadata).map_err(|e| {
-            ApiError::Internal(format!(
+            StoreError::Backend(format!(
                 "stored metadata of {} unreadable: {e}",
                 self.client_id
             ))
@@ -102,29 +102,29 @@ fn int(n: i64) -> JsValue {
     JsValue::from_f64(n as f64)
 }
 
-fn d1_error(op: &'static str) -> impl Fn(worker::Error) -> ApiError {
+fn d1_error(op: &'static str) -> impl Fn(worker::Error) -> StoreError {
     move |e| crate::store::sql_errors::sql_error(op, &e.to_string())
 }
 
 /// Limits the schema enforces surface as constraint errors naming the rule.
-fn batch_error(op: &'static str) -> impl Fn(worker::Error) -> ApiError {
+fn batch_error(op: &'static str) -> impl Fn(worker::Error) -> StoreError {
     move |e| crate::store::sql_errors::sql_error(op, &e.to_string())
 }
 
-fn changes(result: &D1Result, op: &str) -> Result<usize, ApiError> {
+fn changes(result: &D1Result, op: &str) -> Result<usize, StoreError> {
     if let Some(e) = result.error() {
-        return Err(ApiError::Internal(format!("D1 {op}: {e}")));
+        return Err(StoreError::Backend(format!("D1 {op}: {e}")));
     }
     let meta = result
         .meta()
-        .map_err(|e| ApiError::Internal(format!("D1 {op}: {e}")))?;
+        .map_err(|e| StoreError::Backend(format!("D1 {op}: {e}")))?;
     Ok(meta.and_then(|m| m.changes).unwrap_or(0))
 }
 
-fn metadata_json(client: &StoredClient) -> Result<JsValue, ApiError> {
+fn metadata_json(client: &StoredClient) -> Result<JsValue, StoreError> {
     serde_json::to_string(&client.metadata)
         .map(|s| JsValue::from_str(&s))
-        .map_err(|e| ApiError::Internal(format!("serialise metadata: {e}")))
+        .map_err(|e| StoreError::Backend(format!("serialise metadata: {e}")))
 }
 
 /// A dynamic `WHERE` clause with numbered parameters.
@@ -182,7 +182,7 @@ impl D1Store {
         sql: &str,
         args: &[JsValue],
         op: &'static str,
-    ) -> Result<D1PreparedStatement, ApiError> {
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.db.prepare(sql).bind(args).map_err(d1_error(op))
     }
 
@@ -191,7 +191,7 @@ impl D1Store {
         &self,
         events: &[AuditEvent],
         guarded: bool,
-    ) -> Result<Vec<D1PreparedStatement>, ApiError> {
+    ) -> Result<Vec<D1PreparedStatement>, StoreError> {
         let sql = if guarded {
             "INSERT INTO audit_events (at, event, client_id, actor, request_id, ip_hash, detail) \
              SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() = 1"
@@ -226,13 +226,13 @@ impl D1Store {
         change: D1PreparedStatement,
         events: &[AuditEvent],
         op: &'static str,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let mut batch = vec![change];
         batch.extend(self.audit_statements(events, true)?);
         let results = self.db.batch(batch).await.map_err(batch_error(op))?;
         let first = results
             .first()
-            .ok_or_else(|| ApiError::Internal(format!("D1 {op}: empty batch result")))?;
+            .ok_or_else(|| StoreError::Backend(format!("D1 {op}: empty batch result")))?;
         // D1's `changes` also counts rows changed by triggers (the quota row), so "changed" is
         // any count above zero; the statement itself addresses one row by primary key.
         Ok(changes(first, op)? > 0)
@@ -248,7 +248,7 @@ impl D1Store {
         client_id: &str,
         now: i64,
         events: &[AuditEvent],
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         let update = self.statement(
             &format!(
                 "UPDATE clients SET {column} = ?2 \
@@ -267,7 +267,7 @@ impl D1Store {
         sql: &str,
         args: &[JsValue],
         op: &'static str,
-    ) -> Result<Vec<T>, ApiError> {
+    ) -> Result<Vec<T>, StoreError> {
         let result = self
             .statement(sql, args, op)?
             .all()
@@ -283,7 +283,7 @@ impl ClientStore for D1Store {
         client: &StoredClient,
         max_clients: Option<u64>,
         events: &[AuditEvent],
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         // The quota row follows the configuration on every insert: created (counting the class's
         // existing clients) or updated when the class has a maximum, removed when it has none.
         let quota = match max_clients {
@@ -326,7 +326,7 @@ impl ClientStore for D1Store {
         Ok(())
     }
 
-    async fn find(&self, client_id: &str) -> Result<Option<StoredClient>, ApiError> {
+    async fn find(&self, client_id: &str) -> Result<Option<StoredClient>, StoreError> {
         let sql = format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE client_id = ?1");
         // With a session, a miss is asked of the primary: a client registered a moment ago may
         // not have reached the replica yet (an MCP client registers and sends its user to
@@ -351,7 +351,7 @@ impl ClientStore for D1Store {
         client: &StoredClient,
         current: &StoredClient,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let update = self.statement(
             "UPDATE clients SET metadata = ?2, client_secret_hash = ?3, \
              registration_token_hash = ?4, updated_at = ?5, projected_secret = ?8, \
@@ -377,7 +377,7 @@ impl ClientStore for D1Store {
         client_id: &str,
         expected_token_hash: Option<&str>,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let delete = match expected_token_hash {
             Some(hash) => self.statement(
                 "DELETE FROM clients WHERE client_id = ?1 AND registration_token_hash = ?2",
@@ -399,7 +399,7 @@ impl ClientStore for D1Store {
         change: &AdminChange,
         now: i64,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let (column, value, projected) = match change {
             AdminChange::Status(s) => ("status", s.as_str(), None),
             AdminChange::SecretHash { hash, projected } => (
@@ -432,7 +432,7 @@ impl ClientStore for D1Store {
         f: &ClientFilter,
         after: &After,
         limit: usize,
-    ) -> Result<Vec<StoredClient>, ApiError> {
+    ) -> Result<Vec<StoredClient>, StoreError> {
         let mut w = Conditions::default();
         if let Some(q) = &f.q {
             w.add(
@@ -488,7 +488,7 @@ impl ClientStore for D1Store {
         rows.into_iter().map(ClientRow::into_client).collect()
     }
 
-    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), ApiError> {
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError> {
         let statements = self.audit_statements(events, false)?;
         if !statements.is_empty() {
             self.db
@@ -504,7 +504,7 @@ impl ClientStore for D1Store {
         f: &AuditFilter,
         before_id: Option<i64>,
         limit: usize,
-    ) -> Result<Vec<AuditRecord>, ApiError> {
+    ) -> Result<Vec<AuditRecord>, StoreError> {
         let mut w = Conditions::default();
         if let Some(id) = before_id {
             w.add("id < ?", int(id));
@@ -549,7 +549,7 @@ impl ClientStore for D1Store {
         &self,
         t: &InitialAccessToken,
         events: &[AuditEvent],
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         let mut batch = vec![self.statement(
             "INSERT INTO initial_access_tokens \
              (id, token_hash, label, profile, created_at, expires_at, max_uses, uses) \
@@ -570,7 +570,7 @@ impl ClientStore for D1Store {
         Ok(())
     }
 
-    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, ApiError> {
+    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, StoreError> {
         let row: Option<InitialAccessToken> = self
             .statement(
                 "SELECT id, token_hash, label, profile, created_at, expires_at, max_uses, uses, \
@@ -588,7 +588,7 @@ impl ClientStore for D1Store {
         &self,
         after: &After,
         limit: usize,
-    ) -> Result<Vec<InitialAccessToken>, ApiError> {
+    ) -> Result<Vec<InitialAccessToken>, StoreError> {
         let (clause, args) = match after {
             Some((t, id)) => (
                 " WHERE created_at < ?1 OR (created_at = ?1 AND id < ?2)",
@@ -610,7 +610,7 @@ impl ClientStore for D1Store {
         idle_before: Option<i64>,
         unused_before: Option<i64>,
         template: &AuditEvent,
-    ) -> Result<CleanupReport, ApiError> {
+    ) -> Result<CleanupReport, StoreError> {
         // Each removal's event is inserted first, from the same condition, in one transaction.
         let actor = text(&template.actor);
         let request_id = text(&template.request_id);
@@ -683,7 +683,7 @@ impl ClientStore for D1Store {
         }
         let results = self.db.batch(batch).await.map_err(batch_error("cleanup"))?;
         // Counted from the event inserts: D1's counts for deletes include trigger changes.
-        let count = |i: usize| -> Result<u64, ApiError> {
+        let count = |i: usize| -> Result<u64, StoreError> {
             results
                 .get(i)
                 .map_or(Ok(0), |r| changes(r, "cleanup").map(|n| n as u64))
@@ -705,7 +705,7 @@ impl ClientStore for D1Store {
         client_id: &str,
         now: i64,
         event: &AuditEvent,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         let event = std::slice::from_ref(event);
         self.mark_at_most_every("last_read_at", READ_EVENT_INTERVAL, client_id, now, event)
             .await
@@ -713,9 +713,9 @@ impl ClientStore for D1Store {
 
     /// One statement for all of them (the projection's daily use scan).
     #[cfg(feature = "projection")]
-    async fn record_uses(&self, client_ids: &[String], now: i64) -> Result<u64, ApiError> {
+    async fn record_uses(&self, client_ids: &[String], now: i64) -> Result<u64, StoreError> {
         let ids = serde_json::to_string(client_ids)
-            .map_err(|e| ApiError::Internal(format!("D1 record_uses: {e}")))?;
+            .map_err(|e| StoreError::Backend(format!("D1 record_uses: {e}")))?;
         let result = self
             .statement(
                 "UPDATE clients SET last_used_at = ?2 \
@@ -730,12 +730,12 @@ impl ClientStore for D1Store {
         changes(&result, "record_uses").map(|n| n as u64)
     }
 
-    async fn record_use(&self, client_id: &str, now: i64) -> Result<(), ApiError> {
+    async fn record_use(&self, client_id: &str, now: i64) -> Result<(), StoreError> {
         self.mark_at_most_every("last_used_at", USE_RECORD_INTERVAL, client_id, now, &[])
             .await
     }
 
-    async fn prune_audit(&self, before: i64, limit: usize) -> Result<u64, ApiError> {
+    async fn prune_audit(&self, before: i64, limit: usize) -> Result<u64, StoreError> {
         // The horizon first: the schema refuses to delete any event at or after it
         // (migrations/0004).
         let batch = vec![
@@ -760,7 +760,7 @@ impl ClientStore for D1Store {
             .map_err(d1_error("prune_audit"))?;
         match results.get(1) {
             Some(r) => changes(r, "prune_audit").map(|n| n as u64),
-            None => Err(ApiError::Internal("D1 prune_audit: no result".into())),
+            None => Err(StoreError::Backend("D1 prune_audit: no result".into())),
         }
     }
 
@@ -769,7 +769,7 @@ impl ClientStore for D1Store {
         id: &str,
         now: i64,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         // A registration batch that commits after this sees revoked_at in the iat_valid trigger.
         let update = self.statement(
             "UPDATE initial_access_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",

@@ -18,8 +18,8 @@
 //!   client was ever used. The client record holds no `last_used_at` (the idle clean-up and the
 //!   admin API's `last_used_at` are D1 features).
 
-use crate::error::ApiError;
 use crate::metadata::ClientMetadata;
+use crate::store::StoreError;
 use crate::store::{
     bounded_detail, AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport,
     ClientFilter, ClientStatus, ClientStore, InitialAccessToken, StoredClient, READ_EVENT_INTERVAL,
@@ -55,7 +55,7 @@ struct ClientRecord {
 }
 
 impl ClientRecord {
-    fn new(c: &StoredClient) -> Result<Self, ApiError> {
+    fn new(c: &StoredClient) -> Result<Self, StoreError> {
         Ok(ClientRecord {
             client_id: c.client_id.clone(),
             metadata: c.metadata.clone(),
@@ -67,7 +67,7 @@ impl ClientRecord {
             registered_by: c.registered_by.clone(),
             policy_class: c.policy_class.clone(),
             revision: c.version,
-            version: crate::token::new_client_id()?,
+            version: crate::token::random_id().map_err(|e| StoreError::Backend(e.to_string()))?,
         })
     }
 
@@ -112,8 +112,8 @@ const INVERT: i64 = 9_999_999_999_999_999;
 /// KV's shortest expiration TTL.
 const MIN_TTL: i64 = 60;
 
-fn kv_error(op: &'static str) -> impl Fn(worker::kv::KvError) -> ApiError {
-    move |e| ApiError::Internal(format!("KV {op}: {e:?}"))
+fn kv_error(op: &'static str) -> impl Fn(worker::kv::KvError) -> StoreError {
+    move |e| StoreError::Backend(format!("KV {op}: {e:?}"))
 }
 
 fn client_key(id: &str) -> String {
@@ -142,16 +142,16 @@ impl KvStore {
         &self,
         key: &str,
         op: &'static str,
-    ) -> Result<Option<T>, ApiError> {
+    ) -> Result<Option<T>, StoreError> {
         let Some(text) = self.kv.get(key).text().await.map_err(kv_error(op))? else {
             return Ok(None);
         };
         serde_json::from_str(&text)
             .map(Some)
-            .map_err(|e| ApiError::Internal(format!("KV {op}: stored value unreadable: {e}")))
+            .map_err(|e| StoreError::Backend(format!("KV {op}: stored value unreadable: {e}")))
     }
 
-    async fn record(&self, id: &str) -> Result<Option<ClientRecord>, ApiError> {
+    async fn record(&self, id: &str) -> Result<Option<ClientRecord>, StoreError> {
         self.get_json(&client_key(id), "get client").await
     }
 
@@ -161,9 +161,9 @@ impl KvStore {
         value: &T,
         expiration: Option<i64>,
         op: &'static str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         let text = serde_json::to_string(value)
-            .map_err(|e| ApiError::Internal(format!("KV {op}: {e}")))?;
+            .map_err(|e| StoreError::Backend(format!("KV {op}: {e}")))?;
         // put_bytes, not put: worker's generic `put` sends even a String through
         // serde_wasm_bindgen, for a value that is already text.
         let mut put = self
@@ -177,7 +177,7 @@ impl KvStore {
     }
 
     /// Writes the record, then reads it back: another version means a concurrent writer won.
-    async fn write_checked(&self, record: &ClientRecord) -> Result<bool, ApiError> {
+    async fn write_checked(&self, record: &ClientRecord) -> Result<bool, StoreError> {
         self.put_json(&client_key(&record.client_id), record, None, "put client")
             .await?;
         Ok(self
@@ -187,7 +187,7 @@ impl KvStore {
     }
 
     /// Every key under `prefix` with its metadata, in key order.
-    async fn list_all(&self, prefix: &str) -> Result<Vec<worker::kv::Key>, ApiError> {
+    async fn list_all(&self, prefix: &str) -> Result<Vec<worker::kv::Key>, StoreError> {
         let mut keys = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
@@ -205,9 +205,9 @@ impl KvStore {
     }
 
     /// Events are appended one key each; KV cannot tie them to the change (docs/storage.md).
-    async fn write_events(&self, events: &[AuditEvent]) -> Result<(), ApiError> {
+    async fn write_events(&self, events: &[AuditEvent]) -> Result<(), StoreError> {
         let mut random = [0u8; 1];
-        getrandom::fill(&mut random).map_err(|e| ApiError::Internal(format!("getrandom: {e}")))?;
+        getrandom::fill(&mut random).map_err(|e| StoreError::Backend(format!("getrandom: {e}")))?;
         // Milliseconds, then a random tens digit against concurrent requests, then the event's
         // place in this call so one request's events keep their order.
         let base = now_ms() * 1000 + i64::from(random[0] % 100) * 10;
@@ -241,7 +241,7 @@ impl KvStore {
 
     /// Sets the marker `key` for `ttl` seconds unless it is there; whether it was absent (the
     /// first read or use of its period).
-    async fn first_mark(&self, key: &str, ttl: i64) -> Result<bool, ApiError> {
+    async fn first_mark(&self, key: &str, ttl: i64) -> Result<bool, StoreError> {
         let present = self
             .kv
             .get(key)
@@ -263,7 +263,11 @@ impl KvStore {
 
     /// The `UNUSED_CLIENT_TTL` part of the clean-up: up to [`UNUSED_REMOVE_PER_RUN`] clients
     /// that are `StoredClient::unused_before` `issued_before`, oldest first, each with `event`.
-    async fn remove_unused(&self, issued_before: i64, event: &AuditEvent) -> Result<u64, ApiError> {
+    async fn remove_unused(
+        &self,
+        issued_before: i64,
+        event: &AuditEvent,
+    ) -> Result<u64, StoreError> {
         // The index lists newest first: walk it from the end, oldest first, until a client
         // issued at or after the cut-off. Check and delete are separate KV calls: a use
         // recorded in another location within KV's propagation delay (about 60 s) may be
@@ -306,7 +310,7 @@ impl KvStore {
         Ok(removed)
     }
 
-    async fn iat_by_id(&self, id: &str) -> Result<Option<InitialAccessToken>, ApiError> {
+    async fn iat_by_id(&self, id: &str) -> Result<Option<InitialAccessToken>, StoreError> {
         let hash: Option<String> = self.get_json(&format!("iat-id/{id}"), "get iat id").await?;
         match hash {
             None => Ok(None),
@@ -314,7 +318,7 @@ impl KvStore {
         }
     }
 
-    async fn put_iat(&self, r: &InitialAccessToken) -> Result<(), ApiError> {
+    async fn put_iat(&self, r: &InitialAccessToken) -> Result<(), StoreError> {
         // Kept a minute past expiry (KV's shortest TTL), then KV removes it.
         let expiry = Some(r.expires_at.max(now_s() + MIN_TTL) + MIN_TTL);
         self.put_json(&format!("iat/{}", r.token_hash), r, expiry, "put iat")
@@ -343,24 +347,21 @@ impl ClientStore for KvStore {
         client: &StoredClient,
         max_clients: Option<u64>,
         events: &[AuditEvent],
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         if max_clients.is_some() {
-            return Err(ApiError::Internal(
+            return Err(StoreError::Backend(
                 "max_clients needs STORAGE_BACKEND=d1 (refused at configuration)".into(),
             ));
         }
         if let Some(id) = client.registered_by.strip_prefix("iat:") {
             // Read, check, write: concurrent registrations can exceed max_uses on KV
             // (docs/storage.md).
-            let mut t = self
-                .iat_by_id(id)
-                .await?
-                .ok_or(ApiError::InvalidBearer(crate::service::INVALID_IAT))?;
+            let mut t = self.iat_by_id(id).await?.ok_or(StoreError::TokenUnusable)?;
             let usable = t.revoked_at.is_none()
                 && t.expires_at > client.client_id_issued_at
                 && t.uses < t.max_uses;
             if !usable {
-                return Err(ApiError::InvalidBearer(crate::service::INVALID_IAT));
+                return Err(StoreError::TokenUnusable);
             }
             t.uses += 1;
             self.put_iat(&t).await?;
@@ -377,7 +378,7 @@ impl ClientStore for KvStore {
         self.write_events(events).await
     }
 
-    async fn find(&self, client_id: &str) -> Result<Option<StoredClient>, ApiError> {
+    async fn find(&self, client_id: &str) -> Result<Option<StoredClient>, StoreError> {
         Ok(self.record(client_id).await?.map(ClientRecord::client))
     }
 
@@ -386,7 +387,7 @@ impl ClientStore for KvStore {
         client: &StoredClient,
         read: &StoredClient,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         match self.record(&client.client_id).await? {
             Some(now)
                 if now.registration_token_hash == read.registration_token_hash
@@ -409,7 +410,7 @@ impl ClientStore for KvStore {
         client_id: &str,
         expected_token_hash: Option<&str>,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let Some(current) = self.record(client_id).await? else {
             return Ok(false);
         };
@@ -438,7 +439,7 @@ impl ClientStore for KvStore {
         change: &AdminChange,
         now: i64,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let Some(current) = self.record(client_id).await? else {
             return Ok(false);
         };
@@ -462,7 +463,7 @@ impl ClientStore for KvStore {
         filter: &ClientFilter,
         after: &After,
         limit: usize,
-    ) -> Result<Vec<StoredClient>, ApiError> {
+    ) -> Result<Vec<StoredClient>, StoreError> {
         // The index lists newest first; every client is read to apply the filter (O(clients)).
         let start = after.as_ref().map(|(t, id)| age_key(*t, id));
         let mut out = Vec::new();
@@ -485,7 +486,7 @@ impl ClientStore for KvStore {
         Ok(out)
     }
 
-    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), ApiError> {
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError> {
         self.write_events(events).await
     }
 
@@ -494,7 +495,7 @@ impl ClientStore for KvStore {
         f: &AuditFilter,
         before_id: Option<i64>,
         limit: usize,
-    ) -> Result<Vec<AuditRecord>, ApiError> {
+    ) -> Result<Vec<AuditRecord>, StoreError> {
         let mut out = Vec::new();
         for key in self.list_all("audit/").await? {
             let Some(meta) = key
@@ -532,12 +533,12 @@ impl ClientStore for KvStore {
         &self,
         token: &InitialAccessToken,
         events: &[AuditEvent],
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         self.put_iat(token).await?;
         self.write_events(events).await
     }
 
-    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, ApiError> {
+    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, StoreError> {
         self.get_json(&format!("iat/{hash}"), "get iat").await
     }
 
@@ -545,7 +546,7 @@ impl ClientStore for KvStore {
         &self,
         after: &After,
         limit: usize,
-    ) -> Result<Vec<InitialAccessToken>, ApiError> {
+    ) -> Result<Vec<InitialAccessToken>, StoreError> {
         let mut all = Vec::new();
         for key in self.list_all("iat-id/").await? {
             if let Some(id) = key.name.strip_prefix("iat-id/") {
@@ -570,11 +571,11 @@ impl ClientStore for KvStore {
         idle_before: Option<i64>,
         unused_before: Option<i64>,
         template: &AuditEvent,
-    ) -> Result<CleanupReport, ApiError> {
+    ) -> Result<CleanupReport, StoreError> {
         // Tokens carry a KV expiration and vanish by themselves; idle-client removal needs the
         // read history only D1 keeps (refused at configuration).
         if idle_before.is_some() {
-            return Err(ApiError::Internal(
+            return Err(StoreError::Backend(
                 "IDLE_ANONYMOUS_CLIENT_DAYS needs STORAGE_BACKEND=d1".into(),
             ));
         }
@@ -593,7 +594,7 @@ impl ClientStore for KvStore {
         client_id: &str,
         _now: i64,
         event: &AuditEvent,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         // Best effort, as everything on KV: two reads in different locations within KV's
         // propagation delay may both record an event.
         if self
@@ -605,7 +606,7 @@ impl ClientStore for KvStore {
         Ok(())
     }
 
-    async fn record_use(&self, client_id: &str, now: i64) -> Result<(), ApiError> {
+    async fn record_use(&self, client_id: &str, now: i64) -> Result<(), StoreError> {
         // At most hourly, best effort like reads. The key has no expiration: it is how the
         // unused-client clean-up knows a client was ever used. (A marker of an older version
         // holds no time and is written again.)
@@ -628,7 +629,7 @@ impl ClientStore for KvStore {
             .map_err(kv_error("put used"))
     }
 
-    async fn prune_audit(&self, _before: i64, _limit: usize) -> Result<u64, ApiError> {
+    async fn prune_audit(&self, _before: i64, _limit: usize) -> Result<u64, StoreError> {
         // Events carry their expiration (write_events); KV removes them by itself.
         Ok(0)
     }
@@ -638,7 +639,7 @@ impl ClientStore for KvStore {
         id: &str,
         now: i64,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let Some(mut r) = self.iat_by_id(id).await? else {
             return Ok(false);
         };

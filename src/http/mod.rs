@@ -217,7 +217,7 @@ pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::Documen
             .filter(char::is_ascii_graphic)
             .take(MAX_REQUEST_ID_CHARS)
             .collect(),
-        _ => token::new_client_id().unwrap_or_default(),
+        _ => token::random_id().unwrap_or_default(),
     };
     let short_hash = |value: &str| {
         let h = config

@@ -5,6 +5,7 @@
 //! strict value serialises to exactly the members echoed in responses and kept in storage.
 
 pub mod algorithms;
+mod capabilities;
 pub mod cimd;
 pub mod enums;
 pub mod host;
@@ -17,7 +18,8 @@ mod stored;
 pub mod text;
 pub mod warnings;
 
-use crate::config::Config;
+pub use capabilities::Capabilities;
+
 use crate::error::{quoted, ApiError};
 use crate::metadata::algorithms::{
     DEFAULT_ENCRYPTION_ENC, DEFAULT_ID_TOKEN_SIGNING_ALG, ENCRYPTION_ALGS, ENCRYPTION_ENCS,
@@ -131,13 +133,17 @@ pub struct ClientMetadata {
 
 impl ClientMetadata {
     /// Validates a submitted metadata object against the RFC rules and the operator's policy.
-    pub fn from_request(input: &Map<String, Value>, config: &Config) -> Result<Self, ApiError> {
+    pub fn from_request<'a>(
+        input: &Map<String, Value>,
+        caps: impl Into<Capabilities<'a>>,
+    ) -> Result<Self, ApiError> {
+        let caps = &caps.into();
         let m = Members(input);
-        let limits = &config.metadata_limits;
-        refuse_unsupported_members(&m, config)?;
+        let limits = &caps.metadata_limits;
+        refuse_unsupported_members(&m, caps)?;
 
         let token_endpoint_auth_method = auth_method(&m)?;
-        let (grant_types, response_types) = grants_and_response_types(&m, config)?;
+        let (grant_types, response_types) = grants_and_response_types(&m, caps)?;
         if grant_types.contains(&GrantType::ClientCredentials)
             && token_endpoint_auth_method == AuthMethod::None
         {
@@ -152,7 +158,7 @@ impl ClientMetadata {
             redirect_uris(&m, needs_redirect, implicit, limits)?;
         let post_logout_redirect_uris = post_logout_redirect_uris(&m, application_type, limits)?;
 
-        let jwks_uri = fetched_url(&m, "jwks_uri", Fetched::Keys, config)?;
+        let jwks_uri = fetched_url(&m, "jwks_uri", Fetched::Keys, caps)?;
         // `null` means absent, inside the key set as at the top level.
         let jwks = m.get("jwks").map(without_nulls);
         if let Some(j) = &jwks {
@@ -230,7 +236,7 @@ impl ClientMetadata {
             logo_uri: web_url(&m, "logo_uri")?,
             tos_uri: web_url(&m, "tos_uri")?,
             policy_uri: web_url(&m, "policy_uri")?,
-            scope: scope(&m, config)?,
+            scope: scope(&m, caps)?,
             contacts: texts(
                 &m,
                 "contacts",
@@ -263,8 +269,8 @@ impl ClientMetadata {
                 cap(limits.default_acr_values, "default_acr_values"),
                 text::MAX_ACR_VALUE_CHARS,
             )?,
-            initiate_login_uri: fetched_url(&m, "initiate_login_uri", Fetched::Login, config)?,
-            request_uris: request_uris(&m, config)?,
+            initiate_login_uri: fetched_url(&m, "initiate_login_uri", Fetched::Login, caps)?,
+            request_uris: request_uris(&m, caps)?,
             post_logout_redirect_uris,
             localized: localized(input, limits)?,
         };
@@ -347,7 +353,7 @@ fn texts(m: &Members, member: &str, cap: Cap, max_chars: usize) -> Result<Vec<St
 }
 
 /// Members we recognise but cannot honour yet: refused clearly rather than silently dropped.
-fn refuse_unsupported_members(m: &Members, config: &Config) -> Result<(), ApiError> {
+fn refuse_unsupported_members(m: &Members, caps: &Capabilities<'_>) -> Result<(), ApiError> {
     if m.has("software_statement") {
         return Err(ApiError::InvalidSoftwareStatement(
             "software_statement: software statements are not accepted by this server".into(),
@@ -356,7 +362,7 @@ fn refuse_unsupported_members(m: &Members, config: &Config) -> Result<(), ApiErr
     if m.has("sector_identifier_uri") {
         // The server would fetch it: the host rules of fetched URLs apply already, so they hold
         // the day it is accepted.
-        fetched_url(m, "sector_identifier_uri", Fetched::Sector, config)?;
+        fetched_url(m, "sector_identifier_uri", Fetched::Sector, caps)?;
         return Err(ApiError::invalid_metadata(
             "sector_identifier_uri",
             "not supported yet: this server cannot fetch and check it",
@@ -387,7 +393,7 @@ fn auth_method(m: &Members) -> Result<AuthMethod, ApiError> {
 /// (RFC 7591 §2.1; OIDC Registration §2).
 fn grants_and_response_types(
     m: &Members,
-    config: &Config,
+    caps: &Capabilities<'_>,
 ) -> Result<(Vec<GrantType>, Vec<ResponseType>), ApiError> {
     let grants = match m.strings("grant_types", Code::Metadata)? {
         None => None,
@@ -398,7 +404,7 @@ fn grants_and_response_types(
                 let grant = GrantType::from_wire(g).ok_or_else(|| {
                     ApiError::invalid_metadata(&member, format!("unsupported value {}", quoted(g)))
                 })?;
-                if !config.grant_types_supported.contains(&grant) {
+                if !caps.grant_types_supported.contains(&grant) {
                     let why = if grant == GrantType::Implicit {
                         "the implicit grant is disabled on this server (RFC 9700)".to_string()
                     } else {
@@ -419,7 +425,7 @@ fn grants_and_response_types(
                 let member = format!("response_types[{i}]");
                 let rt =
                     ResponseType::parse(r).map_err(|e| ApiError::invalid_metadata(&member, e))?;
-                if rt.uses_implicit() && !config.implicit_enabled() {
+                if rt.uses_implicit() && !caps.implicit_enabled() {
                     return Err(ApiError::invalid_metadata(
                         &member,
                         format!("{} returns tokens from the authorization endpoint, which needs the implicit grant; it is disabled on this server (RFC 9700)", quoted(r)),
@@ -616,13 +622,13 @@ fn check_fetched_url(
     member: &str,
     raw: &str,
     kind: Fetched,
-    config: &Config,
+    caps: &Capabilities<'_>,
 ) -> Result<(), ApiError> {
     let url = check_web_url(member, raw)?;
     if kind != Fetched::Request && raw.contains('#') {
         return Err(ApiError::invalid_metadata(member, "fragment not allowed"));
     }
-    let dev = config.allow_private_hosts;
+    let dev = caps.allow_private_hosts;
     let http_ok = dev && matches!(kind, Fetched::Keys | Fetched::Request);
     match url.scheme() {
         "https" => {}
@@ -664,30 +670,30 @@ fn fetched_url(
     m: &Members,
     member: &str,
     kind: Fetched,
-    config: &Config,
+    caps: &Capabilities<'_>,
 ) -> Result<Option<String>, ApiError> {
     let v = m.string(member)?;
-    v.map(|u| check_fetched_url(member, u, kind, config).map(|()| u.to_string()))
+    v.map(|u| check_fetched_url(member, u, kind, caps).map(|()| u.to_string()))
         .transpose()
 }
 
 /// OIDC Registration §2: request_uris may carry a fragment (a hash of the request object).
-fn request_uris(m: &Members, config: &Config) -> Result<Vec<String>, ApiError> {
+fn request_uris(m: &Members, caps: &Capabilities<'_>) -> Result<Vec<String>, ApiError> {
     const MEMBER: &str = "request_uris";
-    let limit = cap(config.metadata_limits.request_uris, MEMBER);
+    let limit = cap(caps.metadata_limits.request_uris, MEMBER);
     let uris = m
         .capped_strings(MEMBER, Code::Metadata, limit)?
         .unwrap_or_default();
     for (i, u) in uris.iter().enumerate() {
-        check_fetched_url(&format!("{MEMBER}[{i}]"), u, Fetched::Request, config)?;
+        check_fetched_url(&format!("{MEMBER}[{i}]"), u, Fetched::Request, caps)?;
     }
     Ok(owned(Some(uris)))
 }
 
 /// RFC 6749 §3.3 scope tokens (NQCHAR), each supported by this server.
-fn scope(m: &Members, config: &Config) -> Result<String, ApiError> {
+fn scope(m: &Members, caps: &Capabilities<'_>) -> Result<String, ApiError> {
     let Some(scope) = m.string("scope")? else {
-        return Ok(config.default_scope.clone());
+        return Ok(caps.default_scope.to_string());
     };
     let mut seen = Vec::new();
     for token in scope.split(' ') {
@@ -706,13 +712,13 @@ fn scope(m: &Members, config: &Config) -> Result<String, ApiError> {
                 format!("{} is not a valid scope token", quoted(token)),
             ));
         }
-        if !config.scopes_supported.iter().any(|s| s == token) {
+        if !caps.scopes_supported.iter().any(|s| s == token) {
             return Err(ApiError::invalid_metadata(
                 "scope",
                 format!(
                     "unsupported value {} (supported: {})",
                     quoted(token),
-                    config.scopes_supported.join(" ")
+                    caps.scopes_supported.join(" ")
                 ),
             ));
         }

@@ -7,7 +7,8 @@
 
 pub mod workers_oauth_provider;
 
-use crate::error::ApiError;
+pub use crate::store::ResyncReport;
+use crate::store::StoreError;
 use crate::store::{
     AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport, ClientFilter,
     ClientStore, InitialAccessToken, StoredClient,
@@ -105,43 +106,6 @@ pub fn secret_digest(secret: &Secret) -> String {
 
 fn key_of(client_id: &str) -> String {
     format!("{KEY_PREFIX}{client_id}")
-}
-
-/// What one resync did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ResyncReport {
-    /// Records written: missing, stale, or written by someone else under a client's key.
-    pub written: u64,
-    /// Records removed: of deleted, suspended or unprojectable clients.
-    pub removed: u64,
-    /// Records already as they must be.
-    pub unchanged: u64,
-    /// Clients that cannot be projected (an unsupported method, a secret from before the
-    /// projection); none of them has a record.
-    pub skipped: u64,
-    /// Keys under the prefix that Registrar did not write and has no client for; left alone.
-    pub foreign: u64,
-    /// Writes that failed; the next resync tries again.
-    pub failed: u64,
-    /// Grants (with their tokens) revoked because their client has no record any more.
-    pub grants_revoked: u64,
-    /// False when [`MAX_RESYNC_CHANGES`] stopped the run; the next one goes on.
-    pub complete: bool,
-}
-
-impl ResyncReport {
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "written": self.written,
-            "removed": self.removed,
-            "unchanged": self.unchanged,
-            "skipped": self.skipped,
-            "foreign": self.foreign,
-            "failed": self.failed,
-            "grants_revoked": self.grants_revoked,
-            "complete": self.complete,
-        })
-    }
 }
 
 /// A store whose changes are projected after they are made. Every change to a client passes
@@ -300,7 +264,7 @@ impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
 
     /// The Registrar-issued clients that hold a grant in the namespace, recorded as used (at
     /// most once an hour each, like the AS API's lookups), 100 per store call.
-    pub async fn record_uses_from_grants(&self, now: i64) -> Result<Option<u64>, ApiError> {
+    pub async fn record_uses_from_grants(&self, now: i64) -> Result<Option<u64>, StoreError> {
         let Some(kv) = &self.kv else { return Ok(None) };
         let clients: BTreeSet<String> = list_all(kv, GRANT_PREFIX)
             .await?
@@ -318,7 +282,7 @@ impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
     /// Rebuilds the projection from the store: every client's record written, removed or left
     /// as it is, and every record of a client the store no longer has removed. `None` without
     /// a projection.
-    pub async fn resync(&self) -> Result<Option<ResyncReport>, ApiError> {
+    pub async fn resync(&self) -> Result<Option<ResyncReport>, StoreError> {
         let Some(kv) = &self.kv else { return Ok(None) };
         let mut report = ResyncReport {
             complete: true,
@@ -418,13 +382,13 @@ impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
 async fn list_all<K: ProjectionKv>(
     kv: &K,
     prefix: &str,
-) -> Result<Vec<(String, Option<Value>)>, ApiError> {
+) -> Result<Vec<(String, Option<Value>)>, StoreError> {
     let (mut keys, mut cursor) = (Vec::new(), None);
     loop {
         let page = kv
             .list(prefix, cursor)
             .await
-            .map_err(|e| ApiError::Internal(format!("projection list {prefix}: {e}")))?;
+            .map_err(|e| StoreError::Backend(format!("projection list {prefix}: {e}")))?;
         keys.extend(page.keys);
         match page.cursor {
             Some(c) => cursor = Some(c),
@@ -456,7 +420,7 @@ impl<S: ClientStore, K: ProjectionKv> ClientStore for Projecting<S, K> {
         client: &StoredClient,
         max_clients: Option<u64>,
         events: &[AuditEvent],
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         self.store.insert(client, max_clients, events).await?;
         // A new client: nobody else knows its id yet, so what was written is what there is.
         if let Some(kv) = &self.kv {
@@ -468,7 +432,7 @@ impl<S: ClientStore, K: ProjectionKv> ClientStore for Projecting<S, K> {
         Ok(())
     }
 
-    async fn find(&self, client_id: &str) -> Result<Option<StoredClient>, ApiError> {
+    async fn find(&self, client_id: &str) -> Result<Option<StoredClient>, StoreError> {
         self.store.find(client_id).await
     }
 
@@ -477,7 +441,7 @@ impl<S: ClientStore, K: ProjectionKv> ClientStore for Projecting<S, K> {
         client: &StoredClient,
         current: &StoredClient,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let done = self.store.replace(client, current, events).await?;
         if done {
             let stored = StoredClient {
@@ -495,7 +459,7 @@ impl<S: ClientStore, K: ProjectionKv> ClientStore for Projecting<S, K> {
         client_id: &str,
         expected_token_hash: Option<&str>,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let done = self
             .store
             .delete(client_id, expected_token_hash, events)
@@ -512,7 +476,7 @@ impl<S: ClientStore, K: ProjectionKv> ClientStore for Projecting<S, K> {
         change: &AdminChange,
         now: i64,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let done = self
             .store
             .admin_change(client_id, change, now, events)
@@ -529,11 +493,11 @@ impl<S: ClientStore, K: ProjectionKv> ClientStore for Projecting<S, K> {
         filter: &ClientFilter,
         after: &After,
         limit: usize,
-    ) -> Result<Vec<StoredClient>, ApiError> {
+    ) -> Result<Vec<StoredClient>, StoreError> {
         self.store.list_clients(filter, after, limit).await
     }
 
-    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), ApiError> {
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError> {
         self.store.append_audit(events).await
     }
 
@@ -542,7 +506,7 @@ impl<S: ClientStore, K: ProjectionKv> ClientStore for Projecting<S, K> {
         filter: &AuditFilter,
         before_id: Option<i64>,
         limit: usize,
-    ) -> Result<Vec<AuditRecord>, ApiError> {
+    ) -> Result<Vec<AuditRecord>, StoreError> {
         self.store.list_audit(filter, before_id, limit).await
     }
 
@@ -550,11 +514,11 @@ impl<S: ClientStore, K: ProjectionKv> ClientStore for Projecting<S, K> {
         &self,
         token: &InitialAccessToken,
         events: &[AuditEvent],
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         self.store.insert_iat(token, events).await
     }
 
-    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, ApiError> {
+    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, StoreError> {
         self.store.find_iat_by_hash(hash).await
     }
 
@@ -562,7 +526,7 @@ impl<S: ClientStore, K: ProjectionKv> ClientStore for Projecting<S, K> {
         &self,
         after: &After,
         limit: usize,
-    ) -> Result<Vec<InitialAccessToken>, ApiError> {
+    ) -> Result<Vec<InitialAccessToken>, StoreError> {
         self.store.list_iats(after, limit).await
     }
 
@@ -574,7 +538,7 @@ impl<S: ClientStore, K: ProjectionKv> ClientStore for Projecting<S, K> {
         idle_before: Option<i64>,
         unused_before: Option<i64>,
         template: &AuditEvent,
-    ) -> Result<CleanupReport, ApiError> {
+    ) -> Result<CleanupReport, StoreError> {
         self.store
             .cleanup(now, idle_before, unused_before, template)
             .await
@@ -585,15 +549,15 @@ impl<S: ClientStore, K: ProjectionKv> ClientStore for Projecting<S, K> {
         client_id: &str,
         now: i64,
         event: &AuditEvent,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         self.store.record_read(client_id, now, event).await
     }
 
-    async fn record_use(&self, client_id: &str, now: i64) -> Result<(), ApiError> {
+    async fn record_use(&self, client_id: &str, now: i64) -> Result<(), StoreError> {
         self.store.record_use(client_id, now).await
     }
 
-    async fn prune_audit(&self, before: i64, limit: usize) -> Result<u64, ApiError> {
+    async fn prune_audit(&self, before: i64, limit: usize) -> Result<u64, StoreError> {
         self.store.prune_audit(before, limit).await
     }
 
@@ -602,19 +566,19 @@ impl<S: ClientStore, K: ProjectionKv> ClientStore for Projecting<S, K> {
         id: &str,
         now: i64,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         self.store.revoke_iat(id, now, events).await
     }
 
-    async fn resync_projection(&self) -> Result<Option<ResyncReport>, ApiError> {
+    async fn resync_projection(&self) -> Result<Option<ResyncReport>, StoreError> {
         self.resync().await
     }
 
-    async fn record_uses(&self, client_ids: &[String], now: i64) -> Result<u64, ApiError> {
+    async fn record_uses(&self, client_ids: &[String], now: i64) -> Result<u64, StoreError> {
         self.store.record_uses(client_ids, now).await
     }
 
-    async fn record_uses_from_projection(&self, now: i64) -> Result<Option<u64>, ApiError> {
+    async fn record_uses_from_projection(&self, now: i64) -> Result<Option<u64>, StoreError> {
         self.record_uses_from_grants(now).await
     }
 }

@@ -5,7 +5,7 @@ use super::{
     AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport, ClientFilter,
     ClientStore, InitialAccessToken, StoredClient,
 };
-use crate::error::ApiError;
+use crate::store::StoreError;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -78,10 +78,10 @@ impl ClientStore for MemoryStore {
         client: &StoredClient,
         max_clients: Option<u64>,
         events: &[AuditEvent],
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         let mut s = self.state.borrow_mut();
         if s.clients.contains_key(&client.client_id) {
-            return Err(ApiError::Internal("client_id collision".into()));
+            return Err(StoreError::Conflict);
         }
         if let Some(max) = max_clients {
             let held = s
@@ -90,16 +90,14 @@ impl ClientStore for MemoryStore {
                 .filter(|c| c.policy_class == client.policy_class)
                 .count() as u64;
             if held >= max {
-                return Err(ApiError::AccessDenied(
-                    "the maximum number of clients for this caller class is reached".into(),
-                ));
+                return Err(StoreError::QuotaExceeded);
             }
         }
         if let Some(id) = client.registered_by.strip_prefix("iat:") {
             let now = client.client_id_issued_at;
             match s.iats.get_mut(id) {
                 Some(t) if t.usable_at(now) => t.uses += 1,
-                _ => return Err(ApiError::InvalidBearer(crate::service::INVALID_IAT)),
+                _ => return Err(StoreError::TokenUnusable),
             }
         }
         s.clients.insert(client.client_id.clone(), client.clone());
@@ -107,7 +105,7 @@ impl ClientStore for MemoryStore {
         Ok(())
     }
 
-    async fn find(&self, client_id: &str) -> Result<Option<StoredClient>, ApiError> {
+    async fn find(&self, client_id: &str) -> Result<Option<StoredClient>, StoreError> {
         Ok(self.state.borrow().clients.get(client_id).cloned())
     }
 
@@ -116,7 +114,7 @@ impl ClientStore for MemoryStore {
         client: &StoredClient,
         read: &StoredClient,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let mut s = self.state.borrow_mut();
         match s.clients.get_mut(&client.client_id) {
             Some(current)
@@ -141,7 +139,7 @@ impl ClientStore for MemoryStore {
         client_id: &str,
         expected_token_hash: Option<&str>,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let mut s = self.state.borrow_mut();
         let allowed = s
             .clients
@@ -160,7 +158,7 @@ impl ClientStore for MemoryStore {
         change: &AdminChange,
         now: i64,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let mut s = self.state.borrow_mut();
         let Some(c) = s.clients.get_mut(client_id) else {
             return Ok(false);
@@ -184,7 +182,7 @@ impl ClientStore for MemoryStore {
         filter: &ClientFilter,
         after: &After,
         limit: usize,
-    ) -> Result<Vec<StoredClient>, ApiError> {
+    ) -> Result<Vec<StoredClient>, StoreError> {
         let s = self.state.borrow();
         Ok(newest_after(
             s.clients.values().filter(|c| filter.matches(c)),
@@ -194,7 +192,7 @@ impl ClientStore for MemoryStore {
         ))
     }
 
-    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), ApiError> {
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError> {
         self.state.borrow_mut().record(events);
         Ok(())
     }
@@ -204,7 +202,7 @@ impl ClientStore for MemoryStore {
         f: &AuditFilter,
         before_id: Option<i64>,
         limit: usize,
-    ) -> Result<Vec<AuditRecord>, ApiError> {
+    ) -> Result<Vec<AuditRecord>, StoreError> {
         let s = self.state.borrow();
         Ok(s.audit
             .iter()
@@ -224,14 +222,14 @@ impl ClientStore for MemoryStore {
         &self,
         token: &InitialAccessToken,
         events: &[AuditEvent],
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         let mut s = self.state.borrow_mut();
         s.iats.insert(token.id.clone(), token.clone());
         s.record(events);
         Ok(())
     }
 
-    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, ApiError> {
+    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, StoreError> {
         Ok(self
             .state
             .borrow()
@@ -245,7 +243,7 @@ impl ClientStore for MemoryStore {
         &self,
         after: &After,
         limit: usize,
-    ) -> Result<Vec<InitialAccessToken>, ApiError> {
+    ) -> Result<Vec<InitialAccessToken>, StoreError> {
         let s = self.state.borrow();
         Ok(newest_after(
             s.iats.values(),
@@ -261,7 +259,7 @@ impl ClientStore for MemoryStore {
         idle_before: Option<i64>,
         unused_before: Option<i64>,
         template: &AuditEvent,
-    ) -> Result<CleanupReport, ApiError> {
+    ) -> Result<CleanupReport, StoreError> {
         let mut s = self.state.borrow_mut();
         let mut report = CleanupReport::default();
         let expired: Vec<String> = s
@@ -326,7 +324,7 @@ impl ClientStore for MemoryStore {
         client_id: &str,
         now: i64,
         event: &AuditEvent,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         let mut s = self.state.borrow_mut();
         match s.clients.get_mut(client_id) {
             Some(c) if c.read_due(now) => {
@@ -338,7 +336,7 @@ impl ClientStore for MemoryStore {
         Ok(())
     }
 
-    async fn record_use(&self, client_id: &str, now: i64) -> Result<(), ApiError> {
+    async fn record_use(&self, client_id: &str, now: i64) -> Result<(), StoreError> {
         let mut s = self.state.borrow_mut();
         if let Some(c) = s.clients.get_mut(client_id).filter(|c| c.use_due(now)) {
             c.last_used_at = Some(now);
@@ -346,7 +344,7 @@ impl ClientStore for MemoryStore {
         Ok(())
     }
 
-    async fn prune_audit(&self, before: i64, limit: usize) -> Result<u64, ApiError> {
+    async fn prune_audit(&self, before: i64, limit: usize) -> Result<u64, StoreError> {
         let mut s = self.state.borrow_mut();
         // Oldest first (lowest ids, the front of the log), as D1 removes them.
         let mut removed = 0;
@@ -363,7 +361,7 @@ impl ClientStore for MemoryStore {
         id: &str,
         now: i64,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let mut s = self.state.borrow_mut();
         match s.iats.get_mut(id) {
             Some(t) if t.revoked_at.is_none() => {

@@ -5,7 +5,6 @@
 pub mod memory;
 pub mod sql_errors;
 
-use crate::error::ApiError;
 use crate::metadata::ClientMetadata;
 use serde_json::{json, Value};
 
@@ -70,7 +69,7 @@ pub struct StoredClient {
     pub updated_at: i64,
     pub status: ClientStatus,
     /// `anonymous`, `admin` or `iat:<id>`. A client inserted with `iat:<id>` uses that token
-    /// once; the insert fails with [`ApiError::InvalidBearer`] if the token cannot be used.
+    /// once; the insert fails with [`StoreError::TokenUnusable`] if the token cannot be used.
     pub registered_by: String,
     /// The policy class (`policy::CallerClass::as_stored`).
     pub policy_class: String,
@@ -280,6 +279,33 @@ pub enum AdminChange {
     TokenHash(String),
 }
 
+/// Why a store operation failed. The stores know nothing of the wire: the service maps each
+/// to its RFC error (`impl From<StoreError> for ApiError`, src/service/mod.rs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// The caller class's quota of clients is reached (`insert` with a quota; D1's
+    /// `client_quota` CHECK).
+    QuotaExceeded,
+    /// The initial access token is expired, revoked or used up (`insert` through a token; D1's
+    /// `iat_uses` CHECK or `iat_invalid` trigger).
+    TokenUnusable,
+    /// A row with the same key exists (a generated `client_id` collided).
+    Conflict,
+    /// The backend failed: what failed, for the log. The request gets a server error.
+    Backend(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::QuotaExceeded => f.write_str("client quota reached"),
+            StoreError::TokenUnusable => f.write_str("initial access token unusable"),
+            StoreError::Conflict => f.write_str("key conflict"),
+            StoreError::Backend(cause) => f.write_str(cause),
+        }
+    }
+}
+
 /// What a scheduled clean-up removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CleanupReport {
@@ -293,6 +319,44 @@ pub struct CleanupReport {
     pub used_by_grants: Option<u64>,
 }
 
+/// What one resync of a client projection did (`projection::Projecting`, the one store with a
+/// projection; defined here because [`ClientStore::resync_projection`] returns it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResyncReport {
+    /// Records written: missing, stale, or written by someone else under a client's key.
+    pub written: u64,
+    /// Records removed: of deleted, suspended or unprojectable clients.
+    pub removed: u64,
+    /// Records already as they must be.
+    pub unchanged: u64,
+    /// Clients that cannot be projected (an unsupported method, a secret from before the
+    /// projection); none of them has a record.
+    pub skipped: u64,
+    /// Keys under the prefix that Registrar did not write and has no client for; left alone.
+    pub foreign: u64,
+    /// Writes that failed; the next resync tries again.
+    pub failed: u64,
+    /// Grants (with their tokens) revoked because their client has no record any more.
+    pub grants_revoked: u64,
+    /// False when `projection::MAX_RESYNC_CHANGES` stopped the run; the next one goes on.
+    pub complete: bool,
+}
+
+impl ResyncReport {
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "written": self.written,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "foreign": self.foreign,
+            "failed": self.failed,
+            "grants_revoked": self.grants_revoked,
+            "complete": self.complete,
+        })
+    }
+}
+
 /// Keyset position: the `(sort time, id)` of the last item of the previous page.
 pub type After = Option<(i64, String)>;
 
@@ -300,17 +364,17 @@ pub type After = Option<(i64, String)>;
 #[allow(async_fn_in_trait)]
 pub trait ClientStore {
     /// Saves a new client with its events, counting it against `max_clients` of its policy
-    /// class (`None`: no limit). Over the quota → [`ApiError::AccessDenied`]; registered through
-    /// an initial access token that is expired, revoked or used up → [`ApiError::InvalidBearer`].
+    /// class (`None`: no limit). Over the quota → [`StoreError::QuotaExceeded`]; registered through
+    /// an initial access token that is expired, revoked or used up → [`StoreError::TokenUnusable`].
     /// Returns only once the write is durable.
     async fn insert(
         &self,
         client: &StoredClient,
         max_clients: Option<u64>,
         events: &[AuditEvent],
-    ) -> Result<(), ApiError>;
+    ) -> Result<(), StoreError>;
 
-    async fn find(&self, client_id: &str) -> Result<Option<StoredClient>, ApiError>;
+    async fn find(&self, client_id: &str) -> Result<Option<StoredClient>, StoreError>;
 
     /// Replaces the client only if it is still as read: its registration token hash is
     /// `current.registration_token_hash` and its version `current.version` (compare-and-set).
@@ -320,7 +384,7 @@ pub trait ClientStore {
         client: &StoredClient,
         current: &StoredClient,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError>;
+    ) -> Result<bool, StoreError>;
 
     /// Deletes the client, only if its token hash is `expected_token_hash` when one is given.
     async fn delete(
@@ -328,7 +392,7 @@ pub trait ClientStore {
         client_id: &str,
         expected_token_hash: Option<&str>,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError>;
+    ) -> Result<bool, StoreError>;
 
     /// Applies an admin change; `Ok(false)` if the client does not exist.
     async fn admin_change(
@@ -337,7 +401,7 @@ pub trait ClientStore {
         change: &AdminChange,
         now: i64,
         events: &[AuditEvent],
-    ) -> Result<bool, ApiError>;
+    ) -> Result<bool, StoreError>;
 
     /// Newest first, strictly after `after`.
     async fn list_clients(
@@ -345,9 +409,9 @@ pub trait ClientStore {
         filter: &ClientFilter,
         after: &After,
         limit: usize,
-    ) -> Result<Vec<StoredClient>, ApiError>;
+    ) -> Result<Vec<StoredClient>, StoreError>;
 
-    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), ApiError>;
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError>;
 
     /// Newest first, with ids below `before_id`.
     async fn list_audit(
@@ -355,22 +419,22 @@ pub trait ClientStore {
         filter: &AuditFilter,
         before_id: Option<i64>,
         limit: usize,
-    ) -> Result<Vec<AuditRecord>, ApiError>;
+    ) -> Result<Vec<AuditRecord>, StoreError>;
 
     async fn insert_iat(
         &self,
         token: &InitialAccessToken,
         events: &[AuditEvent],
-    ) -> Result<(), ApiError>;
+    ) -> Result<(), StoreError>;
 
-    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, ApiError>;
+    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, StoreError>;
 
     /// Newest first, strictly after `after`.
     async fn list_iats(
         &self,
         after: &After,
         limit: usize,
-    ) -> Result<Vec<InitialAccessToken>, ApiError>;
+    ) -> Result<Vec<InitialAccessToken>, StoreError>;
 
     /// Scheduled clean-up: removes initial access tokens expired by `now`; when
     /// `idle_before` is given, anonymous clients neither read, used nor updated since then; when
@@ -385,7 +449,7 @@ pub trait ClientStore {
         idle_before: Option<i64>,
         unused_before: Option<i64>,
         template: &AuditEvent,
-    ) -> Result<CleanupReport, ApiError>;
+    ) -> Result<CleanupReport, StoreError>;
 
     /// Records an RFC 7592 read of the client at `now` with its event, unless one was recorded
     /// within [`READ_EVENT_INTERVAL`] (then nothing is written). Sets `last_read_at`, which the
@@ -395,16 +459,16 @@ pub trait ClientStore {
         client_id: &str,
         now: i64,
         event: &AuditEvent,
-    ) -> Result<(), ApiError>;
+    ) -> Result<(), StoreError>;
 
     /// Records a use of the client through the authorization server API at `now`, unless one
     /// was recorded within [`USE_RECORD_INTERVAL`]. Sets `last_used_at`, which the idle clean-up
     /// and the admin API read; writes no audit event and never touches the client's version.
-    async fn record_use(&self, client_id: &str, now: i64) -> Result<(), ApiError>;
+    async fn record_use(&self, client_id: &str, now: i64) -> Result<(), StoreError>;
 
     /// [`ClientStore::record_use`] for many clients at once (uses seen in a projection's
     /// grants); returns how many were written.
-    async fn record_uses(&self, client_ids: &[String], now: i64) -> Result<u64, ApiError> {
+    async fn record_uses(&self, client_ids: &[String], now: i64) -> Result<u64, StoreError> {
         for id in client_ids {
             self.record_use(id, now).await?;
         }
@@ -414,21 +478,25 @@ pub trait ClientStore {
     /// Records as a use every client that holds a grant in the projection's namespace (the AS
     /// authorized it; Registrar sees no other use of a projected client); `Ok(None)` without a
     /// projection (only `projection::Projecting` has one).
-    async fn record_uses_from_projection(&self, _now: i64) -> Result<Option<u64>, ApiError> {
+    async fn record_uses_from_projection(&self, _now: i64) -> Result<Option<u64>, StoreError> {
         Ok(None)
     }
 
     /// Removes up to `limit` audit events older than `before` (oldest first) and returns how
     /// many. The only deletion of audit events there is; the D1 schema refuses any other.
-    async fn prune_audit(&self, before: i64, limit: usize) -> Result<u64, ApiError>;
+    async fn prune_audit(&self, before: i64, limit: usize) -> Result<u64, StoreError>;
 
     /// Revokes the token; `Ok(false)` if it does not exist or was already revoked.
-    async fn revoke_iat(&self, id: &str, now: i64, events: &[AuditEvent])
-        -> Result<bool, ApiError>;
+    async fn revoke_iat(
+        &self,
+        id: &str,
+        now: i64,
+        events: &[AuditEvent],
+    ) -> Result<bool, StoreError>;
 
     /// Rebuilds the client projection from the store (`crate::projection`); `Ok(None)` when
     /// there is none (only `projection::Projecting` has one).
-    async fn resync_projection(&self) -> Result<Option<crate::projection::ResyncReport>, ApiError> {
+    async fn resync_projection(&self) -> Result<Option<ResyncReport>, StoreError> {
         Ok(None)
     }
 }

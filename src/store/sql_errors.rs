@@ -1,13 +1,13 @@
 //! What a failed D1 statement means, read from SQLite's error text: a rule the schema enforces
-//! (named in the migrations) is a client-facing refusal; anything else is a server error, and a
-//! missing table or column says that the migrations were not applied.
+//! (named in the migrations) is the store's refusal (quota, token); anything else is a backend
+//! failure, and a missing table or column says that the migrations were not applied.
 //!
 //! Recognised only by the constraint's or trigger's own name in the position SQLite puts it
 //! ("CHECK constraint failed: <name>", or a `RAISE(ABORT, '<name>')` message as a whole part of
 //! the text): an error that merely mentions a table, such as "no such table: client_quota", is
 //! not a quota refusal.
 
-use crate::error::ApiError;
+use super::StoreError;
 
 /// The quota row's CHECK (migrations/0002): the class has reached its `max_clients`.
 const QUOTA_CHECK: &str = "CHECK constraint failed: client_quota";
@@ -17,24 +17,22 @@ const IAT_USES_CHECK: &str = "CHECK constraint failed: iat_uses";
 const IAT_INVALID_RAISE: &str = "iat_invalid";
 
 /// The answer for a failed D1 statement of operation `op` whose error text is `text`.
-pub fn sql_error(op: &str, text: &str) -> ApiError {
+pub fn sql_error(op: &str, text: &str) -> StoreError {
     if text.contains(QUOTA_CHECK) {
-        return ApiError::AccessDenied(
-            "the maximum number of clients for this caller class is reached".into(),
-        );
+        return StoreError::QuotaExceeded;
     }
     // D1 prefixes and suffixes SQLite's message ("D1_ERROR: <message>: SQLITE_CONSTRAINT").
     let raised = |name: &str| text.split(": ").any(|part| part.trim() == name);
     if text.contains(IAT_USES_CHECK) || raised(IAT_INVALID_RAISE) {
-        return ApiError::InvalidBearer(crate::service::INVALID_IAT);
+        return StoreError::TokenUnusable;
     }
     if text.contains("no such table") || text.contains("no such column") {
-        return ApiError::Internal(format!(
+        return StoreError::Backend(format!(
             "D1 {op}: {text} — the database schema is behind this build: apply the migrations \
              (npx wrangler d1 migrations apply registrar --remote; docs/deploying.md)"
         ));
     }
-    ApiError::Internal(format!("D1 {op}: {text}"))
+    StoreError::Backend(format!("D1 {op}: {text}"))
 }
 
 #[cfg(test)]
@@ -46,7 +44,7 @@ mod tests {
         let quota = "D1_ERROR: CHECK constraint failed: client_quota: SQLITE_CONSTRAINT";
         assert!(matches!(
             sql_error("insert", quota),
-            ApiError::AccessDenied(_)
+            StoreError::QuotaExceeded
         ));
         for iat in [
             "D1_ERROR: CHECK constraint failed: iat_uses: SQLITE_CONSTRAINT",
@@ -54,7 +52,7 @@ mod tests {
             "iat_invalid",
         ] {
             assert!(
-                matches!(sql_error("insert", iat), ApiError::InvalidBearer(_)),
+                matches!(sql_error("insert", iat), StoreError::TokenUnusable),
                 "{iat}"
             );
         }
@@ -66,7 +64,7 @@ mod tests {
             "D1_ERROR: database is locked: SQLITE_BUSY",
         ] {
             match sql_error("insert", other) {
-                ApiError::Internal(cause) => assert!(cause.contains(other), "{cause}"),
+                StoreError::Backend(cause) => assert!(cause.contains(other), "{cause}"),
                 e => panic!("{other}: {e:?}"),
             }
         }
@@ -74,7 +72,7 @@ mod tests {
 
     #[test]
     fn a_missing_table_names_the_migrations() {
-        let ApiError::Internal(cause) = sql_error(
+        let StoreError::Backend(cause) = sql_error(
             "insert",
             "D1_ERROR: no such table: client_quota: SQLITE_ERROR",
         ) else {

@@ -2,13 +2,15 @@
 //! Inputs are plain values (body bytes, presented token, time); outputs are JSON members or an
 //! [`ApiError`]; HTTP concerns stay in [`crate::http`].
 
+mod cimd_flows;
+
 use crate::config::{Config, RegistrationMode};
 use crate::error::ApiError;
 use crate::metadata::{cimd, warnings, ClientMetadata, FieldError};
 use crate::policy::{CallerClass, DEFAULT_PROFILE};
 pub use crate::ratelimit::LimitBucket;
 use crate::ratelimit::RateLimiter;
-use crate::store::{AuditEvent, ClientStatus, ClientStore, StoredClient};
+use crate::store::{AuditEvent, ClientStatus, ClientStore, StoreError, StoredClient};
 use crate::token::{self, Purpose, Secret};
 use serde_json::{json, Map, Value};
 
@@ -45,6 +47,21 @@ pub struct RequestOrigin {
 }
 
 pub const INVALID_IAT: &str = "the initial access token is wrong, expired, used up or revoked";
+
+/// A registration over its caller class's `max_clients`.
+pub const QUOTA_REACHED: &str = "the maximum number of clients for this caller class is reached";
+
+/// What a store's refusal or failure answers on the wire.
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::QuotaExceeded => ApiError::AccessDenied(QUOTA_REACHED.into()),
+            StoreError::TokenUnusable => ApiError::InvalidBearer(INVALID_IAT),
+            StoreError::Conflict => ApiError::Internal("client_id collision".into()),
+            StoreError::Backend(cause) => ApiError::Internal(cause),
+        }
+    }
+}
 
 pub const IAT_PROFILE_REMOVED: &str = "the initial access token's profile is no longer configured \
     on this server; ask the operator for a new token";
@@ -204,7 +221,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             .store
             .find_iat_by_hash(&hash)
             .await
-            .map_err(anonymous)?;
+            .map_err(|e| anonymous(e.into()))?;
         match found {
             // Minted for a profile the operator has since removed: its class is gone, and its
             // holder must not register under other rules than the ones it was minted for.
