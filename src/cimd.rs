@@ -150,14 +150,14 @@ pub fn url_client_id(segment: &str) -> Option<String> {
 }
 
 /// The draft's §3 rules for a client id URL ([`client_id_problem`], the one copy of them), then
-/// Registrar's: a public host (src/metadata/host.rs) that the lists allow.
+/// Registrar's: a public host (src/uri/host.rs) that the lists allow.
 pub fn check_url(client_id: &str, hosts: &CimdHosts) -> Result<Url, String> {
     if let Some(problem) = client_id_problem(client_id) {
         return Err(problem.into());
     }
     let url = Url::parse(client_id).map_err(|_| "must be an https URL")?;
     let host = url.host().ok_or("the URL has no host")?;
-    if let Some(reason) = crate::metadata::host::internal_reason(&host) {
+    if let Some(reason) = crate::uri::host::internal_reason(&host) {
         return Err(format!("the host is not public: {reason}"));
     }
     if let Some(reason) = hosts.refusal(&host.to_string()) {

@@ -465,7 +465,7 @@ impl CorsPolicy {
 /// Registrar serves its endpoints at the root, so the issuer must not have a path either.
 fn check_issuer(issuer: &str) -> Result<(), String> {
     let url = Url::parse(issuer).map_err(|e| format!("ISSUER: {e}"))?;
-    let loopback = crate::metadata::redirect_uri::is_loopback(issuer);
+    let loopback = crate::uri::is_loopback(issuer);
     if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
         return Err("ISSUER: must be https (http only on loopback)".into());
     }

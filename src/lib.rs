@@ -28,6 +28,7 @@ pub mod ratelimit;
 pub mod service;
 pub mod store;
 pub mod token;
+pub mod uri;
 
 #[cfg(target_arch = "wasm32")]
 mod glue;

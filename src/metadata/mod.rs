@@ -8,7 +8,6 @@ pub mod algorithms;
 mod capabilities;
 pub mod cimd;
 pub mod enums;
-pub mod host;
 pub mod jwks;
 pub mod lang_tag;
 pub mod limits;
@@ -25,6 +24,7 @@ use crate::metadata::algorithms::{
     DEFAULT_ENCRYPTION_ENC, DEFAULT_ID_TOKEN_SIGNING_ALG, ENCRYPTION_ALGS, ENCRYPTION_ENCS,
     REQUEST_OBJECT_SIGNING_ALGS, SIGNING_ALGS,
 };
+use crate::uri;
 use enums::{ApplicationType, AuthMethod, GrantType, ResponseType, SubjectType};
 use limits::{Cap, MetadataLimits};
 use members::{Code, Members};
@@ -583,18 +583,14 @@ fn check_web_url(member: &str, raw: &str) -> Result<url::Url, ApiError> {
     }
     let url = url::Url::parse(raw)
         .map_err(|e| ApiError::invalid_metadata(member, format!("not an absolute URL ({e})")))?;
-    if !matches!(url.scheme(), "http" | "https") || !redirect_uri::has_written_authority(raw, &url)
-    {
+    if !matches!(url.scheme(), "http" | "https") || !uri::has_written_authority(raw, &url) {
         return Err(ApiError::invalid_metadata(
             member,
             "must be an http or https URL",
         ));
     }
-    if redirect_uri::has_user_info(raw) {
-        return Err(ApiError::invalid_metadata(
-            member,
-            redirect_uri::USER_INFO_REFUSED,
-        ));
+    if uri::has_user_info(raw) {
+        return Err(ApiError::invalid_metadata(member, uri::USER_INFO_REFUSED));
     }
     Ok(url)
 }
@@ -632,7 +628,7 @@ fn check_fetched_url(
     let http_ok = dev && matches!(kind, Fetched::Keys | Fetched::Request);
     match url.scheme() {
         "https" => {}
-        "http" if http_ok && redirect_uri::is_loopback(raw) => {}
+        "http" if http_ok && uri::is_loopback(raw) => {}
         _ if matches!(kind, Fetched::Login | Fetched::Sector) => {
             return Err(ApiError::invalid_metadata(
                 member,
@@ -649,7 +645,7 @@ fn check_fetched_url(
     if dev {
         return Ok(());
     }
-    match url.host().as_ref().and_then(host::internal_reason) {
+    match url.host().as_ref().and_then(uri::host::internal_reason) {
         None => Ok(()),
         Some(why) => Err(ApiError::invalid_metadata(
             member,

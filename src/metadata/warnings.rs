@@ -2,8 +2,8 @@
 //! `POST /metadata/validate`. Pure: the submitted object and what registration would store.
 
 use super::enums::{ApplicationType, AuthMethod, GrantType};
-use super::redirect_uri::is_loopback;
 use super::{ClientMetadata, FieldError};
+use crate::uri::is_loopback;
 use serde_json::{Map, Value};
 
 /// The host of an http(s) URI as written (port and user information are refused or ignored).
