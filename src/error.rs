@@ -73,11 +73,11 @@ pub enum ApiError {
     /// 400 `invalid_request`: the request itself is malformed (not the metadata).
     InvalidRequest(String),
     /// 400 `invalid_redirect_uri` (RFC 7591 §3.2.2).
-    InvalidRedirectUri(String),
+    InvalidRedirectUri(Problem),
     /// 400 `invalid_client_metadata` (RFC 7591 §3.2.2).
-    InvalidClientMetadata(String),
+    InvalidClientMetadata(Problem),
     /// 400 `invalid_software_statement` (RFC 7591 §3.2.2).
-    InvalidSoftwareStatement(String),
+    InvalidSoftwareStatement(Problem),
     /// 401 `invalid_token` (RFC 7592 §2 and RFC 6750 §3.1). Deliberately carries no detail:
     /// a wrong token, an unknown client and a deleted client must look the same.
     InvalidToken,
@@ -109,13 +109,76 @@ pub enum ApiError {
     Internal(String),
 }
 
+/// What is wrong with submitted metadata: the member (with its index, `redirect_uris[2]`),
+/// when one is at fault, and what is wrong with it. The wire form keeps RFC 7591's
+/// `error_description` ("member: detail") and adds the member as `member`, so a client (the
+/// dashboard) finds the field without parsing prose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// As the description shows it: cut like a quoted value (member names can be submitted).
+    pub member: Option<String>,
+    pub detail: String,
+}
+
+impl Problem {
+    fn description(&self) -> String {
+        match &self.member {
+            Some(member) => format!("{member}: {}", self.detail),
+            None => self.detail.clone(),
+        }
+    }
+}
+
 impl ApiError {
     pub fn invalid_metadata(member: &str, detail: impl fmt::Display) -> Self {
-        ApiError::InvalidClientMetadata(format!("{}: {detail}", member_name(member)))
+        ApiError::InvalidClientMetadata(Problem {
+            member: Some(member_name(member).into_owned()),
+            detail: detail.to_string(),
+        })
+    }
+
+    /// `invalid_client_metadata` about the registration as a whole (no one member).
+    pub fn invalid_registration(detail: impl fmt::Display) -> Self {
+        ApiError::InvalidClientMetadata(Problem {
+            member: None,
+            detail: detail.to_string(),
+        })
+    }
+
+    /// `invalid_software_statement` (the member is `software_statement`).
+    pub fn invalid_software_statement(detail: impl fmt::Display) -> Self {
+        ApiError::InvalidSoftwareStatement(Problem {
+            member: Some("software_statement".into()),
+            detail: detail.to_string(),
+        })
     }
 
     pub fn invalid_redirect(member: &str, detail: impl fmt::Display) -> Self {
-        ApiError::InvalidRedirectUri(format!("{}: {detail}", member_name(member)))
+        ApiError::InvalidRedirectUri(Problem {
+            member: Some(member_name(member).into_owned()),
+            detail: detail.to_string(),
+        })
+    }
+
+    /// The metadata member at fault, for `invalid_client_metadata`, `invalid_redirect_uri` and
+    /// `invalid_software_statement`.
+    pub fn member(&self) -> Option<&str> {
+        match self {
+            ApiError::InvalidRedirectUri(p)
+            | ApiError::InvalidClientMetadata(p)
+            | ApiError::InvalidSoftwareStatement(p) => p.member.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The description without the member it names (the whole description for other errors).
+    pub fn detail(&self) -> String {
+        match self {
+            ApiError::InvalidRedirectUri(p)
+            | ApiError::InvalidClientMetadata(p)
+            | ApiError::InvalidSoftwareStatement(p) => p.detail.clone(),
+            _ => self.description(),
+        }
     }
 
     pub fn status(&self) -> u16 {
@@ -161,10 +224,10 @@ impl ApiError {
     /// The `error_description` member: safe to show to the caller.
     pub fn description(&self) -> String {
         match self {
+            ApiError::InvalidRedirectUri(p)
+            | ApiError::InvalidClientMetadata(p)
+            | ApiError::InvalidSoftwareStatement(p) => p.description(),
             ApiError::InvalidRequest(d)
-            | ApiError::InvalidRedirectUri(d)
-            | ApiError::InvalidClientMetadata(d)
-            | ApiError::InvalidSoftwareStatement(d)
             | ApiError::AccessDenied(d)
             | ApiError::ClientDocument(d)
             | ApiError::Authorization(_, d) => d.clone(),
@@ -190,6 +253,9 @@ impl ApiError {
         let mut body = json!({ "error": self.code(), "error_description": self.description() });
         if let ApiError::Authorization(e, _) = self {
             body["redirect"] = e.redirect().into();
+        }
+        if let Some(member) = self.member() {
+            body["member"] = member.into();
         }
         body
     }

@@ -75,8 +75,10 @@ pub fn hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// A secret value: never printed by `Debug`, reached only through [`Secret::expose`].
-#[derive(Clone, PartialEq, Eq)]
+/// A secret value: never printed by `Debug`, reached only through [`Secret::expose`]. No
+/// `PartialEq`: `==` on strings stops at the first differing byte, so a presented secret is
+/// checked only through [`HashKey::verify`]'s constant-time comparison of keyed hashes.
+#[derive(Clone)]
 pub struct Secret(String);
 
 impl Secret {
@@ -190,7 +192,7 @@ mod tests {
         let a = Secret::generate().unwrap();
         let b = Secret::generate().unwrap();
         assert_eq!(a.expose().len(), 43);
-        assert_ne!(a, b);
+        assert_ne!(a.expose(), b.expose());
     }
 
     #[test]
@@ -202,9 +204,9 @@ mod tests {
         let (sa, ta) = (a.secret.unwrap(), a.access_token);
         assert_eq!((sa.expose().len(), ta.expose().len()), (43, 43));
         // Three slices of one buffer: no two equal, and nothing repeats across calls.
-        assert_ne!(sa, ta);
+        assert_ne!(sa.expose(), ta.expose());
         assert_ne!(a.client_id, b.client_id);
-        assert_ne!(sa, b.secret.unwrap());
+        assert_ne!(sa.expose(), b.secret.unwrap().expose());
         assert!(new_credentials(false).unwrap().secret.is_none());
     }
 

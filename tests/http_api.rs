@@ -72,11 +72,31 @@ fn send(
         let obj = b.as_object().expect("error body is an object");
         let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
         keys.sort_unstable();
-        assert_eq!(
-            keys,
-            ["error", "error_description"],
-            "{method} {path}: error body {b}"
+        // RFC 7591 §3.2.2's two members, and for a metadata error the member at fault (issue
+        // 15): the one its description starts with.
+        let metadata_error = matches!(
+            obj["error"].as_str(),
+            Some("invalid_client_metadata" | "invalid_redirect_uri" | "invalid_software_statement")
         );
+        if metadata_error && obj.contains_key("member") {
+            assert_eq!(
+                keys,
+                ["error", "error_description", "member"],
+                "{method} {path}: error body {b}"
+            );
+            let member = obj["member"].as_str().expect("member is a string");
+            let description = obj["error_description"].as_str().unwrap_or_default();
+            assert!(
+                !member.is_empty() && description.starts_with(&format!("{member}: ")),
+                "{method} {path}: member {member:?} is not what the description names: {b}"
+            );
+        } else {
+            assert_eq!(
+                keys,
+                ["error", "error_description"],
+                "{method} {path}: error body {b}"
+            );
+        }
         assert!(obj["error"].as_str().is_some_and(|s| !s.is_empty()), "{b}");
         assert!(obj["error_description"].is_string(), "{b}");
     }

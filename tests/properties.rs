@@ -837,7 +837,17 @@ fn check_refusal(e: &ApiError, input: &dyn std::fmt::Debug) -> Result<(), TestCa
     );
     prop_assert!(!e.description().is_empty());
     let body = e.body();
-    prop_assert_eq!(body.as_object().map(Map::len), Some(2));
+    // RFC 7591's two members, and `member` exactly when the description names one.
+    let len = body.as_object().map(Map::len);
+    match e.member() {
+        Some(member) => {
+            prop_assert_eq!(len, Some(3));
+            prop_assert_eq!(body["member"].as_str(), Some(member));
+            let named = format!("{member}: ");
+            prop_assert!(e.description().starts_with(&named));
+        }
+        None => prop_assert_eq!(len, Some(2)),
+    }
     Ok(())
 }
 
@@ -1593,8 +1603,20 @@ fn exercise(
             let obj = obj.unwrap();
             let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
             keys.sort_unstable();
-            prop_assert_eq!(keys, vec!["error", "error_description"], "{}", shown);
             let code = obj["error"].as_str().unwrap_or("");
+            // A metadata error also names its member, the one its description starts with.
+            let names_member = obj.get("member").and_then(Value::as_str).is_some_and(|m| {
+                METADATA_CODES.contains(&code)
+                    && obj["error_description"]
+                        .as_str()
+                        .is_some_and(|d| d.starts_with(&format!("{m}: ")))
+            });
+            let expected = if names_member {
+                vec!["error", "error_description", "member"]
+            } else {
+                vec!["error", "error_description"]
+            };
+            prop_assert_eq!(keys, expected, "{}", shown);
             prop_assert!(
                 error_allowed(resp.status, code),
                 "{}: {} with error {:?}",

@@ -285,7 +285,7 @@ impl ClientMetadata {
         // serialiser again (about 1.3 KB gzip of wasm) to save one short-lived allocation.
         let bytes = serde_json::to_vec(self).map_or(usize::MAX, |v| v.len());
         if bytes > limits.metadata_bytes {
-            return Err(ApiError::InvalidClientMetadata(format!(
+            return Err(ApiError::invalid_registration(format!(
                 "the registration is {bytes} bytes of JSON as stored; at most {} (METADATA_LIMITS.metadata_bytes)",
                 limits.metadata_bytes
             )));
@@ -355,8 +355,8 @@ fn texts(m: &Members, member: &str, cap: Cap, max_chars: usize) -> Result<Vec<St
 /// Members we recognise but cannot honour yet: refused clearly rather than silently dropped.
 fn refuse_unsupported_members(m: &Members, caps: &Capabilities<'_>) -> Result<(), ApiError> {
     if m.has("software_statement") {
-        return Err(ApiError::InvalidSoftwareStatement(
-            "software_statement: software statements are not accepted by this server".into(),
+        return Err(ApiError::invalid_software_statement(
+            "software statements are not accepted by this server",
         ));
     }
     if m.has("sector_identifier_uri") {

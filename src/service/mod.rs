@@ -372,11 +372,8 @@ impl<S: ClientStore> Registrar<'_, S> {
                 }
                 Err(e) => e,
             };
-            let text = e.description();
-            let (named, detail) = match text.split_once(": ") {
-                Some((n, d)) if !n.contains(' ') => (n, d),
-                _ => ("", text.as_str()),
-            };
+            let detail = e.detail();
+            let named = e.member().unwrap_or("");
             let split = named
                 .bytes()
                 .position(|b| b == b'[' || b == b'.')
@@ -415,7 +412,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             let error = FieldError {
                 member,
                 error: e.code(),
-                description: detail.to_string(),
+                description: detail,
             };
             let repeated = errors[..document_errors]
                 .iter()
