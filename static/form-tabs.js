@@ -1,0 +1,25 @@
+// Registrar dashboard, New client form: its tabs (WAI-ARIA tabs pattern, automatic activation).
+
+import { $, tabKeyHandler } from './ui.js';
+import { updateJson } from './json-tab.js';
+
+export function tabs() {
+  return [...$('tablist').querySelectorAll('[role="tab"]')];
+}
+
+export function selectTab(tab, focus) {
+  for (const t of tabs()) {
+    const on = t === tab;
+    t.setAttribute('aria-selected', String(on));
+    t.tabIndex = on ? 0 : -1;
+    $(t.getAttribute('aria-controls')).hidden = !on;
+  }
+  if (tab.id === 'tab-json') updateJson();
+  if (focus) tab.focus();
+  else tab.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+}
+
+export function wireTabs() {
+  $('tablist').addEventListener('keydown', tabKeyHandler(tabs, selectTab));
+  for (const t of tabs()) t.addEventListener('click', () => selectTab(t, false));
+}
