@@ -217,71 +217,80 @@ async function setStatus(action) {
     announce(action === 'suspend' ? `Client ${c.client_id} is suspended.` : `Client ${c.client_id} is active again.`);
   });
 }
-async function rotateSecret() {
+/**
+ * Asks, then has the server issue a new credential of the open client (POST .../`path`, the
+ * value in `member` of the answer) and shows it once.
+ */
+async function issueOnce({ button, busyLabel, path, member, confirm, failed, once, done }) {
   const c = detail;
   if (!c) return;
   if (!(await mayDrop(['a-once']))) return;
   const name = clientName(c);
   const ok = await confirmDialog({
-    title: 'Rotate the client secret?',
-    text: `Client ${name ? `“${name}” ` : ''}(${c.client_id}) gets a new client secret, shown once. The current one stops working at once: `
-      + 'the application fails to get tokens until it has the new one.',
-    ok: 'Rotate secret',
+    title: confirm.title,
+    text: `Client ${name ? `“${name}” ` : ''}(${c.client_id}) ${confirm.text}`,
+    ok: confirm.ok,
   });
   if (!ok) return;
   hideOnce('a-once');
-  await withButton($('a-rotate'), 'Rotating…', async () => {
-    const res = await request('POST', `/admin/clients/${enc(c.client_id)}/client-secret`);
+  await withButton($(button), busyLabel, async () => {
+    const res = await request('POST', `/admin/clients/${enc(c.client_id)}/${path}`);
     if (!signedIn()) return;
-    if (res.status !== 200 || !isObject(res.body) || typeof res.body.client_secret !== 'string') {
-      fail('a-detail-error', res, 'The client secret was not rotated');
+    if (res.status !== 200 || !isObject(res.body) || typeof res.body[member] !== 'string') {
+      fail('a-detail-error', res, failed);
       return;
     }
     clearError('a-detail-error');
-    showOnce('a-once', {
-      title: 'New client secret',
-      label: 'Client secret',
-      value: res.body.client_secret,
-      warning: 'The server keeps only a hash of it. The previous secret no longer works: give this one to the application\'s operator.',
-      json: res.body,
-      file: `client-${fileSafe(c.client_id)}-secret.json`,
-      what: `new client secret of ${c.client_id}`,
-    });
-    announce('A new client secret was issued; the previous one no longer works.');
+    showOnce('a-once', { ...once(c.client_id), value: res.body[member], json: res.body });
+    announce(done);
   });
 }
 
-async function reissueToken() {
-  const c = detail;
-  if (!c) return;
-  if (!(await mayDrop(['a-once']))) return;
-  const name = clientName(c);
-  const ok = await confirmDialog({
-    title: 'Re-issue the registration access token?',
-    text: `Client ${name ? `“${name}” ` : ''}(${c.client_id}) gets a new registration access token, shown once. `
-      + 'The current one stops working at once for reading, updating and deleting the registration.',
-    ok: 'Re-issue token',
+function rotateSecret() {
+  return issueOnce({
+    button: 'a-rotate',
+    busyLabel: 'Rotating…',
+    path: 'client-secret',
+    member: 'client_secret',
+    confirm: {
+      title: 'Rotate the client secret?',
+      text: 'gets a new client secret, shown once. The current one stops working at once: '
+        + 'the application fails to get tokens until it has the new one.',
+      ok: 'Rotate secret',
+    },
+    failed: 'The client secret was not rotated',
+    once: (id) => ({
+      title: 'New client secret',
+      label: 'Client secret',
+      warning: 'The server keeps only a hash of it. The previous secret no longer works: give this one to the application\'s operator.',
+      file: `client-${fileSafe(id)}-secret.json`,
+      what: `new client secret of ${id}`,
+    }),
+    done: 'A new client secret was issued; the previous one no longer works.',
   });
-  if (!ok) return;
-  hideOnce('a-once');
-  await withButton($('a-reissue'), 'Re-issuing…', async () => {
-    const res = await request('POST', `/admin/clients/${enc(c.client_id)}/registration-access-token`);
-    if (!signedIn()) return;
-    if (res.status !== 200 || !isObject(res.body) || typeof res.body.registration_access_token !== 'string') {
-      fail('a-detail-error', res, 'The registration access token was not re-issued');
-      return;
-    }
-    clearError('a-detail-error');
-    showOnce('a-once', {
+}
+
+function reissueToken() {
+  return issueOnce({
+    button: 'a-reissue',
+    busyLabel: 'Re-issuing…',
+    path: 'registration-access-token',
+    member: 'registration_access_token',
+    confirm: {
+      title: 'Re-issue the registration access token?',
+      text: 'gets a new registration access token, shown once. '
+        + 'The current one stops working at once for reading, updating and deleting the registration.',
+      ok: 'Re-issue token',
+    },
+    failed: 'The registration access token was not re-issued',
+    once: (id) => ({
       title: 'New registration access token',
       label: 'Registration access token',
-      value: res.body.registration_access_token,
       warning: 'The server keeps only a hash of it. The previous token no longer works. The downloaded file opens in “Manage a client”.',
-      json: res.body,
-      file: `client-${fileSafe(c.client_id)}.json`,
-      what: `new registration access token of ${c.client_id}`,
-    });
-    announce('A new registration access token was issued; the previous one no longer works.');
+      file: `client-${fileSafe(id)}.json`,
+      what: `new registration access token of ${id}`,
+    }),
+    done: 'A new registration access token was issued; the previous one no longer works.',
   });
 }
 

@@ -2,7 +2,7 @@
 // WAI-ARIA tabs pattern with automatic activation, as in the New client form). Selecting one
 // refreshes what it lists.
 
-import { $, tabKeyHandler } from './ui.js';
+import { $, showTab, tabKeyHandler } from './ui.js';
 import { signedIn } from './admin-session.js';
 import { loadPage } from './admin-pages.js';
 
@@ -12,12 +12,7 @@ function tabs() {
 
 /** Shows a section and refreshes what it lists (the client detail, when open, stays). */
 export function selectTab(tab, focus) {
-  for (const t of tabs()) {
-    const on = t === tab;
-    t.setAttribute('aria-selected', String(on));
-    t.tabIndex = on ? 0 : -1;
-    $(t.getAttribute('aria-controls')).hidden = !on;
-  }
+  showTab(tabs(), tab);
   if (focus) tab.focus();
   refresh();
 }

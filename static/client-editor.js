@@ -32,13 +32,18 @@ export async function startNew() {
   return true;
 }
 
-/** New client, with an initial access token from the Admin section already in its field. */
-export async function startNewWithIat(iat) {
+/** The New client form opened from another view (which says so when it cannot open yet). */
+async function startNewFrom() {
   if (!ready()) {
     notice('The server\'s capabilities are not loaded yet, so the New client form cannot open: try again in a moment.', true);
     return false;
   }
-  if (!(await startNew())) return false;
+  return startNew();
+}
+
+/** New client, with an initial access token from the Admin section already in its field. */
+export async function startNewWithIat(iat) {
+  if (!(await startNewFrom())) return false;
   $('f-initial_access_token').value = iat;
   notice('The initial access token is filled in on the Credentials tab; Save sends it.');
   return true;
@@ -46,11 +51,7 @@ export async function startNewWithIat(iat) {
 
 /** New client, filled with a document (the Check metadata view's normalized metadata). */
 export async function startNewWith(doc) {
-  if (!ready()) {
-    notice('The server\'s capabilities are not loaded yet, so the New client form cannot open: try again in a moment.', true);
-    return false;
-  }
-  if (!(await startNew())) return false;
+  if (!(await startNewFrom())) return false;
   fill(doc);
   state.formDirty = true;
   notice('The form and its JSON tab hold the checked metadata; Save registers it.');

@@ -1,6 +1,6 @@
 // Registrar dashboard, New client form: its tabs (WAI-ARIA tabs pattern, automatic activation).
 
-import { $, tabKeyHandler } from './ui.js';
+import { $, showTab, tabKeyHandler } from './ui.js';
 import { updateJson } from './json-tab.js';
 
 export function tabs() {
@@ -8,12 +8,7 @@ export function tabs() {
 }
 
 export function selectTab(tab, focus) {
-  for (const t of tabs()) {
-    const on = t === tab;
-    t.setAttribute('aria-selected', String(on));
-    t.tabIndex = on ? 0 : -1;
-    $(t.getAttribute('aria-controls')).hidden = !on;
-  }
+  showTab(tabs(), tab);
   if (tab.id === 'tab-json') updateJson();
   if (focus) tab.focus();
   else tab.scrollIntoView({ block: 'nearest', inline: 'nearest' });

@@ -40,23 +40,25 @@ export async function mayLeave() {
   return true;
 }
 
-/** Leaves the client on screen (asking first if the form has unsaved edits) for another view. */
-export async function goTo(view) {
-  if (state.busy) return;
-  if (!(await mayLeave())) return;
+/** Drops the client on screen unless a request is out or the person keeps it; false then. */
+async function leaveClient() {
+  if (state.busy) return false;
+  if (!(await mayLeave())) return false;
   forgetClient();
   clearErrors();
   state.formDirty = false;
+  return true;
+}
+
+/** Leaves the client on screen (asking first if the form has unsaved edits) for another view. */
+export async function goTo(view) {
+  if (!(await leaveClient())) return;
   hideNotice();
   view.open();
 }
 
 export async function goStart(focusId) {
-  if (state.busy) return;
-  if (!(await mayLeave())) return;
-  forgetClient();
-  clearErrors();
-  state.formDirty = false;
+  if (!(await leaveClient())) return;
   showView('start');
   if (focusId) $(focusId).focus();
   else $('main').focus();

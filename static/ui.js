@@ -222,6 +222,16 @@ export function showView(name) {
   if (adminView) adminView.hidden = name !== 'admin';
 }
 
+/** Selects `tab` of the list `all`: only its panel shown, only it in the tab order. */
+export function showTab(all, tab) {
+  for (const t of all) {
+    const on = t === tab;
+    t.setAttribute('aria-selected', String(on));
+    t.tabIndex = on ? 0 : -1;
+    $(t.getAttribute('aria-controls')).hidden = !on;
+  }
+}
+
 /**
  * The keydown handler of a WAI-ARIA tab list: arrows move to the next or previous tab,
  * wrapping; Home and End to the first and last. `tabsOf()` lists the tabs, `select(tab, true)`
