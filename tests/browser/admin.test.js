@@ -7,6 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { start } from '../worker/harness.js';
+import { AUDIT_EVENTS } from '../../static/admin-audit.js';
 import {
   setup, openDashboard, assertClean, newClient, tab, setRedirectUris, saveAndWait, settled, labelProblems,
 } from './helpers.js';
@@ -409,6 +410,10 @@ describe('Admin: token mode end to end', () => {
     const ofForm = await filterAudit(page, { clientId: viaForm.client_id, event: 'client_registered' });
     assert.equal(ofForm.length, 1);
     assert.equal(ofForm[0].actor, `iat:${minted.id}`);
+    // The Event filter offers every event the server records, the scheduled clean-up's too.
+    const offered = await page.locator('#a-audit-event option').evaluateAll((os) => os.map((o) => o.value));
+    assert.deepEqual(offered.filter(Boolean), AUDIT_EVENTS);
+    for (const event of ['iat_expired', 'client_expired']) assert.deepEqual(await filterAudit(page, { event }), [], event);
     await assertClean(page, log);
     await context.close();
   });

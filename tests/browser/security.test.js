@@ -22,8 +22,23 @@ function parseCsp(header) {
   return out;
 }
 
+// Every module of the dashboard (index.html loads app.js, which imports the others).
+const MODULES = fs.readdirSync(path.join(ROOT, 'static')).filter((f) => f.endsWith('.js')).sort().map((f) => `/${f}`);
+
 describe('Response headers of the dashboard', () => {
-  for (const p of ['/', '/index.html', '/app.js', '/admin.js', '/app.css']) {
+  it('the dashboard is ES modules of this origin: relative imports of files in static/ only', () => {
+    assert.ok(MODULES.includes('/app.js') && MODULES.includes('/ui.js'), MODULES.join(' '));
+    for (const m of MODULES) {
+      const text = fs.readFileSync(path.join(ROOT, 'static', m), 'utf8');
+      for (const [, spec] of text.matchAll(/^\s*(?:import|export)\b[^'";]*?from\s*['"]([^'"]+)['"]/gm)) {
+        assert.match(spec, /^\.\/[a-z-]+\.js$/, `${m} imports ${spec}`);
+        assert.ok(MODULES.includes(spec.slice(1)), `${m} imports ${spec}, which is not in static/`);
+      }
+      assert.doesNotMatch(text, /\bimport\s*\(/, `${m}: a dynamic import`);
+    }
+  });
+
+  for (const p of ['/', '/index.html', ...MODULES, '/app.css']) {
     it(`${p} carries a strict CSP, nosniff and no-referrer`, async () => {
       const res = await env.h.fetch(p, { redirect: 'manual' });
       // /index.html may redirect to / (html_handling); the headers apply to the redirect too.

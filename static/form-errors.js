@@ -1,0 +1,151 @@
+// Registrar dashboard, New client form: errors beside their field (with a mark on the field's
+// tab) and in a summary whose links lead to them; an API error is put beside the member its
+// description names.
+
+import {
+  $, TOKEN_REFUSED, addDescribedBy, describeFailure, setText,
+} from './ui.js';
+import { state } from './client-state.js';
+import { TARGETS } from './form-fields.js';
+import { radioValue } from './form-choices.js';
+import { selectTab, tabs } from './form-tabs.js';
+
+const IAT_REFUSED = 'The server refused to register the client without a valid initial access token: '
+  + 'it requires one, or the one entered is wrong, expired or used up. Enter the token you were given.';
+
+function errorSlot(target) {
+  const id = target.dataset.errorSlot || `${target.id}-error`;
+  return $(id);
+}
+
+export function showFieldError(target, message) {
+  const slot = errorSlot(target);
+  if (slot) {
+    setText(slot, slot.hidden || !slot.textContent ? message : `${slot.textContent} ${message}`);
+    slot.hidden = false;
+    addDescribedBy(target, slot.id);
+  }
+  target.setAttribute('aria-invalid', 'true');
+  refreshTabMarkers();
+}
+
+/** A dot (and "has errors" for screen readers) on each tab whose panel holds an invalid field. */
+function refreshTabMarkers() {
+  for (const t of tabs()) {
+    t.querySelector('.tab-err').hidden = !$(t.getAttribute('aria-controls')).querySelector('[aria-invalid="true"]');
+  }
+}
+
+export function clearFieldError(target) {
+  const el = target.closest('[aria-invalid="true"]') || target;
+  el.removeAttribute('aria-invalid');
+  const slot = errorSlot(el);
+  if (slot) {
+    slot.hidden = true;
+    setText(slot, '');
+  }
+  refreshTabMarkers();
+}
+
+export function clearErrors() {
+  const form = $('client-form');
+  for (const el of form.querySelectorAll('[aria-invalid="true"]')) el.removeAttribute('aria-invalid');
+  for (const el of form.querySelectorAll('.field-error')) {
+    el.hidden = true;
+    setText(el, '');
+  }
+  for (const el of form.querySelectorAll('.tab-err')) el.hidden = true;
+  $('error-summary').hidden = true;
+  $('error-summary-list').replaceChildren();
+}
+
+/** "redirect_uris[1]: fragment not allowed" → { member, path, rest } */
+export function parseDescription(desc) {
+  const m = /^([A-Za-z0-9_]+(?:#[^\s:]*)?)((?:\[\d+\]|\.[A-Za-z0-9_]+)*)\s*:\s*([\s\S]*)$/.exec(desc);
+  if (!m) return null;
+  const idx = /^\[(\d+)\]/.exec(m[2]);
+  return { member: m[1], path: idx ? `${m[1]}[${idx[1]}]` : m[1], rest: m[3] };
+}
+
+function resolveTarget(parsed, where) {
+  if (!parsed) return null;
+  let t = where[parsed.path] || where[parsed.member];
+  if (!t && TARGETS[parsed.member]) t = $(TARGETS[parsed.member]);
+  if (!t && (parsed.member.includes('#') || parsed.member in state.extras || /_/.test(parsed.member))) t = $('json-request');
+  if (t && t.classList.contains('l10n-value') && /language tag/.test(parsed.rest)) {
+    t = t.closest('li').querySelector('.l10n-tag');
+  }
+  if (t && t.id === 'g-keys') t = radioValue('jwks_source') === 'value' ? $('f-jwks') : (radioValue('jwks_source') === 'uri' ? $('f-jwks_uri') : t);
+  return t || null;
+}
+
+function tabOf(el) {
+  const panel = el.closest('[role="tabpanel"]');
+  return panel ? $(panel.getAttribute('aria-labelledby')) : null;
+}
+
+function reveal(target) {
+  const tab = tabOf(target);
+  if (tab) selectTab(tab, false);
+  const focusable = target.matches('input, select, textarea, button')
+    ? target
+    : target.querySelector('input:not([disabled]), select, textarea, button');
+  (focusable || target).focus();
+  target.scrollIntoView({ block: 'center' });
+}
+
+/**
+ * items: [{ message, target?, short? }]; code: the API's error code (or null for local checks).
+ */
+export function showErrors(items, code, title) {
+  const list = $('error-summary-list');
+  list.replaceChildren();
+  for (const item of items) {
+    const li = document.createElement('li');
+    if (item.target) {
+      showFieldError(item.target, item.short || item.message);
+      const a = document.createElement('a');
+      a.href = `#${item.target.id}`;
+      setText(a, item.message);
+      a.addEventListener('click', (e) => {
+        e.preventDefault();
+        reveal(item.target);
+      });
+      li.append(a);
+    } else {
+      setText(li, item.message);
+    }
+    list.append(li);
+  }
+  setText($('error-summary-title'), title || (code ? 'The server did not accept the client' : 'Check the form'));
+  const codeLine = $('error-summary-code');
+  codeLine.replaceChildren();
+  if (code) {
+    const c = document.createElement('code');
+    setText(c, code);
+    codeLine.append('Error ', c, ':');
+  }
+  codeLine.hidden = !code;
+  $('error-summary').hidden = false;
+  $('error-summary').focus();
+  $('error-summary').scrollIntoView({ block: 'start' });
+}
+
+export function showApiError(res, where, title) {
+  if (res.status === 401) {
+    if (state.mode === 'new') {
+      showErrors([{ message: IAT_REFUSED, target: $('f-initial_access_token') }], 'invalid_token', title);
+    } else {
+      showErrors([{ message: TOKEN_REFUSED }], 'invalid_token', title);
+    }
+    return;
+  }
+  const b = res.body;
+  if (b && typeof b.error === 'string' && typeof b.error_description === 'string') {
+    const parsed = parseDescription(b.error_description);
+    const target = resolveTarget(parsed, where);
+    showErrors([{ message: b.error_description, short: parsed ? parsed.rest : undefined, target }], b.error, title);
+  } else {
+    showErrors([{ message: describeFailure(res) }], b && typeof b.error === 'string' ? b.error : null, title);
+  }
+}
