@@ -9,7 +9,7 @@ import { ready } from './discovery.js';
 import { clientPath, setBusy, state } from './client-state.js';
 import { collect, fill, newDefaults, validateLocal } from './form-document.js';
 import {
-  clearErrors, parseDescription, showApiError, showErrors,
+  clearErrors, showApiError, showErrors, withoutMember,
 } from './form-errors.js';
 import { selectTab } from './form-tabs.js';
 import { forgetClient, mayLeave } from './navigation.js';
@@ -107,7 +107,7 @@ export async function save(e) {
   const { doc, where, problems } = collect();
   const local = [...problems, ...validateLocal(doc, where)];
   if (local.length) {
-    showErrors(local.map((p) => ({ ...p, short: parseDescription(p.message)?.rest })), null);
+    showErrors(local.map((p) => ({ ...p, short: withoutMember(p.message, p.path) })), null);
     return;
   }
   const button = $('save');

@@ -59,12 +59,33 @@ export function clearErrors() {
   $('error-summary-list').replaceChildren();
 }
 
-/** "redirect_uris[1]: fragment not allowed" → { member, path, rest } */
-export function parseDescription(desc) {
-  const m = /^([A-Za-z0-9_]+(?:#[^\s:]*)?)((?:\[\d+\]|\.[A-Za-z0-9_]+)*)\s*:\s*([\s\S]*)$/.exec(desc);
-  if (!m) return null;
-  const idx = /^\[(\d+)\]/.exec(m[2]);
-  return { member: m[1], path: idx ? `${m[1]}[${idx[1]}]` : m[1], rest: m[3] };
+/**
+ * The member an API error names, from its `member` (the server's machine-readable form, e.g.
+ * "redirect_uris[1]" or "jwks.keys[0]"): { member: "redirect_uris", path: "redirect_uris[1]",
+ * rest: the description without "redirect_uris[1]: " }. A list item is a field of its own;
+ * anything deeper goes to its member.
+ */
+export function apiMember(body) {
+  const named = body.member;
+  if (typeof named !== 'string' || named === '') return null;
+  // A localized member (`client_name#<tag>`) is whole: the tag, not a path, follows the `#`.
+  const hash = named.indexOf('#');
+  let end = named.length;
+  for (const c of ['[', '.']) {
+    const i = named.indexOf(c);
+    if (i >= 0 && i < end && (hash < 0 || i < hash)) end = i;
+  }
+  const member = named.slice(0, end);
+  const after = named.slice(end);
+  const close = after.startsWith('[') ? after.indexOf(']') : -1;
+  const path = close > 0 ? member + after.slice(0, close + 1) : member;
+  return { member, path, rest: withoutMember(body.error_description, named) ?? body.error_description };
+}
+
+/** A message without its leading "<path>: " (the dashboard's own messages start so), or undefined. */
+export function withoutMember(message, path) {
+  const prefix = `${path}: `;
+  return message.startsWith(prefix) ? message.slice(prefix.length) : undefined;
 }
 
 function resolveTarget(parsed, where) {
@@ -142,7 +163,7 @@ export function showApiError(res, where, title) {
   }
   const b = res.body;
   if (b && typeof b.error === 'string' && typeof b.error_description === 'string') {
-    const parsed = parseDescription(b.error_description);
+    const parsed = apiMember(b);
     const target = resolveTarget(parsed, where);
     showErrors([{ message: b.error_description, short: parsed ? parsed.rest : undefined, target }], b.error, title);
   } else {

@@ -497,12 +497,24 @@ export function assertJsonContentType(r) {
   assert.match(ct, /^application\/json\s*(;|$)/i, `Content-Type is ${JSON.stringify(ct)}, expected application/json`);
 }
 
-/** An error response: status, JSON content type, body exactly { error, error_description }. */
+const METADATA_ERRORS = ['invalid_client_metadata', 'invalid_redirect_uri', 'invalid_software_statement'];
+
+/**
+ * An error response: status, JSON content type, body exactly { error, error_description }, and
+ * for a metadata error about one member also `member`: the member the description starts with.
+ */
 export function assertError(r, status, code, descriptionPattern) {
   assert.equal(r.status, status, `expected ${status} ${code}, got ${r.status}: ${r.text}`);
   assertJsonContentType(r);
   assert.ok(r.body && typeof r.body === 'object' && !Array.isArray(r.body), `error body is not a JSON object: ${r.text}`);
-  assert.deepEqual(Object.keys(r.body).sort(), ['error', 'error_description'], `error body members: ${r.text}`);
+  if (METADATA_ERRORS.includes(r.body.error) && 'member' in r.body) {
+    assert.deepEqual(Object.keys(r.body).sort(), ['error', 'error_description', 'member'], `error body members: ${r.text}`);
+    assert.ok(typeof r.body.member === 'string' && r.body.member.length > 0, `member: ${r.text}`);
+    assert.ok(String(r.body.error_description).startsWith(`${r.body.member}: `),
+      `member ${JSON.stringify(r.body.member)} is not what the description names: ${r.text}`);
+  } else {
+    assert.deepEqual(Object.keys(r.body).sort(), ['error', 'error_description'], `error body members: ${r.text}`);
+  }
   assert.equal(r.body.error, code, `error code: ${r.text}`);
   assert.equal(typeof r.body.error_description, 'string');
   assert.ok(r.body.error_description.length > 0, 'error_description is empty');
