@@ -182,7 +182,7 @@ export function prodMarkdown(p) {
     if (x === undefined || floorMs === undefined) continue;
     const r = medRatio("registrar", k, "floor", "floor");
     targets.push([`${k} within 1.2× of the trivial-Worker floor (CPU, worker only)`, `${f2(x)} vs ${f2(floorMs)} ms = ${f2(r)}×`, met(r <= 1.2),
-      r <= 1.2 ? "" : `${f2(x - floorMs)} ms above the floor: entering the wasm module (request facts in, response out through wasm-bindgen), routing, the CORS headers, building the answer, and one log line per request (LOG_REQUESTS = all)${nolog(k)}`]);
+      r <= 1.2 ? "" : `${f2(x - floorMs)} ms above the floor: after its first time in an isolate the answer comes from the entry module (src/entry.js) without entering the wasm; what is left is reading the method, URL and Origin header from workerd's request, building the Response with its seven to ten headers (security, CORS, caching; the floor sends one), and one log line per request (LOG_REQUESTS = all; a 404 is logged with either setting)${nolog(k)}`]);
   }
   const lr = load.registrar, lp = load.peer;
   if (lr?.length && lp?.length) {

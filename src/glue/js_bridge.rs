@@ -68,6 +68,20 @@ pub struct RequestFacts {
     text: String,
 }
 
+/// The parts of the text `requestFacts` joins, in its order, named.
+struct Parts<'a> {
+    method: &'a str,
+    origin: &'a str,
+    path: &'a str,
+    query: &'a str,
+    content_type: Option<&'a str>,
+    content_length: Option<&'a str>,
+    authorization: Option<&'a str>,
+    request_origin: Option<&'a str>,
+    client_ip: Option<&'a str>,
+    request_id: Option<&'a str>,
+}
+
 impl RequestFacts {
     pub fn of(request: &web_sys::Request) -> Self {
         RequestFacts {
@@ -76,35 +90,44 @@ impl RequestFacts {
     }
 
     /// The parts in the order `requestFacts` joins them: method, origin, path, query, then the
-    /// six headers.
-    fn parts(&self) -> (&str, &str, &str, &str, [Option<&str>; 6]) {
+    /// six headers (absent ones as [`ABSENT`]).
+    fn parts(&self) -> Parts<'_> {
         let mut it = self.text.split('\n');
         let mut next = || it.next().unwrap_or("");
         let (method, origin, path, query) = (next(), next(), next(), next());
-        let headers = std::array::from_fn(|_| Some(next()).filter(|v| *v != ABSENT));
-        (method, origin, path, query, headers)
+        let mut header = || Some(next()).filter(|v| *v != ABSENT);
+        Parts {
+            method,
+            origin,
+            path,
+            query,
+            content_type: header(),
+            content_length: header(),
+            authorization: header(),
+            request_origin: header(),
+            client_ip: header(),
+            request_id: header(),
+        }
     }
 
     pub fn content_length(&self) -> Option<&str> {
-        self.parts().4[1]
+        self.parts().content_length
     }
 
     /// The request for the core. The method is as sent: `worker::Method` would map every method
     /// it does not know to GET.
     pub fn request<'a>(&'a self, body: &'a [u8]) -> ApiRequest<'a> {
-        let (method, origin, path, query, h) = self.parts();
-        let [content_type, _content_length, authorization, request_origin, client_ip, request_id] =
-            h;
+        let p = self.parts();
         ApiRequest {
-            method,
-            path,
-            origin,
-            query,
-            request_origin,
-            client_ip,
-            request_id,
-            content_type,
-            authorization,
+            method: p.method,
+            path: p.path,
+            origin: p.origin,
+            query: p.query,
+            request_origin: p.request_origin,
+            client_ip: p.client_ip,
+            request_id: p.request_id,
+            content_type: p.content_type,
+            authorization: p.authorization,
             body,
         }
     }

@@ -763,7 +763,6 @@ fn check_pairwise_hosts(redirect_uris: &[String]) -> Result<(), ApiError> {
         .filter_map(|u| url::Url::parse(u).ok())
         .map(|u| u.host_str().unwrap_or(u.scheme()).to_string())
         .collect();
-    hosts.dedup();
     hosts.sort();
     hosts.dedup();
     if hosts.len() > 1 {

@@ -7,7 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { start } from '../worker/harness.js';
-import { AUDIT_EVENTS } from '../../static/admin-audit.js';
+import { AUDIT_EVENTS } from '../../static/js/admin-audit.js';
 import {
   setup, openDashboard, assertClean, newClient, tab, setRedirectUris, saveAndWait, settled, labelProblems,
 } from './helpers.js';
@@ -183,7 +183,7 @@ async function assertNothingRan(page, log, where) {
     injected: document.querySelectorAll('img, svg:not(.brand-mark), iframe, object, embed, script:not([src])').length,
   }));
   assert.equal(state.xss, undefined, `${where}: a payload ran`);
-  assert.deepEqual(state.scripts, ['/app.js'], `${where}: a script element was added`);
+  assert.deepEqual(state.scripts, ['/js/app.js'], `${where}: a script element was added`);
   assert.equal(state.injected, 0, `${where}: markup from data became elements`);
   assert.deepEqual(log.dialogs, [], `${where}: a dialog opened`);
 }

@@ -22,17 +22,20 @@ function parseCsp(header) {
   return out;
 }
 
-// Every module of the dashboard (index.html loads app.js, which imports the others).
-const MODULES = fs.readdirSync(path.join(ROOT, 'static')).filter((f) => f.endsWith('.js')).sort().map((f) => `/${f}`);
+// Every module of the dashboard, all in static/js/ (index.html loads js/app.js, which imports
+// the others).
+const MODULES = fs.readdirSync(path.join(ROOT, 'static', 'js')).filter((f) => f.endsWith('.js')).sort().map((f) => `/js/${f}`);
 
 describe('Response headers of the dashboard', () => {
-  it('the dashboard is ES modules of this origin: relative imports of files in static/ only', () => {
-    assert.ok(MODULES.includes('/app.js') && MODULES.includes('/ui.js'), MODULES.join(' '));
+  it('the dashboard is ES modules of this origin: relative imports of files in static/js/ only', () => {
+    assert.ok(MODULES.includes('/js/app.js') && MODULES.includes('/js/ui.js'), MODULES.join(' '));
+    const others = fs.readdirSync(path.join(ROOT, 'static')).filter((f) => f.endsWith('.js'));
+    assert.deepEqual(others, [], 'every module is in static/js/ (one route pattern serves them all)');
     for (const m of MODULES) {
       const text = fs.readFileSync(path.join(ROOT, 'static', m), 'utf8');
       for (const [, spec] of text.matchAll(/^\s*(?:import|export)\b[^'";]*?from\s*['"]([^'"]+)['"]/gm)) {
         assert.match(spec, /^\.\/[a-z-]+\.js$/, `${m} imports ${spec}`);
-        assert.ok(MODULES.includes(spec.slice(1)), `${m} imports ${spec}, which is not in static/`);
+        assert.ok(MODULES.includes(`/js${spec.slice(1)}`), `${m} imports ${spec}, which is not in static/js/`);
       }
       assert.doesNotMatch(text, /\bimport\s*\(/, `${m}: a dynamic import`);
     }
@@ -127,7 +130,7 @@ async function assertNothingRan(page, log, where) {
     injected: document.querySelectorAll('img, svg:not(.brand-mark), iframe, object, embed').length,
   }));
   assert.equal(state.xss, undefined, `${where}: a payload ran`);
-  assert.deepEqual(state.scripts, ['/app.js'], `${where}: a script element was added`);
+  assert.deepEqual(state.scripts, ['/js/app.js'], `${where}: a script element was added`);
   assert.equal(state.injected, 0, `${where}: markup from data became elements`);
   assert.deepEqual(log.dialogs, [], `${where}: a dialog opened`);
 }

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { validate } from '@readme/openapi-parser';
 import { start, ROOT, assertJsonContentType } from '../worker/harness.js';
 import { DOC, DOC_TEXT, METHODS, deref, validatorFor, assertValid, assertConforms } from './conformance.js';
-import { AUDIT_EVENTS } from '../../static/admin-audit.js';
+import { AUDIT_EVENTS } from '../../static/js/admin-audit.js';
 
 const ADMIN_TOKEN = 'contract-admin-token-0123456789abcdefghijklmnop';
 const AS_API_TOKEN = 'contract-as-api-token-0123456789abcdefghijklmnop';
@@ -173,7 +173,7 @@ describe('static/openapi.json', () => {
     assert.ok(n >= 4, `only ${n} examples`);
   });
 
-  it('the dashboard\'s audit filter offers exactly the documented event names (static/admin-audit.js)', () => {
+  it('the dashboard\'s audit filter offers exactly the documented event names (static/js/admin-audit.js)', () => {
     assert.deepEqual([...AUDIT_EVENTS].sort(), [...deref(DOC.components.schemas.AuditEvent).properties.event.enum].sort());
   });
 
