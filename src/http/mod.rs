@@ -4,7 +4,9 @@
 
 mod admin;
 mod as_api;
+mod endpoints;
 mod prepared;
+mod responses;
 
 pub use prepared::{Prepared, PreparedAnswers, PREPARED_CAPACITY};
 
@@ -16,6 +18,9 @@ pub use crate::ratelimit::{NoLimits, RateLimiter};
 use crate::service::{Registrar, RequestOrigin};
 use crate::store::ClientStore;
 use crate::token::{self, Purpose, Secret};
+use endpoints::{manage, register, validate};
+pub use responses::error_response;
+use responses::{add_common_headers, Reply};
 use serde_json::Value;
 
 /// Longest request id kept for the audit log: `CF-Ray` is 20 characters; anything longer was not
@@ -377,242 +382,6 @@ fn finish(
         route: label,
         client_id: client_id.map(str::to_string),
         internal_error,
-    }
-}
-
-/// Rate limit first (no storage work for a caller over the limit), then register.
-async fn register<S: ClientStore, L: RateLimiter>(
-    registrar: &Registrar<'_, S>,
-    limits: &L,
-    token: Option<&str>,
-    body: &[u8],
-) -> Result<serde_json::Map<String, Value>, ApiError> {
-    for (bucket, key) in registrar.registration_limits(token) {
-        if !limits.allow(bucket, &key).await {
-            return Err(ApiError::TooManyRequests(
-                registrar.config.rate_limit_period,
-            ));
-        }
-    }
-    registrar.register(token, body).await
-}
-
-/// `POST /metadata/validate`: rate limited per client network like registration (a bucket of
-/// its own in the same limiter), then every error and warning; nothing is stored or logged.
-/// `GET ?url=` fetches a client ID metadata document and checks it the same way (CIMD only).
-async fn validate<S: ClientStore, L: RateLimiter, D: crate::cimd::DocumentSource>(
-    registrar: &Registrar<'_, S>,
-    limits: &L,
-    docs: &D,
-    req: &ApiRequest<'_>,
-) -> Result<Reply, ApiError> {
-    let fetch = req.method == "GET";
-    if fetch && (!crate::cimd::CIMD_BUILT || registrar.config.cimd.is_none()) {
-        return Err(ApiError::NotFound(crate::cimd::CIMD_OFF));
-    }
-    if !fetch {
-        check_json_body(req)?;
-    }
-    let key = format!("validate:{}", registrar.network_limit_key());
-    if !limits.allow(LimitBucket::RegisterByIp, &key).await {
-        return Err(ApiError::TooManyRequests(
-            registrar.config.rate_limit_period,
-        ));
-    }
-    let (errors, checked, document) = if fetch {
-        let c = registrar.cimd_check(docs, req.query).await?;
-        (c.errors, c.checked, c.document)
-    } else {
-        let cimd = match req.query {
-            "" => false,
-            "profile=cimd" => true,
-            _ => {
-                return Err(ApiError::InvalidRequest(
-                    "the only query is profile=cimd".into(),
-                ))
-            }
-        };
-        let request = crate::service::parse_object(req.body)?;
-        let (errors, checked) = registrar.check(&request, cimd, None);
-        (errors, checked, None)
-    };
-    let valid = errors.is_empty() && checked.is_some();
-    let mut body = serde_json::Map::new();
-    body.insert("valid".into(), valid.into());
-    let mut warnings = Vec::new();
-    if let Some((metadata, w)) = checked {
-        if valid {
-            body.insert("normalized".into(), Value::Object(metadata.to_json()));
-        }
-        warnings = w;
-    }
-    body.insert("errors".into(), problems(errors));
-    body.insert("warnings".into(), problems(warnings));
-    if let Some(d) = document {
-        body.insert("document".into(), d);
-    }
-    Ok(Reply::Json((200, Some(Value::Object(body)))))
-}
-
-/// Errors or warnings as JSON: `member` (when there is one), `error` (errors only), `description`.
-#[inline(never)]
-fn problems(list: Vec<crate::metadata::FieldError>) -> Value {
-    let mut items = Vec::new();
-    for e in list {
-        let mut o = serde_json::Map::new();
-        if !e.member.is_empty() {
-            o.insert("member".into(), e.member.into());
-        }
-        if !e.error.is_empty() {
-            o.insert("error".into(), e.error.into());
-        }
-        o.insert("description".into(), e.description.into());
-        items.push(Value::Object(o));
-    }
-    Value::Array(items)
-}
-
-/// RFC 7592 read, update or delete: the caller's network is limited before anything else (a
-/// wrong token costs no storage work once over the limit); the client's own bucket is counted by
-/// the service once the token is verified.
-async fn manage<S: ClientStore, L: RateLimiter>(
-    registrar: &Registrar<'_, S>,
-    limits: &L,
-    client_id: &str,
-    method: &str,
-    token: Option<&str>,
-    req: &ApiRequest<'_>,
-) -> Result<Reply, ApiError> {
-    if !limits
-        .allow(LimitBucket::ManageByIp, &registrar.network_limit_key())
-        .await
-    {
-        return Err(ApiError::TooManyRequests(
-            registrar.config.rate_limit_period,
-        ));
-    }
-    match method {
-        "GET" => registrar
-            .read(client_id, token, limits)
-            .await
-            .map(Reply::Client),
-        "PUT" => {
-            let body = check_json_body(req).map(|()| req.body);
-            registrar
-                .update(client_id, token, body, limits)
-                .await
-                .map(Reply::Client)
-        }
-        _ => registrar
-            .delete(client_id, token, limits)
-            .await
-            .map(|()| Reply::Deleted),
-    }
-}
-
-enum Reply {
-    Created(serde_json::Map<String, Value>),
-    Client(serde_json::Map<String, Value>),
-    Deleted,
-    Discovery(serde_json::Map<String, Value>),
-    Preflight,
-    /// An admin answer: status and optional body.
-    Json(admin::AdminReply),
-}
-
-impl Reply {
-    /// The response: the body moves into it (a registration or discovery document is not copied).
-    fn into_response(self, route: &Route) -> ApiResponse {
-        let json = |status, body| ApiResponse {
-            status,
-            headers: vec![("Content-Type", "application/json".into())],
-            body: Some(Value::Object(body)),
-        };
-        match self {
-            Reply::Created(body) => json(201, body),
-            Reply::Client(body) => json(200, body),
-            Reply::Discovery(body) => json(200, body),
-            Reply::Deleted => ApiResponse {
-                status: 204,
-                headers: Vec::new(),
-                body: None,
-            },
-            Reply::Json((status, body)) => ApiResponse {
-                status,
-                headers: match body {
-                    Some(_) => vec![("Content-Type", "application/json".into())],
-                    None => Vec::new(),
-                },
-                body,
-            },
-            Reply::Preflight => ApiResponse {
-                status: 204,
-                headers: vec![
-                    ("Access-Control-Allow-Methods", route.allow().into()),
-                    (
-                        "Access-Control-Allow-Headers",
-                        "Authorization, Content-Type".into(),
-                    ),
-                    ("Access-Control-Max-Age", "86400".into()),
-                ],
-                body: None,
-            },
-        }
-    }
-}
-
-/// The wire form of an error (RFC 7591 §3.2.2 body, RFC 6750 §3 header).
-pub fn error_response(e: &ApiError) -> ApiResponse {
-    let mut headers = vec![("Content-Type", "application/json".to_string())];
-    headers.extend(e.headers());
-    ApiResponse {
-        status: e.status(),
-        headers,
-        body: Some(e.body()),
-    }
-}
-
-fn add_common_headers(
-    response: &mut ApiResponse,
-    config: &Config,
-    route: &Route,
-    request_origin: Option<&str>,
-    issuer: &str,
-) {
-    let h = &mut response.headers;
-    if matches!(route, Route::Discovery) && response.status == 200 {
-        // An issuer taken from the request's origin differs per Host: not for shared caches.
-        let cache = if config.issuer.is_some() {
-            "public, max-age=300"
-        } else {
-            "no-cache"
-        };
-        h.push(("Cache-Control", cache.into()));
-    } else {
-        // Client information carries credentials (RFC 7591 §3.2.1); errors must not be cached.
-        h.push(("Cache-Control", "no-store".into()));
-        h.push(("Pragma", "no-cache".into()));
-    }
-    h.push(("X-Content-Type-Options", "nosniff".into()));
-    h.push(("Referrer-Policy", "no-referrer".into()));
-    // JSON is never a document to render or frame.
-    h.push((
-        "Content-Security-Policy",
-        "default-src 'none'; frame-ancestors 'none'".into(),
-    ));
-    if issuer.starts_with("https://") {
-        h.push(("Strict-Transport-Security", "max-age=31536000".into()));
-    }
-    // Admin and AS API routes are for operators' tools and servers, not for browsers on other
-    // origins.
-    if !matches!(route, Route::Unknown | Route::Admin(_) | Route::As(_)) {
-        if let Some(allowed) = config.cors.allow_origin(request_origin) {
-            h.push(("Access-Control-Allow-Origin", allowed.to_string()));
-            h.push(("Access-Control-Expose-Headers", "WWW-Authenticate".into()));
-        }
-        if config.cors.varies_by_origin() {
-            h.push(("Vary", "Origin".into()));
-        }
     }
 }
 
