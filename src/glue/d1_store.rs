@@ -5,8 +5,8 @@
 
 use crate::store::StoreError;
 use crate::store::{
-    AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport, ClientFilter,
-    ClientStatus, ClientStore, InitialAccessToken, StoredClient, READ_EVENT_INTERVAL,
+    AdminChange, After, AuditEvent, AuditFilter, AuditKind, AuditRecord, CleanupReport,
+    ClientFilter, ClientStatus, ClientStore, InitialAccessToken, StoredClient, READ_EVENT_INTERVAL,
     UNUSED_REMOVE_PER_RUN, USE_RECORD_INTERVAL,
 };
 use serde::Deserialize;
@@ -207,7 +207,7 @@ impl D1Store {
                     sql,
                     &[
                         int(e.at),
-                        text(e.event),
+                        text(e.event.as_str()),
                         opt_text(e.client_id.as_deref()),
                         text(&e.actor),
                         text(&e.request_id),
@@ -617,9 +617,14 @@ impl ClientStore for D1Store {
         let mut batch = vec![
             self.statement(
                 "INSERT INTO audit_events (at, event, actor, request_id, detail) \
-                 SELECT ?1, 'iat_expired', ?2, ?3, json_object('iat_id', id) \
+                 SELECT ?1, ?4, ?2, ?3, json_object('iat_id', id) \
                  FROM initial_access_tokens WHERE expires_at <= ?1",
-                &[int(now), actor.clone(), request_id.clone()],
+                &[
+                    int(now),
+                    actor.clone(),
+                    request_id.clone(),
+                    text(AuditKind::IatExpired.as_str()),
+                ],
                 "cleanup",
             )?,
             self.statement(
@@ -634,9 +639,15 @@ impl ClientStore for D1Store {
             batch.push(self.statement(
                 &format!(
                     "INSERT INTO audit_events (at, event, client_id, actor, request_id) \
-                     SELECT ?1, 'client_expired', client_id, ?2, ?3 FROM clients WHERE {IDLE}"
+                     SELECT ?1, ?5, client_id, ?2, ?3 FROM clients WHERE {IDLE}"
                 ),
-                &[int(now), actor.clone(), request_id.clone(), int(cutoff)],
+                &[
+                    int(now),
+                    actor.clone(),
+                    request_id.clone(),
+                    int(cutoff),
+                    text(AuditKind::ClientExpired.as_str()),
+                ],
                 "cleanup",
             )?);
             batch.push(self.statement(
@@ -661,12 +672,19 @@ impl ClientStore for D1Store {
             batch.push(self.statement(
                 concat!(
                     "INSERT INTO audit_events (at, event, client_id, actor, request_id, detail) \
-                     SELECT ?1, 'client_removed_unused', client_id, ?2, ?3, \
+                     SELECT ?1, ?6, client_id, ?2, ?3, \
                      json_object('unused_client_ttl', CAST(?1 - ?4 AS INTEGER)) FROM (",
                     unused!(),
                     ")"
                 ),
-                &[int(now), actor, request_id, int(cutoff), limit.clone()],
+                &[
+                    int(now),
+                    actor,
+                    request_id,
+                    int(cutoff),
+                    limit.clone(),
+                    text(AuditKind::ClientRemovedUnused.as_str()),
+                ],
                 "cleanup",
             )?);
             batch.push(self.statement(

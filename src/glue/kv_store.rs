@@ -21,9 +21,9 @@
 use crate::metadata::ClientMetadata;
 use crate::store::StoreError;
 use crate::store::{
-    bounded_detail, AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport,
-    ClientFilter, ClientStatus, ClientStore, InitialAccessToken, StoredClient, READ_EVENT_INTERVAL,
-    UNUSED_REMOVE_PER_RUN, USE_RECORD_INTERVAL,
+    bounded_detail, AdminChange, After, AuditEvent, AuditFilter, AuditKind, AuditRecord,
+    CleanupReport, ClientFilter, ClientStatus, ClientStore, InitialAccessToken, StoredClient,
+    READ_EVENT_INTERVAL, UNUSED_REMOVE_PER_RUN, USE_RECORD_INTERVAL,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -218,7 +218,7 @@ impl KvStore {
             let meta = AuditMeta {
                 id,
                 at: e.at,
-                event: e.event.into(),
+                event: e.event.as_str().into(),
                 client_id: e.client_id.clone(),
                 actor: e.actor.clone(),
                 request_id: e.request_id.clone(),
@@ -582,7 +582,7 @@ impl ClientStore for KvStore {
         let mut report = CleanupReport::default();
         if let Some(cutoff) = unused_before {
             let mut event = template.clone();
-            event.event = "client_removed_unused";
+            event.event = AuditKind::ClientRemovedUnused;
             event.detail = Some(serde_json::json!({ "unused_client_ttl": now - cutoff }));
             report.unused_clients = self.remove_unused(cutoff, &event).await?;
         }

@@ -2,8 +2,8 @@
 //! updates, per-class quotas, initial access token use counts, events written with their change.
 
 use super::{
-    AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport, ClientFilter,
-    ClientStore, InitialAccessToken, StoredClient,
+    AdminChange, After, AuditEvent, AuditFilter, AuditKind, AuditRecord, CleanupReport,
+    ClientFilter, ClientStore, InitialAccessToken, StoredClient,
 };
 use crate::store::StoreError;
 use std::cell::RefCell;
@@ -45,7 +45,7 @@ impl State {
             self.audit.push(AuditRecord {
                 id,
                 at: e.at,
-                event: e.event.to_string(),
+                event: e.event.as_str().to_string(),
                 client_id: e.client_id.clone(),
                 actor: e.actor.clone(),
                 request_id: e.request_id.clone(),
@@ -271,7 +271,7 @@ impl ClientStore for MemoryStore {
         for id in expired {
             s.iats.remove(&id);
             let mut e = template.clone();
-            e.event = "iat_expired";
+            e.event = AuditKind::IatExpired;
             e.detail = Some(serde_json::json!({ "iat_id": id }));
             s.record(&[e]);
             report.expired_tokens += 1;
@@ -290,7 +290,7 @@ impl ClientStore for MemoryStore {
             for id in idle {
                 s.clients.remove(&id);
                 let mut e = template.clone();
-                e.event = "client_expired";
+                e.event = AuditKind::ClientExpired;
                 e.client_id = Some(id);
                 s.record(&[e]);
                 report.idle_clients += 1;
@@ -309,7 +309,7 @@ impl ClientStore for MemoryStore {
             for (_, id) in unused {
                 s.clients.remove(&id);
                 let mut e = template.clone();
-                e.event = "client_removed_unused";
+                e.event = AuditKind::ClientRemovedUnused;
                 e.client_id = Some(id);
                 e.detail = Some(serde_json::json!({ "unused_client_ttl": now - cutoff }));
                 s.record(&[e]);

@@ -2,8 +2,11 @@
 //! consistent) is the source of truth; see `glue::d1_store`. Every write that records an audit
 //! event takes the events with it, and a backend writes both atomically or neither.
 
+pub mod audit;
 pub mod memory;
 pub mod sql_errors;
+
+pub use audit::{AuditFilter, AuditKind};
 
 use crate::metadata::ClientMetadata;
 use serde_json::{json, Value};
@@ -115,7 +118,7 @@ fn due(last: Option<i64>, now: i64, interval: i64) -> bool {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEvent {
     pub at: i64,
-    pub event: &'static str,
+    pub event: AuditKind,
     pub client_id: Option<String>,
     pub actor: String,
     pub request_id: String,
@@ -188,15 +191,6 @@ pub struct AuditRecord {
     pub request_id: String,
     pub ip_hash: Option<String>,
     pub detail: Option<Value>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AuditFilter {
-    pub client_id: Option<String>,
-    pub event: Option<String>,
-    pub actor: Option<String>,
-    pub since: Option<i64>,
-    pub until: Option<i64>,
 }
 
 /// An initial access token as stored (the value itself never is). Its serde form is its D1 row
