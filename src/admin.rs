@@ -7,7 +7,7 @@ use crate::projection::{ResyncReport, PROJECTION_BUILT, PROJECTION_RESYNC_INTERV
 use crate::service::{parse_object, Registrar, SERVER_ONLY_MEMBERS};
 use crate::store::{
     AdminChange, After, AuditFilter, AuditKind, AuditRecord, CleanupReport, ClientFilter,
-    ClientStatus, ClientStore, InitialAccessToken, StoredClient, AUDIT_PRUNE_BATCH,
+    ClientStatus, ClientStore, IatState, InitialAccessToken, StoredClient, AUDIT_PRUNE_BATCH,
     AUDIT_PRUNE_MAX_BATCHES,
 };
 use crate::token::{self, Purpose, Secret};
@@ -127,16 +127,12 @@ pub fn client_summary(c: &StoredClient) -> Value {
 /// A token as the admin API shows it. `profile_removed`: usable but for its profile, which the
 /// policy no longer has (registration with it is refused).
 fn iat_json(t: &InitialAccessToken, now: i64, policy: &Policy) -> Value {
-    let state = if t.revoked_at.is_some() {
-        "revoked"
-    } else if t.expires_at <= now {
-        "expired"
-    } else if t.uses >= t.max_uses {
-        "exhausted"
-    } else if policy.is_removed_profile(t.profile.as_deref()) {
-        "profile_removed"
-    } else {
-        "active"
+    let state = match t.state_at(now) {
+        IatState::Revoked => "revoked",
+        IatState::Expired => "expired",
+        IatState::Exhausted => "exhausted",
+        IatState::Usable if policy.is_removed_profile(t.profile.as_deref()) => "profile_removed",
+        IatState::Usable => "active",
     };
     let mut v = json!({
         "id": t.id,

@@ -159,6 +159,23 @@ fn like_literal(s: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// Clients read per query of a `redirect_host` search (or the page's `limit` when larger).
+const REDIRECT_HOST_PAGE: usize = 200;
+
+/// The SQL narrowing of a `redirect_host` search, when there is a safe one: a redirect URI whose
+/// parsed host is `host` contains `host` as written (ASCII case folded) unless the URL parser
+/// changed it on reading, which needs a `%` (percent-decoding), a character outside printable
+/// ASCII (IDNA, a tab or newline it drops) or an IP address (`0x7f.1` is `127.0.0.1`); the
+/// candidates are the clients with a URI of one of these kinds. `None` (no narrowing) for a
+/// filter that is no plain domain name. `store::redirect_host_matches` decides.
+fn host_candidates(host: &str) -> Option<String> {
+    let plain = host
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    let address = host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    (plain && !address && !host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
 impl D1Store {
     /// On the binding itself, or when `session`, on a session starting `first-unconstrained`
     /// (its first read may go to any replica). A runtime without sessions gets the primary.
@@ -260,6 +277,66 @@ impl D1Store {
         self.change_with_events(update, events, "mark")
             .await
             .map(|_| ())
+    }
+
+    /// Up to `limit` clients newest first, strictly after `after`, that pass the members of `f`
+    /// SQL decides: all but `redirect_host`, for which it keeps only candidates
+    /// ([`host_candidates`]).
+    async fn client_page(
+        &self,
+        f: &ClientFilter,
+        after: &After,
+        limit: usize,
+    ) -> Result<Vec<ClientRow>, StoreError> {
+        let mut w = Conditions::default();
+        if let Some(q) = &f.q {
+            // `store::name_contains`: SQLite's lower() folds A–Z only, as that rule does.
+            w.add(
+                "instr(lower(json_extract(metadata, '$.client_name')), lower(?)) > 0",
+                text(q),
+            );
+        }
+        if let Some(p) = &f.client_id_prefix {
+            w.add(
+                "client_id LIKE ? ESCAPE '\\'",
+                text(&format!("{}%", like_literal(p))),
+            );
+        }
+        if let Some(h) = f.redirect_host.as_deref().and_then(host_candidates) {
+            w.add(
+                "EXISTS (SELECT 1 FROM json_each(clients.metadata, '$.redirect_uris') r \
+                 WHERE instr(lower(r.value), ?) > 0 OR instr(r.value, '%') > 0 \
+                 OR r.value GLOB '*[^ -~]*')",
+                text(&h),
+            );
+        }
+        if let Some(s) = &f.software_id {
+            w.add("json_extract(metadata, '$.software_id') = ?", text(s));
+        }
+        if let Some(s) = f.status {
+            w.add("status = ?", text(s.as_str()));
+        }
+        if let Some(t) = f.created_after {
+            w.add("client_id_issued_at > ?", int(t));
+        }
+        if let Some(t) = f.created_before {
+            w.add("client_id_issued_at < ?", int(t));
+        }
+        if let Some((t, id)) = after {
+            let n = w.args.len() + 1;
+            w.clauses.push(format!(
+                "(client_id_issued_at < ?{n} OR (client_id_issued_at = ?{n} AND client_id < ?{}))",
+                n + 1
+            ));
+            w.args.push(int(*t));
+            w.args.push(text(id));
+        }
+        let sql = format!(
+            "SELECT {CLIENT_COLUMNS} FROM clients{} \
+             ORDER BY client_id_issued_at DESC, client_id DESC LIMIT {limit}",
+            w.sql()
+        );
+        self.all(&sql, &w.args, "list_clients").await
     }
 
     async fn all<T: for<'de> Deserialize<'de>>(
@@ -433,59 +510,33 @@ impl ClientStore for D1Store {
         after: &After,
         limit: usize,
     ) -> Result<Vec<StoredClient>, StoreError> {
-        let mut w = Conditions::default();
-        if let Some(q) = &f.q {
-            w.add(
-                "instr(lower(json_extract(metadata, '$.client_name')), lower(?)) > 0",
-                text(q),
-            );
+        if f.redirect_host.is_none() {
+            let rows = self.client_page(f, after, limit).await?;
+            return rows.into_iter().map(ClientRow::into_client).collect();
         }
-        if let Some(p) = &f.client_id_prefix {
-            w.add(
-                "client_id LIKE ? ESCAPE '\\'",
-                text(&format!("{}%", like_literal(p))),
-            );
+        // The host the URL parser reads is not an SQL expression: SQL narrows the candidates
+        // (`host_candidates`) and `ClientFilter::matches` decides, page by page, until `limit`
+        // clients match or the candidates run out.
+        let page = limit.max(REDIRECT_HOST_PAGE);
+        let mut after = after.clone();
+        let mut out = Vec::new();
+        loop {
+            let rows = self.client_page(f, &after, page).await?;
+            let last_page = rows.len() < page;
+            for row in rows {
+                let c = row.into_client()?;
+                after = Some((c.client_id_issued_at, c.client_id.clone()));
+                if f.matches(&c) {
+                    out.push(c);
+                    if out.len() == limit {
+                        return Ok(out);
+                    }
+                }
+            }
+            if last_page {
+                return Ok(out);
+            }
         }
-        if let Some(h) = &f.redirect_host {
-            // The host sits between "://" and the first of "/", ":", "?" or the end.
-            let host = like_literal(&h.to_ascii_lowercase());
-            w.add(
-                "EXISTS (SELECT 1 FROM json_each(clients.metadata, '$.redirect_uris') r \
-                 WHERE lower(r.value) LIKE '%://' || ? || '/%' ESCAPE '\\' \
-                 OR lower(r.value) LIKE '%://' || ? || ':%' ESCAPE '\\' \
-                 OR lower(r.value) LIKE '%://' || ? || char(63) || '%' ESCAPE '\\' \
-                 OR lower(r.value) LIKE '%://' || ? ESCAPE '\\')",
-                text(&host),
-            );
-        }
-        if let Some(s) = &f.software_id {
-            w.add("json_extract(metadata, '$.software_id') = ?", text(s));
-        }
-        if let Some(s) = f.status {
-            w.add("status = ?", text(s.as_str()));
-        }
-        if let Some(t) = f.created_after {
-            w.add("client_id_issued_at > ?", int(t));
-        }
-        if let Some(t) = f.created_before {
-            w.add("client_id_issued_at < ?", int(t));
-        }
-        if let Some((t, id)) = after {
-            let n = w.args.len() + 1;
-            w.clauses.push(format!(
-                "(client_id_issued_at < ?{n} OR (client_id_issued_at = ?{n} AND client_id < ?{}))",
-                n + 1
-            ));
-            w.args.push(int(*t));
-            w.args.push(text(id));
-        }
-        let sql = format!(
-            "SELECT {CLIENT_COLUMNS} FROM clients{} \
-             ORDER BY client_id_issued_at DESC, client_id DESC LIMIT {limit}",
-            w.sql()
-        );
-        let rows: Vec<ClientRow> = self.all(&sql, &w.args, "list_clients").await?;
-        rows.into_iter().map(ClientRow::into_client).collect()
     }
 
     async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError> {

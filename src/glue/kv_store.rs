@@ -357,10 +357,7 @@ impl ClientStore for KvStore {
             // Read, check, write: concurrent registrations can exceed max_uses on KV
             // (docs/storage.md).
             let mut t = self.iat_by_id(id).await?.ok_or(StoreError::TokenUnusable)?;
-            let usable = t.revoked_at.is_none()
-                && t.expires_at > client.client_id_issued_at
-                && t.uses < t.max_uses;
-            if !usable {
+            if !t.usable_at(client.client_id_issued_at) {
                 return Err(StoreError::TokenUnusable);
             }
             t.uses += 1;
@@ -444,13 +441,7 @@ impl ClientStore for KvStore {
             return Ok(false);
         };
         let mut client = current.client();
-        match change {
-            AdminChange::Status(s) => client.status = *s,
-            AdminChange::SecretHash { hash, .. } => client.client_secret_hash = Some(hash.clone()),
-            AdminChange::TokenHash(h) => client.registration_token_hash = h.clone(),
-        }
-        client.updated_at = now;
-        client.version += 1;
+        change.apply(&mut client, now);
         let won = self.write_checked(&ClientRecord::new(&client)?).await?;
         if won {
             self.write_events(events).await?;
@@ -504,23 +495,18 @@ impl ClientStore for KvStore {
             else {
                 continue;
             };
-            let keep = before_id.is_none_or(|b| meta.id < b)
-                && (f.client_id.is_none() || meta.client_id == f.client_id)
-                && f.event.as_ref().is_none_or(|e| &meta.event == e)
-                && f.actor.as_ref().is_none_or(|a| &meta.actor == a)
-                && f.since.is_none_or(|t| meta.at >= t)
-                && f.until.is_none_or(|t| meta.at <= t);
-            if keep {
-                out.push(AuditRecord {
-                    id: meta.id,
-                    at: meta.at,
-                    event: meta.event,
-                    client_id: meta.client_id,
-                    actor: meta.actor,
-                    request_id: meta.request_id,
-                    ip_hash: meta.ip_hash,
-                    detail: meta.detail,
-                });
+            let record = AuditRecord {
+                id: meta.id,
+                at: meta.at,
+                event: meta.event,
+                client_id: meta.client_id,
+                actor: meta.actor,
+                request_id: meta.request_id,
+                ip_hash: meta.ip_hash,
+                detail: meta.detail,
+            };
+            if f.matches(&record, before_id) {
+                out.push(record);
                 if out.len() == limit {
                     break;
                 }

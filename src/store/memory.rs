@@ -163,16 +163,7 @@ impl ClientStore for MemoryStore {
         let Some(c) = s.clients.get_mut(client_id) else {
             return Ok(false);
         };
-        match change {
-            AdminChange::Status(status) => c.status = *status,
-            AdminChange::SecretHash { hash, projected } => {
-                c.client_secret_hash = Some(hash.clone());
-                c.projected_secret = projected.clone();
-            }
-            AdminChange::TokenHash(h) => c.registration_token_hash = h.clone(),
-        }
-        c.updated_at = now;
-        c.version += 1;
+        change.apply(c, now);
         s.record(events);
         Ok(true)
     }
@@ -207,12 +198,7 @@ impl ClientStore for MemoryStore {
         Ok(s.audit
             .iter()
             .rev()
-            .filter(|e| before_id.is_none_or(|b| e.id < b))
-            .filter(|e| f.client_id.is_none() || e.client_id == f.client_id)
-            .filter(|e| f.event.as_ref().is_none_or(|x| &e.event == x))
-            .filter(|e| f.actor.as_ref().is_none_or(|x| &e.actor == x))
-            .filter(|e| f.since.is_none_or(|t| e.at >= t))
-            .filter(|e| f.until.is_none_or(|t| e.at <= t))
+            .filter(|e| f.matches(e, before_id))
             .take(limit)
             .cloned()
             .collect())
@@ -265,7 +251,7 @@ impl ClientStore for MemoryStore {
         let expired: Vec<String> = s
             .iats
             .values()
-            .filter(|t| t.expires_at <= now)
+            .filter(|t| t.expired_at(now))
             .map(|t| t.id.clone())
             .collect();
         for id in expired {
