@@ -3,6 +3,7 @@
 //! guarded by `changes() = 1` so a change that did not happen records nothing. Quotas and
 //! initial access token uses are enforced by the schema (migrations/0002), inside the batch.
 
+use crate::store::redirect_host_matches;
 use crate::store::StoreError;
 use crate::store::{
     AdminChange, After, AuditEvent, AuditFilter, AuditKind, AuditRecord, CleanupReport,
@@ -510,23 +511,25 @@ impl ClientStore for D1Store {
         after: &After,
         limit: usize,
     ) -> Result<Vec<StoredClient>, StoreError> {
-        if f.redirect_host.is_none() {
-            let rows = self.client_page(f, after, limit).await?;
-            return rows.into_iter().map(ClientRow::into_client).collect();
-        }
-        // The host the URL parser reads is not an SQL expression: SQL narrows the candidates
-        // (`host_candidates`) and `ClientFilter::matches` decides, page by page, until `limit`
-        // clients match or the candidates run out.
-        let page = limit.max(REDIRECT_HOST_PAGE);
+        // The host the URL parser reads is not an SQL expression: for `redirect_host`, SQL
+        // decides the other members and narrows the candidates (`host_candidates`), and
+        // `store::redirect_host_matches` decides, page by page, until `limit` clients match or
+        // the candidates run out. Without it, the first page is the answer.
+        let host = f.redirect_host.as_deref();
+        let page = if host.is_some() {
+            limit.max(REDIRECT_HOST_PAGE)
+        } else {
+            limit
+        };
         let mut after = after.clone();
         let mut out = Vec::new();
         loop {
             let rows = self.client_page(f, &after, page).await?;
-            let last_page = rows.len() < page;
+            let last_page = host.is_none() || rows.len() < page;
             for row in rows {
                 let c = row.into_client()?;
                 after = Some((c.client_id_issued_at, c.client_id.clone()));
-                if f.matches(&c) {
+                if host.is_none_or(|h| redirect_host_matches(&c.metadata.redirect_uris, h)) {
                     out.push(c);
                     if out.len() == limit {
                         return Ok(out);

@@ -21,12 +21,11 @@
 use crate::metadata::ClientMetadata;
 use crate::store::StoreError;
 use crate::store::{
-    bounded_detail, AdminChange, After, AuditEvent, AuditFilter, AuditKind, AuditRecord,
-    CleanupReport, ClientFilter, ClientStatus, ClientStore, InitialAccessToken, StoredClient,
-    READ_EVENT_INTERVAL, UNUSED_REMOVE_PER_RUN, USE_RECORD_INTERVAL,
+    AdminChange, After, AuditEvent, AuditFilter, AuditKind, AuditRecord, CleanupReport,
+    ClientFilter, ClientStatus, ClientStore, InitialAccessToken, StoredClient, READ_EVENT_INTERVAL,
+    UNUSED_REMOVE_PER_RUN, USE_RECORD_INTERVAL,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use worker::kv::KvStore as Kv;
 
 pub struct KvStore {
@@ -90,21 +89,6 @@ impl ClientRecord {
             last_used_at: None,
         }
     }
-}
-
-#[derive(Serialize, Deserialize)]
-struct AuditMeta {
-    id: i64,
-    at: i64,
-    event: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    client_id: Option<String>,
-    actor: String,
-    request_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ip_hash: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    detail: Option<Value>,
 }
 
 /// Inverting keeps the newest first in KV's ascending key order.
@@ -213,18 +197,9 @@ impl KvStore {
         let base = now_ms() * 1000 + i64::from(random[0] % 100) * 10;
         for (i, e) in events.iter().enumerate() {
             let id = base + i as i64;
-            // Bounded to 512 bytes, which keeps the key metadata under KV's 1024-byte limit.
-            let detail = e.detail.as_ref().map(|d| bounded_detail(d.clone()));
-            let meta = AuditMeta {
-                id,
-                at: e.at,
-                event: e.event.as_str().into(),
-                client_id: e.client_id.clone(),
-                actor: e.actor.clone(),
-                request_id: e.request_id.clone(),
-                ip_hash: e.ip_hash.clone(),
-                detail,
-            };
+            // The event's serde form is its key metadata; the detail is bounded to 512 bytes,
+            // which keeps it under KV's 1024-byte limit.
+            let meta = e.record(id);
             let expires = (e.at + self.audit_retention).max(now_s() + MIN_TTL);
             self.kv
                 .put_bytes(&format!("audit/{:016}", INVERT - id), b"")
@@ -489,21 +464,11 @@ impl ClientStore for KvStore {
     ) -> Result<Vec<AuditRecord>, StoreError> {
         let mut out = Vec::new();
         for key in self.list_all("audit/").await? {
-            let Some(meta) = key
+            let Some(record) = key
                 .metadata
-                .and_then(|m| serde_json::from_value::<AuditMeta>(m).ok())
+                .and_then(|m| serde_json::from_value::<AuditRecord>(m).ok())
             else {
                 continue;
-            };
-            let record = AuditRecord {
-                id: meta.id,
-                at: meta.at,
-                event: meta.event,
-                client_id: meta.client_id,
-                actor: meta.actor,
-                request_id: meta.request_id,
-                ip_hash: meta.ip_hash,
-                detail: meta.detail,
             };
             if f.matches(&record, before_id) {
                 out.push(record);

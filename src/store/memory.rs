@@ -42,16 +42,7 @@ impl State {
         for e in events {
             // Ids only grow, also after pruning removed the oldest.
             let id = self.audit.last().map_or(1, |e| e.id + 1);
-            self.audit.push(AuditRecord {
-                id,
-                at: e.at,
-                event: e.event.as_str().to_string(),
-                client_id: e.client_id.clone(),
-                actor: e.actor.clone(),
-                request_id: e.request_id.clone(),
-                ip_hash: e.ip_hash.clone(),
-                detail: e.detail.as_ref().map(|d| super::bounded_detail(d.clone())),
-            });
+            self.audit.push(e.record(id));
         }
     }
 }
