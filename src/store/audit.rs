@@ -4,65 +4,39 @@
 
 use super::AuditRecord;
 
-/// Declares [`AuditKind`] with its stored names, in one list.
-macro_rules! kinds {
-    ($($(#[$doc:meta])* $kind:ident = $name:literal,)*) => {
-        /// What an audit event records. Its name (`as_str`) is what D1 and KV store and the admin
-        /// API returns and filters on (`GET /admin/audit?event=`); docs/protected-registration.md
-        /// lists them.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum AuditKind {
-            $($(#[$doc])* $kind,)*
-        }
-
-        impl AuditKind {
-            /// Every kind, in declaration order.
-            pub const ALL: &'static [AuditKind] = &[$(AuditKind::$kind,)*];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(AuditKind::$kind => $name,)*
-                }
-            }
-
-            /// The kind stored as `name`; `None` for a name this build does not write.
-            pub fn parse(name: &str) -> Option<Self> {
-                match name {
-                    $($name => Some(AuditKind::$kind),)*
-                    _ => None,
-                }
-            }
-        }
-    };
+crate::metadata::enums::wire_enum! {
+    /// What an audit event records. Its name (`as_str`) is what D1 and KV store and the admin API
+    /// returns and filters on (`GET /admin/audit?event=`); docs/protected-registration.md lists
+    /// them. `ScheduledCleanup` is the scheduled clean-up's template (actor, request id): each
+    /// removal is stored under its own kind (`IatExpired`, `ClientExpired`,
+    /// `ClientRemovedUnused`), never under that one.
+    AuditKind {
+        ClientRegistered => "client_registered",
+        ClientRead => "client_read",
+        ClientUpdated => "client_updated",
+        ClientDeleted => "client_deleted",
+        ClientSuspended => "client_suspended",
+        ClientReactivated => "client_reactivated",
+        ClientSecretRotated => "client_secret_rotated",
+        RegistrationTokenReissued => "registration_token_reissued",
+        IatMinted => "iat_minted",
+        IatUsed => "iat_used",
+        IatRevoked => "iat_revoked",
+        RegistrationRefused => "registration_refused",
+        IatExpired => "iat_expired",
+        ClientExpired => "client_expired",
+        ClientRemovedUnused => "client_removed_unused",
+        AuditPruned => "audit_pruned",
+        ProjectionResynced => "projection_resynced",
+        ProjectionFailed => "projection_failed",
+        ScheduledCleanup => "scheduled_cleanup",
+    }
 }
 
-kinds! {
-    ClientRegistered = "client_registered",
-    ClientRead = "client_read",
-    ClientUpdated = "client_updated",
-    ClientDeleted = "client_deleted",
-    ClientSuspended = "client_suspended",
-    ClientReactivated = "client_reactivated",
-    ClientSecretRotated = "client_secret_rotated",
-    RegistrationTokenReissued = "registration_token_reissued",
-    IatMinted = "iat_minted",
-    IatUsed = "iat_used",
-    IatRevoked = "iat_revoked",
-    RegistrationRefused = "registration_refused",
-    IatExpired = "iat_expired",
-    ClientExpired = "client_expired",
-    ClientRemovedUnused = "client_removed_unused",
-    AuditPruned = "audit_pruned",
-    ProjectionResynced = "projection_resynced",
-    ProjectionFailed = "projection_failed",
-    /// The scheduled clean-up's template (actor, request id): each removal is stored under its
-    /// own kind (`IatExpired`, `ClientExpired`, `ClientRemovedUnused`), never under this one.
-    ScheduledCleanup = "scheduled_cleanup",
-}
-
-impl std::fmt::Display for AuditKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+impl AuditKind {
+    /// The kind stored as `name`; `None` for a name this build does not write.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::from_wire(name)
     }
 }
 
