@@ -378,6 +378,9 @@ impl ClientStore for D1Store {
                 "insert",
             )?,
         };
+        // Through an initial access token, `InitialAccessToken::usable_at` is the schema's to
+        // check in this batch: the `iat_valid` trigger (revoked, expired) and the `iat_uses`
+        // CHECK (used up) of migrations/0002 refuse the insert (`StoreError::TokenUnusable`).
         let mut batch = vec![quota];
         batch.push(self.statement(
             &format!(
@@ -666,6 +669,7 @@ impl ClientStore for D1Store {
         template: &AuditEvent,
     ) -> Result<CleanupReport, StoreError> {
         // Each removal's event is inserted first, from the same condition, in one transaction.
+        // `expires_at <= ?1` is `InitialAccessToken::expired_at`.
         let actor = text(&template.actor);
         let request_id = text(&template.request_id);
         let mut batch = vec![
