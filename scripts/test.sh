@@ -64,7 +64,7 @@ node --test --test-concurrency=1 tests/cimd/
 step "build the Worker with the KV backend (REGISTRAR_FEATURES=kv)"
 REGISTRAR_FEATURES=kv sh scripts/build.sh
 
-step "the KV backend: its layout, then the backend-independent Miniflare suites again on KV"
+step "the KV backend: its layout and the store contract (tests/store-contract/cases.json), then the backend-independent Miniflare suites again on KV"
 node --test --test-concurrency=1 tests/kv/
 REGISTRAR_TEST_BACKEND=kv node --test --test-concurrency=1 \
   tests/worker/register.test.js tests/worker/manage.test.js tests/worker/discovery.test.js \

@@ -6,8 +6,9 @@ use crate::policy::{is_profile_name, CallerClass, Policy};
 use crate::projection::{ResyncReport, PROJECTION_BUILT, PROJECTION_RESYNC_INTERVAL};
 use crate::service::{parse_object, Registrar, SERVER_ONLY_MEMBERS};
 use crate::store::{
-    AdminChange, After, AuditFilter, AuditRecord, CleanupReport, ClientFilter, ClientStatus,
-    ClientStore, InitialAccessToken, StoredClient, AUDIT_PRUNE_BATCH, AUDIT_PRUNE_MAX_BATCHES,
+    AdminChange, After, AuditFilter, AuditKind, AuditRecord, CleanupReport, ClientFilter,
+    ClientStatus, ClientStore, IatState, InitialAccessToken, StoredClient, AUDIT_PRUNE_BATCH,
+    AUDIT_PRUNE_MAX_BATCHES,
 };
 use crate::token::{self, Purpose, Secret};
 use serde_json::{json, Map, Value};
@@ -126,16 +127,12 @@ pub fn client_summary(c: &StoredClient) -> Value {
 /// A token as the admin API shows it. `profile_removed`: usable but for its profile, which the
 /// policy no longer has (registration with it is refused).
 fn iat_json(t: &InitialAccessToken, now: i64, policy: &Policy) -> Value {
-    let state = if t.revoked_at.is_some() {
-        "revoked"
-    } else if t.expires_at <= now {
-        "expired"
-    } else if t.uses >= t.max_uses {
-        "exhausted"
-    } else if policy.is_removed_profile(t.profile.as_deref()) {
-        "profile_removed"
-    } else {
-        "active"
+    let state = match t.state_at(now) {
+        IatState::Revoked => "revoked",
+        IatState::Expired => "expired",
+        IatState::Exhausted => "exhausted",
+        IatState::Usable if policy.is_removed_profile(t.profile.as_deref()) => "profile_removed",
+        IatState::Usable => "active",
     };
     let mut v = json!({
         "id": t.id,
@@ -188,7 +185,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             .config
             .unused_client_ttl
             .map(|ttl| self.now - i64::from(ttl));
-        let template = self.event("scheduled_cleanup", None, "system");
+        let template = self.event(AuditKind::ScheduledCleanup, None, "system");
         // Uses the AS made of projected clients first, so the clean-up never takes a client
         // the AS has authorized for unused or idle.
         let used_by_grants = if PROJECTION_BUILT {
@@ -217,7 +214,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         };
         if actor == ADMIN || report.written + report.removed + report.failed > 0 {
             let event = self
-                .event("projection_resynced", None, actor)
+                .event(AuditKind::ProjectionResynced, None, actor)
                 .with_detail(report.to_json());
             self.store.append_audit(&[event]).await?;
         }
@@ -233,7 +230,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             return Ok(None);
         }
         let filter = AuditFilter {
-            event: Some("projection_failed".into()),
+            event: Some(AuditKind::ProjectionFailed.as_str().into()),
             since: Some(self.now - 2 * PROJECTION_RESYNC_INTERVAL),
             ..AuditFilter::default()
         };
@@ -268,7 +265,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         }
         if pruned > 0 {
             let event = self
-                .event("audit_pruned", None, "system")
+                .event(AuditKind::AuditPruned, None, "system")
                 .with_detail(json!({
                     "deleted": pruned,
                     "before": before,
@@ -321,7 +318,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         &self,
         client_id: &str,
         change: AdminChange,
-        event: &'static str,
+        event: AuditKind,
     ) -> Result<(), ApiError> {
         let events = [self.event(event, Some(client_id), ADMIN)];
         if self
@@ -341,8 +338,8 @@ impl<S: ClientStore> Registrar<'_, S> {
         status: ClientStatus,
     ) -> Result<Value, ApiError> {
         let event = match status {
-            ClientStatus::Suspended => "client_suspended",
-            ClientStatus::Active => "client_reactivated",
+            ClientStatus::Suspended => AuditKind::ClientSuspended,
+            ClientStatus::Active => AuditKind::ClientReactivated,
         };
         self.change(client_id, AdminChange::Status(status), event)
             .await?;
@@ -350,7 +347,7 @@ impl<S: ClientStore> Registrar<'_, S> {
     }
 
     pub async fn admin_delete_client(&self, client_id: &str) -> Result<(), ApiError> {
-        let events = [self.event("client_deleted", Some(client_id), ADMIN)];
+        let events = [self.event(AuditKind::ClientDeleted, Some(client_id), ADMIN)];
         if self.store.delete(client_id, None, &events).await? {
             Ok(())
         } else {
@@ -401,7 +398,7 @@ impl<S: ClientStore> Registrar<'_, S> {
                 updated_at: self.now,
                 ..current.clone()
             };
-            let events = [self.event("client_updated", Some(client_id), ADMIN)];
+            let events = [self.event(AuditKind::ClientUpdated, Some(client_id), ADMIN)];
             if self.store.replace(&updated, &current, &events).await? {
                 let mut out = client_summary(&updated);
                 if let Some(secret) = fresh {
@@ -435,7 +432,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         self.change(
             client_id,
             AdminChange::SecretHash { hash, projected },
-            "client_secret_rotated",
+            AuditKind::ClientSecretRotated,
         )
         .await?;
         Ok(json!({
@@ -455,7 +452,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         self.change(
             client_id,
             AdminChange::TokenHash(hash),
-            "registration_token_reissued",
+            AuditKind::RegistrationTokenReissued,
         )
         .await?;
         Ok(json!({
@@ -511,7 +508,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             revoked_at: None,
         };
         let event = self
-            .event("iat_minted", None, ADMIN)
+            .event(AuditKind::IatMinted, None, ADMIN)
             .with_detail(json!({ "iat_id": id }));
         self.store.insert_iat(&iat, &[event]).await?;
         let mut out = iat_json(&iat, self.now, &self.config.policy);
@@ -533,7 +530,7 @@ impl<S: ClientStore> Registrar<'_, S> {
 
     pub async fn admin_revoke_iat(&self, id: &str) -> Result<(), ApiError> {
         let event = self
-            .event("iat_revoked", None, ADMIN)
+            .event(AuditKind::IatRevoked, None, ADMIN)
             .with_detail(json!({ "iat_id": id }));
         if self.store.revoke_iat(id, self.now, &[event]).await? {
             Ok(())

@@ -9,7 +9,9 @@ use registrar::config::Config;
 use registrar::http::{handle, ApiRequest, ApiResponse};
 use registrar::ratelimit::{LimitBucket, RateLimiter};
 use registrar::store::memory::MemoryStore;
-use registrar::store::{AuditEvent, ClientStore, MAX_AUDIT_DETAIL_BYTES, READ_EVENT_INTERVAL};
+use registrar::store::{
+    AuditEvent, AuditKind, ClientStore, MAX_AUDIT_DETAIL_BYTES, READ_EVENT_INTERVAL,
+};
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -149,7 +151,7 @@ fn any_event_detail_is_cut_to_512_bytes_as_stored() {
     let store = MemoryStore::new();
     let event = AuditEvent {
         at: T0,
-        event: "registration_refused",
+        event: AuditKind::RegistrationRefused,
         client_id: None,
         actor: "anonymous".into(),
         request_id: "r".into(),
@@ -247,7 +249,7 @@ fn the_scheduled_job_prunes_events_past_retention_with_one_summary() {
     let store = MemoryStore::new();
     let event = |at: i64, n: usize| AuditEvent {
         at,
-        event: "client_registered",
+        event: AuditKind::ClientRegistered,
         client_id: Some(format!("c{n}")),
         actor: "anonymous".into(),
         request_id: "r".into(),

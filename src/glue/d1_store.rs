@@ -3,10 +3,11 @@
 //! guarded by `changes() = 1` so a change that did not happen records nothing. Quotas and
 //! initial access token uses are enforced by the schema (migrations/0002), inside the batch.
 
+use crate::store::redirect_host_matches;
 use crate::store::StoreError;
 use crate::store::{
-    AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport, ClientFilter,
-    ClientStatus, ClientStore, InitialAccessToken, StoredClient, READ_EVENT_INTERVAL,
+    AdminChange, After, AuditEvent, AuditFilter, AuditKind, AuditRecord, CleanupReport,
+    ClientFilter, ClientStatus, ClientStore, InitialAccessToken, StoredClient, READ_EVENT_INTERVAL,
     UNUSED_REMOVE_PER_RUN, USE_RECORD_INTERVAL,
 };
 use serde::Deserialize;
@@ -159,6 +160,23 @@ fn like_literal(s: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// Clients read per query of a `redirect_host` search (or the page's `limit` when larger).
+const REDIRECT_HOST_PAGE: usize = 200;
+
+/// The SQL narrowing of a `redirect_host` search, when there is a safe one: a redirect URI whose
+/// parsed host is `host` contains `host` as written (ASCII case folded) unless the URL parser
+/// changed it on reading, which needs a `%` (percent-decoding), a character outside printable
+/// ASCII (IDNA, a tab or newline it drops) or an IP address (`0x7f.1` is `127.0.0.1`); the
+/// candidates are the clients with a URI of one of these kinds. `None` (no narrowing) for a
+/// filter that is no plain domain name. `store::redirect_host_matches` decides.
+fn host_candidates(host: &str) -> Option<String> {
+    let plain = host
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    let address = host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    (plain && !address && !host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
 impl D1Store {
     /// On the binding itself, or when `session`, on a session starting `first-unconstrained`
     /// (its first read may go to any replica). A runtime without sessions gets the primary.
@@ -207,7 +225,7 @@ impl D1Store {
                     sql,
                     &[
                         int(e.at),
-                        text(e.event),
+                        text(e.event.as_str()),
                         opt_text(e.client_id.as_deref()),
                         text(&e.actor),
                         text(&e.request_id),
@@ -262,6 +280,66 @@ impl D1Store {
             .map(|_| ())
     }
 
+    /// Up to `limit` clients newest first, strictly after `after`, that pass the members of `f`
+    /// SQL decides: all but `redirect_host`, for which it keeps only candidates
+    /// ([`host_candidates`]).
+    async fn client_page(
+        &self,
+        f: &ClientFilter,
+        after: &After,
+        limit: usize,
+    ) -> Result<Vec<ClientRow>, StoreError> {
+        let mut w = Conditions::default();
+        if let Some(q) = &f.q {
+            // `store::name_contains`: SQLite's lower() folds A–Z only, as that rule does.
+            w.add(
+                "instr(lower(json_extract(metadata, '$.client_name')), lower(?)) > 0",
+                text(q),
+            );
+        }
+        if let Some(p) = &f.client_id_prefix {
+            w.add(
+                "client_id LIKE ? ESCAPE '\\'",
+                text(&format!("{}%", like_literal(p))),
+            );
+        }
+        if let Some(h) = f.redirect_host.as_deref().and_then(host_candidates) {
+            w.add(
+                "EXISTS (SELECT 1 FROM json_each(clients.metadata, '$.redirect_uris') r \
+                 WHERE instr(lower(r.value), ?) > 0 OR instr(r.value, '%') > 0 \
+                 OR r.value GLOB '*[^ -~]*')",
+                text(&h),
+            );
+        }
+        if let Some(s) = &f.software_id {
+            w.add("json_extract(metadata, '$.software_id') = ?", text(s));
+        }
+        if let Some(s) = f.status {
+            w.add("status = ?", text(s.as_str()));
+        }
+        if let Some(t) = f.created_after {
+            w.add("client_id_issued_at > ?", int(t));
+        }
+        if let Some(t) = f.created_before {
+            w.add("client_id_issued_at < ?", int(t));
+        }
+        if let Some((t, id)) = after {
+            let n = w.args.len() + 1;
+            w.clauses.push(format!(
+                "(client_id_issued_at < ?{n} OR (client_id_issued_at = ?{n} AND client_id < ?{}))",
+                n + 1
+            ));
+            w.args.push(int(*t));
+            w.args.push(text(id));
+        }
+        let sql = format!(
+            "SELECT {CLIENT_COLUMNS} FROM clients{} \
+             ORDER BY client_id_issued_at DESC, client_id DESC LIMIT {limit}",
+            w.sql()
+        );
+        self.all(&sql, &w.args, "list_clients").await
+    }
+
     async fn all<T: for<'de> Deserialize<'de>>(
         &self,
         sql: &str,
@@ -300,6 +378,9 @@ impl ClientStore for D1Store {
                 "insert",
             )?,
         };
+        // Through an initial access token, `InitialAccessToken::usable_at` is the schema's to
+        // check in this batch: the `iat_valid` trigger (revoked, expired) and the `iat_uses`
+        // CHECK (used up) of migrations/0002 refuse the insert (`StoreError::TokenUnusable`).
         let mut batch = vec![quota];
         batch.push(self.statement(
             &format!(
@@ -433,59 +514,35 @@ impl ClientStore for D1Store {
         after: &After,
         limit: usize,
     ) -> Result<Vec<StoredClient>, StoreError> {
-        let mut w = Conditions::default();
-        if let Some(q) = &f.q {
-            w.add(
-                "instr(lower(json_extract(metadata, '$.client_name')), lower(?)) > 0",
-                text(q),
-            );
+        // The host the URL parser reads is not an SQL expression: for `redirect_host`, SQL
+        // decides the other members and narrows the candidates (`host_candidates`), and
+        // `store::redirect_host_matches` decides, page by page, until `limit` clients match or
+        // the candidates run out. Without it, the first page is the answer.
+        let host = f.redirect_host.as_deref();
+        let page = if host.is_some() {
+            limit.max(REDIRECT_HOST_PAGE)
+        } else {
+            limit
+        };
+        let mut after = after.clone();
+        let mut out = Vec::new();
+        loop {
+            let rows = self.client_page(f, &after, page).await?;
+            let last_page = host.is_none() || rows.len() < page;
+            for row in rows {
+                let c = row.into_client()?;
+                after = Some((c.client_id_issued_at, c.client_id.clone()));
+                if host.is_none_or(|h| redirect_host_matches(&c.metadata.redirect_uris, h)) {
+                    out.push(c);
+                    if out.len() == limit {
+                        return Ok(out);
+                    }
+                }
+            }
+            if last_page {
+                return Ok(out);
+            }
         }
-        if let Some(p) = &f.client_id_prefix {
-            w.add(
-                "client_id LIKE ? ESCAPE '\\'",
-                text(&format!("{}%", like_literal(p))),
-            );
-        }
-        if let Some(h) = &f.redirect_host {
-            // The host sits between "://" and the first of "/", ":", "?" or the end.
-            let host = like_literal(&h.to_ascii_lowercase());
-            w.add(
-                "EXISTS (SELECT 1 FROM json_each(clients.metadata, '$.redirect_uris') r \
-                 WHERE lower(r.value) LIKE '%://' || ? || '/%' ESCAPE '\\' \
-                 OR lower(r.value) LIKE '%://' || ? || ':%' ESCAPE '\\' \
-                 OR lower(r.value) LIKE '%://' || ? || char(63) || '%' ESCAPE '\\' \
-                 OR lower(r.value) LIKE '%://' || ? ESCAPE '\\')",
-                text(&host),
-            );
-        }
-        if let Some(s) = &f.software_id {
-            w.add("json_extract(metadata, '$.software_id') = ?", text(s));
-        }
-        if let Some(s) = f.status {
-            w.add("status = ?", text(s.as_str()));
-        }
-        if let Some(t) = f.created_after {
-            w.add("client_id_issued_at > ?", int(t));
-        }
-        if let Some(t) = f.created_before {
-            w.add("client_id_issued_at < ?", int(t));
-        }
-        if let Some((t, id)) = after {
-            let n = w.args.len() + 1;
-            w.clauses.push(format!(
-                "(client_id_issued_at < ?{n} OR (client_id_issued_at = ?{n} AND client_id < ?{}))",
-                n + 1
-            ));
-            w.args.push(int(*t));
-            w.args.push(text(id));
-        }
-        let sql = format!(
-            "SELECT {CLIENT_COLUMNS} FROM clients{} \
-             ORDER BY client_id_issued_at DESC, client_id DESC LIMIT {limit}",
-            w.sql()
-        );
-        let rows: Vec<ClientRow> = self.all(&sql, &w.args, "list_clients").await?;
-        rows.into_iter().map(ClientRow::into_client).collect()
     }
 
     async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError> {
@@ -612,14 +669,20 @@ impl ClientStore for D1Store {
         template: &AuditEvent,
     ) -> Result<CleanupReport, StoreError> {
         // Each removal's event is inserted first, from the same condition, in one transaction.
+        // `expires_at <= ?1` is `InitialAccessToken::expired_at`.
         let actor = text(&template.actor);
         let request_id = text(&template.request_id);
         let mut batch = vec![
             self.statement(
                 "INSERT INTO audit_events (at, event, actor, request_id, detail) \
-                 SELECT ?1, 'iat_expired', ?2, ?3, json_object('iat_id', id) \
+                 SELECT ?1, ?4, ?2, ?3, json_object('iat_id', id) \
                  FROM initial_access_tokens WHERE expires_at <= ?1",
-                &[int(now), actor.clone(), request_id.clone()],
+                &[
+                    int(now),
+                    actor.clone(),
+                    request_id.clone(),
+                    text(AuditKind::IatExpired.as_str()),
+                ],
                 "cleanup",
             )?,
             self.statement(
@@ -634,9 +697,15 @@ impl ClientStore for D1Store {
             batch.push(self.statement(
                 &format!(
                     "INSERT INTO audit_events (at, event, client_id, actor, request_id) \
-                     SELECT ?1, 'client_expired', client_id, ?2, ?3 FROM clients WHERE {IDLE}"
+                     SELECT ?1, ?5, client_id, ?2, ?3 FROM clients WHERE {IDLE}"
                 ),
-                &[int(now), actor.clone(), request_id.clone(), int(cutoff)],
+                &[
+                    int(now),
+                    actor.clone(),
+                    request_id.clone(),
+                    int(cutoff),
+                    text(AuditKind::ClientExpired.as_str()),
+                ],
                 "cleanup",
             )?);
             batch.push(self.statement(
@@ -661,12 +730,19 @@ impl ClientStore for D1Store {
             batch.push(self.statement(
                 concat!(
                     "INSERT INTO audit_events (at, event, client_id, actor, request_id, detail) \
-                     SELECT ?1, 'client_removed_unused', client_id, ?2, ?3, \
+                     SELECT ?1, ?6, client_id, ?2, ?3, \
                      json_object('unused_client_ttl', CAST(?1 - ?4 AS INTEGER)) FROM (",
                     unused!(),
                     ")"
                 ),
-                &[int(now), actor, request_id, int(cutoff), limit.clone()],
+                &[
+                    int(now),
+                    actor,
+                    request_id,
+                    int(cutoff),
+                    limit.clone(),
+                    text(AuditKind::ClientRemovedUnused.as_str()),
+                ],
                 "cleanup",
             )?);
             batch.push(self.statement(

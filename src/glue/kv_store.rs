@@ -21,12 +21,11 @@
 use crate::metadata::ClientMetadata;
 use crate::store::StoreError;
 use crate::store::{
-    bounded_detail, AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport,
+    AdminChange, After, AuditEvent, AuditFilter, AuditKind, AuditRecord, CleanupReport,
     ClientFilter, ClientStatus, ClientStore, InitialAccessToken, StoredClient, READ_EVENT_INTERVAL,
     UNUSED_REMOVE_PER_RUN, USE_RECORD_INTERVAL,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use worker::kv::KvStore as Kv;
 
 pub struct KvStore {
@@ -90,21 +89,6 @@ impl ClientRecord {
             last_used_at: None,
         }
     }
-}
-
-#[derive(Serialize, Deserialize)]
-struct AuditMeta {
-    id: i64,
-    at: i64,
-    event: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    client_id: Option<String>,
-    actor: String,
-    request_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ip_hash: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    detail: Option<Value>,
 }
 
 /// Inverting keeps the newest first in KV's ascending key order.
@@ -213,18 +197,9 @@ impl KvStore {
         let base = now_ms() * 1000 + i64::from(random[0] % 100) * 10;
         for (i, e) in events.iter().enumerate() {
             let id = base + i as i64;
-            // Bounded to 512 bytes, which keeps the key metadata under KV's 1024-byte limit.
-            let detail = e.detail.as_ref().map(|d| bounded_detail(d.clone()));
-            let meta = AuditMeta {
-                id,
-                at: e.at,
-                event: e.event.into(),
-                client_id: e.client_id.clone(),
-                actor: e.actor.clone(),
-                request_id: e.request_id.clone(),
-                ip_hash: e.ip_hash.clone(),
-                detail,
-            };
+            // The event's serde form is its key metadata; the detail is bounded to 512 bytes,
+            // which keeps it under KV's 1024-byte limit.
+            let meta = e.record(id);
             let expires = (e.at + self.audit_retention).max(now_s() + MIN_TTL);
             self.kv
                 .put_bytes(&format!("audit/{:016}", INVERT - id), b"")
@@ -357,10 +332,7 @@ impl ClientStore for KvStore {
             // Read, check, write: concurrent registrations can exceed max_uses on KV
             // (docs/storage.md).
             let mut t = self.iat_by_id(id).await?.ok_or(StoreError::TokenUnusable)?;
-            let usable = t.revoked_at.is_none()
-                && t.expires_at > client.client_id_issued_at
-                && t.uses < t.max_uses;
-            if !usable {
+            if !t.usable_at(client.client_id_issued_at) {
                 return Err(StoreError::TokenUnusable);
             }
             t.uses += 1;
@@ -444,13 +416,7 @@ impl ClientStore for KvStore {
             return Ok(false);
         };
         let mut client = current.client();
-        match change {
-            AdminChange::Status(s) => client.status = *s,
-            AdminChange::SecretHash { hash, .. } => client.client_secret_hash = Some(hash.clone()),
-            AdminChange::TokenHash(h) => client.registration_token_hash = h.clone(),
-        }
-        client.updated_at = now;
-        client.version += 1;
+        change.apply(&mut client, now);
         let won = self.write_checked(&ClientRecord::new(&client)?).await?;
         if won {
             self.write_events(events).await?;
@@ -498,29 +464,14 @@ impl ClientStore for KvStore {
     ) -> Result<Vec<AuditRecord>, StoreError> {
         let mut out = Vec::new();
         for key in self.list_all("audit/").await? {
-            let Some(meta) = key
+            let Some(record) = key
                 .metadata
-                .and_then(|m| serde_json::from_value::<AuditMeta>(m).ok())
+                .and_then(|m| serde_json::from_value::<AuditRecord>(m).ok())
             else {
                 continue;
             };
-            let keep = before_id.is_none_or(|b| meta.id < b)
-                && (f.client_id.is_none() || meta.client_id == f.client_id)
-                && f.event.as_ref().is_none_or(|e| &meta.event == e)
-                && f.actor.as_ref().is_none_or(|a| &meta.actor == a)
-                && f.since.is_none_or(|t| meta.at >= t)
-                && f.until.is_none_or(|t| meta.at <= t);
-            if keep {
-                out.push(AuditRecord {
-                    id: meta.id,
-                    at: meta.at,
-                    event: meta.event,
-                    client_id: meta.client_id,
-                    actor: meta.actor,
-                    request_id: meta.request_id,
-                    ip_hash: meta.ip_hash,
-                    detail: meta.detail,
-                });
+            if f.matches(&record, before_id) {
+                out.push(record);
                 if out.len() == limit {
                     break;
                 }
@@ -582,7 +533,7 @@ impl ClientStore for KvStore {
         let mut report = CleanupReport::default();
         if let Some(cutoff) = unused_before {
             let mut event = template.clone();
-            event.event = "client_removed_unused";
+            event.event = AuditKind::ClientRemovedUnused;
             event.detail = Some(serde_json::json!({ "unused_client_ttl": now - cutoff }));
             report.unused_clients = self.remove_unused(cutoff, &event).await?;
         }

@@ -44,6 +44,9 @@ macro_rules! wire_enum {
     };
 }
 
+/// Also for the audit event kinds (`store::AuditKind`).
+pub(crate) use wire_enum;
+
 wire_enum! {
     /// OAuth grant types Registrar knows (RFC 7591 §2, RFC 8628, RFC 8693, RFC 7523).
     GrantType {

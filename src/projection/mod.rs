@@ -10,8 +10,8 @@ pub mod workers_oauth_provider;
 pub use crate::store::ResyncReport;
 use crate::store::StoreError;
 use crate::store::{
-    AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport, ClientFilter,
-    ClientStore, InitialAccessToken, StoredClient,
+    AdminChange, After, AuditEvent, AuditFilter, AuditKind, AuditRecord, CleanupReport,
+    ClientFilter, ClientStore, InitialAccessToken, StoredClient,
 };
 use crate::token::{hex, Secret};
 use serde_json::Value;
@@ -250,7 +250,7 @@ impl<S: ClientStore, K: ProjectionKv> Projecting<S, K> {
         if let Err(cause) = outcome {
             let Some(change) = events.first() else { return };
             let event = AuditEvent {
-                event: "projection_failed",
+                event: AuditKind::ProjectionFailed,
                 client_id: Some(client_id.to_string()),
                 actor: "system".into(),
                 detail: None,

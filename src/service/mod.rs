@@ -10,7 +10,7 @@ use crate::metadata::{cimd, warnings, ClientMetadata, FieldError};
 use crate::policy::{CallerClass, DEFAULT_PROFILE};
 pub use crate::ratelimit::LimitBucket;
 use crate::ratelimit::RateLimiter;
-use crate::store::{AuditEvent, ClientStatus, ClientStore, StoreError, StoredClient};
+use crate::store::{AuditEvent, AuditKind, ClientStatus, ClientStore, StoreError, StoredClient};
 use crate::token::{self, Purpose, Secret};
 use serde_json::{json, Map, Value};
 
@@ -105,7 +105,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         format!("{}/register/{client_id}", self.issuer)
     }
 
-    pub fn event(&self, event: &'static str, client_id: Option<&str>, actor: &str) -> AuditEvent {
+    pub fn event(&self, event: AuditKind, client_id: Option<&str>, actor: &str) -> AuditEvent {
         AuditEvent {
             at: self.now,
             event,
@@ -257,7 +257,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         if let Err(e) = &result {
             if !matches!(e, ApiError::Internal(_)) {
                 let event = self
-                    .event("registration_refused", None, &actor)
+                    .event(AuditKind::RegistrationRefused, None, &actor)
                     .with_detail(
                         json!({ "error": e.code(), "error_description": e.description() }),
                     );
@@ -305,9 +305,13 @@ impl<S: ClientStore> Registrar<'_, S> {
             last_read_at: None,
             last_used_at: None,
         };
-        let mut events = vec![self.event("client_registered", Some(&client.client_id), &who.actor)];
+        let mut events = vec![self.event(
+            AuditKind::ClientRegistered,
+            Some(&client.client_id),
+            &who.actor,
+        )];
         if who.actor.starts_with("iat:") {
-            events.push(self.event("iat_used", Some(&client.client_id), &who.actor));
+            events.push(self.event(AuditKind::IatUsed, Some(&client.client_id), &who.actor));
         }
         let max_clients = self.config.policy.class(&who.class).max_clients;
         self.store.insert(&client, max_clients, &events).await?;
@@ -454,7 +458,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         let (client, token) = self.authenticate(client_id, token).await?;
         self.within_client_limit(limits, client_id).await?;
         if client.read_due(self.now) {
-            let event = self.event("client_read", Some(client_id), "client");
+            let event = self.event(AuditKind::ClientRead, Some(client_id), "client");
             self.store.record_read(client_id, self.now, &event).await?;
         }
         Ok(self.information(&client, None, &token))
@@ -548,7 +552,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             updated_at: self.now,
             ..current.clone()
         };
-        let events = [self.event("client_updated", Some(client_id), "client")];
+        let events = [self.event(AuditKind::ClientUpdated, Some(client_id), "client")];
         if !self.store.replace(&updated, &current, &events).await? {
             // Another update rotated the token, or a delete removed the client, meanwhile.
             return Err(ApiError::InvalidToken);
@@ -609,7 +613,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         let (client, _) = self.authenticate(client_id, token).await?;
         self.within_client_limit(limits, client_id).await?;
         let hash = client.registration_token_hash;
-        let events = [self.event("client_deleted", Some(client_id), "client")];
+        let events = [self.event(AuditKind::ClientDeleted, Some(client_id), "client")];
         if self.store.delete(client_id, Some(&hash), &events).await? {
             Ok(())
         } else {

@@ -2,8 +2,8 @@
 //! updates, per-class quotas, initial access token use counts, events written with their change.
 
 use super::{
-    AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport, ClientFilter,
-    ClientStore, InitialAccessToken, StoredClient,
+    AdminChange, After, AuditEvent, AuditFilter, AuditKind, AuditRecord, CleanupReport,
+    ClientFilter, ClientStore, InitialAccessToken, StoredClient,
 };
 use crate::store::StoreError;
 use std::cell::RefCell;
@@ -42,16 +42,7 @@ impl State {
         for e in events {
             // Ids only grow, also after pruning removed the oldest.
             let id = self.audit.last().map_or(1, |e| e.id + 1);
-            self.audit.push(AuditRecord {
-                id,
-                at: e.at,
-                event: e.event.to_string(),
-                client_id: e.client_id.clone(),
-                actor: e.actor.clone(),
-                request_id: e.request_id.clone(),
-                ip_hash: e.ip_hash.clone(),
-                detail: e.detail.as_ref().map(|d| super::bounded_detail(d.clone())),
-            });
+            self.audit.push(e.record(id));
         }
     }
 }
@@ -163,16 +154,7 @@ impl ClientStore for MemoryStore {
         let Some(c) = s.clients.get_mut(client_id) else {
             return Ok(false);
         };
-        match change {
-            AdminChange::Status(status) => c.status = *status,
-            AdminChange::SecretHash { hash, projected } => {
-                c.client_secret_hash = Some(hash.clone());
-                c.projected_secret = projected.clone();
-            }
-            AdminChange::TokenHash(h) => c.registration_token_hash = h.clone(),
-        }
-        c.updated_at = now;
-        c.version += 1;
+        change.apply(c, now);
         s.record(events);
         Ok(true)
     }
@@ -207,12 +189,7 @@ impl ClientStore for MemoryStore {
         Ok(s.audit
             .iter()
             .rev()
-            .filter(|e| before_id.is_none_or(|b| e.id < b))
-            .filter(|e| f.client_id.is_none() || e.client_id == f.client_id)
-            .filter(|e| f.event.as_ref().is_none_or(|x| &e.event == x))
-            .filter(|e| f.actor.as_ref().is_none_or(|x| &e.actor == x))
-            .filter(|e| f.since.is_none_or(|t| e.at >= t))
-            .filter(|e| f.until.is_none_or(|t| e.at <= t))
+            .filter(|e| f.matches(e, before_id))
             .take(limit)
             .cloned()
             .collect())
@@ -265,13 +242,13 @@ impl ClientStore for MemoryStore {
         let expired: Vec<String> = s
             .iats
             .values()
-            .filter(|t| t.expires_at <= now)
+            .filter(|t| t.expired_at(now))
             .map(|t| t.id.clone())
             .collect();
         for id in expired {
             s.iats.remove(&id);
             let mut e = template.clone();
-            e.event = "iat_expired";
+            e.event = AuditKind::IatExpired;
             e.detail = Some(serde_json::json!({ "iat_id": id }));
             s.record(&[e]);
             report.expired_tokens += 1;
@@ -290,7 +267,7 @@ impl ClientStore for MemoryStore {
             for id in idle {
                 s.clients.remove(&id);
                 let mut e = template.clone();
-                e.event = "client_expired";
+                e.event = AuditKind::ClientExpired;
                 e.client_id = Some(id);
                 s.record(&[e]);
                 report.idle_clients += 1;
@@ -309,7 +286,7 @@ impl ClientStore for MemoryStore {
             for (_, id) in unused {
                 s.clients.remove(&id);
                 let mut e = template.clone();
-                e.event = "client_removed_unused";
+                e.event = AuditKind::ClientRemovedUnused;
                 e.client_id = Some(id);
                 e.detail = Some(serde_json::json!({ "unused_client_ttl": now - cutoff }));
                 s.record(&[e]);

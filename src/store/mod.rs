@@ -2,8 +2,11 @@
 //! consistent) is the source of truth; see `glue::d1_store`. Every write that records an audit
 //! event takes the events with it, and a backend writes both atomically or neither.
 
+pub mod audit;
 pub mod memory;
 pub mod sql_errors;
+
+pub use audit::{AuditFilter, AuditKind};
 
 use crate::metadata::ClientMetadata;
 use serde_json::{json, Value};
@@ -52,6 +55,10 @@ impl ClientStatus {
 }
 
 /// One registered client as stored: metadata plus keyed hashes, never the secrets themselves.
+///
+/// The stores map it to their rows by hand (D1's `ClientRow`, KV's `ClientRecord`): a serde
+/// form of it measured +2.2 KB gzip of wasm on D1 (a row as `json_object(...)` read with
+/// serde_json) and +4.3 KB on KV (`#[serde(flatten)]` beside KV's write stamp), issue 15 item 2.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredClient {
     pub client_id: String,
@@ -115,7 +122,7 @@ fn due(last: Option<i64>, now: i64, interval: i64) -> bool {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEvent {
     pub at: i64,
-    pub event: &'static str,
+    pub event: AuditKind,
     pub client_id: Option<String>,
     pub actor: String,
     pub request_id: String,
@@ -128,6 +135,20 @@ impl AuditEvent {
     pub fn with_detail(mut self, detail: Value) -> Self {
         self.detail = Some(bounded_detail(detail));
         self
+    }
+
+    /// The event as stored under `id`, its detail bounded ([`bounded_detail`]).
+    pub fn record(&self, id: i64) -> AuditRecord {
+        AuditRecord {
+            id,
+            at: self.at,
+            event: self.event.as_str().into(),
+            client_id: self.client_id.clone(),
+            actor: self.actor.clone(),
+            request_id: self.request_id.clone(),
+            ip_hash: self.ip_hash.clone(),
+            detail: self.detail.as_ref().map(|d| bounded_detail(d.clone())),
+        }
     }
 
     /// `detail` as the JSON text a store writes: never over [`MAX_AUDIT_DETAIL_BYTES`], however
@@ -177,26 +198,22 @@ pub fn bounded_detail(detail: Value) -> Value {
     json!({ "truncated": true })
 }
 
-/// An audit entry as read back.
-#[derive(Debug, Clone, PartialEq)]
+/// An audit entry as read back. Its serde form is KV's key metadata of the event (absent members
+/// read as `None`, `None` is not written). D1 maps its row by hand (`AuditRow`): the row as
+/// `json_object(...)` read with serde_json measured +1.9 KB gzip of wasm.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditRecord {
     pub id: i64,
     pub at: i64,
     pub event: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     pub actor: String,
     pub request_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<Value>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AuditFilter {
-    pub client_id: Option<String>,
-    pub event: Option<String>,
-    pub actor: Option<String>,
-    pub since: Option<i64>,
-    pub until: Option<i64>,
 }
 
 /// An initial access token as stored (the value itself never is). Its serde form is its D1 row
@@ -214,19 +231,57 @@ pub struct InitialAccessToken {
     pub revoked_at: Option<i64>,
 }
 
+/// Where an initial access token stands at a given time ([`InitialAccessToken::state_at`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IatState {
+    Revoked,
+    Expired,
+    /// Used `max_uses` times.
+    Exhausted,
+    Usable,
+}
+
 impl InitialAccessToken {
+    /// The one rule of a token's state, in this order: revoked, expired (`expires_at <= now`),
+    /// used up (`uses >= max_uses`), else usable. The service checks a presented token with it,
+    /// the admin API shows it, and the in-memory and KV stores check it again when a client is
+    /// inserted through the token. D1 writes the same rule in SQL: the `iat_valid` trigger
+    /// (revoked, expired) and the `iat_uses` CHECK (used up) of migrations/0002, and the
+    /// scheduled clean-up's `expires_at <= now`.
+    pub fn state_at(&self, now: i64) -> IatState {
+        if self.revoked_at.is_some() {
+            IatState::Revoked
+        } else if self.expired_at(now) {
+            IatState::Expired
+        } else if self.uses >= self.max_uses {
+            IatState::Exhausted
+        } else {
+            IatState::Usable
+        }
+    }
+
+    /// Whether a registration at `now` may use the token ([`InitialAccessToken::state_at`]).
     pub fn usable_at(&self, now: i64) -> bool {
-        self.revoked_at.is_none() && self.expires_at > now && self.uses < self.max_uses
+        self.state_at(now) == IatState::Usable
+    }
+
+    /// Whether the token has expired by `now` (the clean-up removes it).
+    pub fn expired_at(&self, now: i64) -> bool {
+        self.expires_at <= now
     }
 }
 
 /// Admin search over clients; every member narrows.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClientFilter {
-    /// Case-insensitive substring of `client_name`.
+    /// A substring of `client_name`, compared with ASCII letters folded to lower case and
+    /// every other character as it is ([`name_contains`]; the rule of SQLite's `lower()`, so
+    /// every backend matches the same clients: `q=cole` and `q=École` find `Grande École`,
+    /// `q=école` does not).
     pub q: Option<String>,
     pub client_id_prefix: Option<String>,
-    /// Exact host of one of the redirect URIs.
+    /// Exact host of one of the redirect URIs, as the URL parser reads it (ASCII case folded):
+    /// a host in a URI's path or query does not count ([`redirect_host_matches`]).
     pub redirect_host: Option<String>,
     pub software_id: Option<String>,
     pub status: Option<ClientStatus>,
@@ -234,25 +289,41 @@ pub struct ClientFilter {
     pub created_before: Option<i64>,
 }
 
+/// The `q` rule ([`ClientFilter::q`]): whether `name` contains `q` with ASCII letters compared
+/// case-insensitively and every other character exactly. D1 writes it as
+/// `instr(lower(name), lower(q)) > 0`: SQLite's built-in `lower()` folds only A–Z.
+pub fn name_contains(name: &str, q: &str) -> bool {
+    name.to_ascii_lowercase()
+        .contains(q.to_ascii_lowercase().as_str())
+}
+
+/// The `redirect_host` rule ([`ClientFilter::redirect_host`]): whether the host the URL parser
+/// reads from one of `uris` is `host`, ASCII case folded. D1 narrows the candidates in SQL and
+/// applies this to them (`glue::d1_store`, `list_clients`).
+pub fn redirect_host_matches(uris: &[String], host: &str) -> bool {
+    uris.iter().any(|u| {
+        url::Url::parse(u)
+            .ok()
+            .and_then(|u| u.host_str().map(|x| x.eq_ignore_ascii_case(host)))
+            .unwrap_or(false)
+    })
+}
+
 impl ClientFilter {
-    /// Whether `c` passes every member of the filter (the in-memory and KV backends; D1 does
-    /// the same in SQL).
+    /// Whether `c` passes every member of the filter: the in-memory and KV backends, and D1
+    /// for the candidates of a `redirect_host` search; D1 writes the other members in SQL.
     pub fn matches(&self, c: &StoredClient) -> bool {
         let f = self;
         let name_ok = f.q.as_ref().is_none_or(|q| {
             c.metadata
                 .client_name
                 .as_ref()
-                .is_some_and(|n| n.to_lowercase().contains(&q.to_lowercase()))
+                .is_some_and(|n| name_contains(n, q))
         });
-        let host_ok = f.redirect_host.as_ref().is_none_or(|h| {
-            c.metadata.redirect_uris.iter().any(|u| {
-                url::Url::parse(u)
-                    .ok()
-                    .and_then(|u| u.host_str().map(|x| x.eq_ignore_ascii_case(h)))
-                    .unwrap_or(false)
-            })
-        });
+        let host_ok = f
+            .redirect_host
+            .as_ref()
+            .is_none_or(|h| redirect_host_matches(&c.metadata.redirect_uris, h));
         name_ok
             && host_ok
             && f.client_id_prefix
@@ -277,6 +348,24 @@ pub enum AdminChange {
         projected: Option<String>,
     },
     TokenHash(String),
+}
+
+impl AdminChange {
+    /// The change applied to `c` at `now`: the changed member (a new secret replaces its
+    /// projected form too, `None` without a projection), `updated_at`, and the version raised.
+    /// The in-memory and KV stores call this; D1 writes the same `UPDATE` (`admin_change`).
+    pub fn apply(&self, c: &mut StoredClient, now: i64) {
+        match self {
+            AdminChange::Status(status) => c.status = *status,
+            AdminChange::SecretHash { hash, projected } => {
+                c.client_secret_hash = Some(hash.clone());
+                c.projected_secret = projected.clone();
+            }
+            AdminChange::TokenHash(h) => c.registration_token_hash = h.clone(),
+        }
+        c.updated_at = now;
+        c.version += 1;
+    }
 }
 
 /// Why a store operation failed. The stores know nothing of the wire: the service maps each
