@@ -326,18 +326,18 @@ fn every_case_on_the_in_memory_store() {
     let mut ran = 0;
     for case in cases {
         let name = case["name"].as_str().unwrap();
-        if let Some(skip) = case.get("skip") {
-            for (backend, why) in skip.as_object().unwrap() {
+        if let Some(not_on) = case.get("not_on") {
+            for (backend, why) in not_on.as_object().unwrap() {
                 assert!(
                     ["memory", "d1", "kv"].contains(&backend.as_str()),
-                    "{name}: skip names an unknown backend {backend}"
+                    "{name}: not_on names an unknown backend {backend}"
                 );
                 assert!(
                     why.as_str().is_some_and(|w| w.len() > 20),
-                    "{name}: a skip says why"
+                    "{name}: not_on says why"
                 );
             }
-            if skip.get(BACKEND).is_some() {
+            if not_on.get(BACKEND).is_some() {
                 continue;
             }
         }
