@@ -525,8 +525,29 @@ fn run(input: &Input) {
                     .as_ref()
                     .and_then(Value::as_object)
                     .unwrap_or_else(|| panic!("{}: error without an object body", shown()));
-                assert_eq!(obj.len(), 2, "{}: {obj:?}", shown());
                 let code = obj.get("error").and_then(Value::as_str).unwrap_or("");
+                // RFC 7591's two members, and for a metadata error the member at fault: the
+                // text its description starts with.
+                let description = obj
+                    .get("error_description")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                match obj.get("member").and_then(Value::as_str) {
+                    Some(member) => {
+                        assert_eq!(obj.len(), 3, "{}: {obj:?}", shown());
+                        assert!(
+                            matches!(
+                                code,
+                                "invalid_client_metadata"
+                                    | "invalid_redirect_uri"
+                                    | "invalid_software_statement"
+                            ) && description.starts_with(&format!("{member}: ")),
+                            "{}: {obj:?}",
+                            shown()
+                        );
+                    }
+                    None => assert_eq!(obj.len(), 2, "{}: {obj:?}", shown()),
+                }
                 assert!(
                     common::error_allowed(resp.status, code),
                     "{}: {} {code:?}",
@@ -636,7 +657,8 @@ fn run(input: &Input) {
                         .cloned()
                         .unwrap_or_default();
                     let uses_secret = matches!(
-                        next.get("token_endpoint_auth_method").and_then(Value::as_str),
+                        next.get("token_endpoint_auth_method")
+                            .and_then(Value::as_str),
                         Some("client_secret_basic" | "client_secret_post")
                     );
                     for k in [
