@@ -16,6 +16,7 @@
 // holds all of that and more, so it never serves an answer for a request the wasm would have
 // answered differently. Requests with a body are never answered here: the wasm drains a body
 // before answering (a keep-alive connection must not be reset), so they always go through it.
+// Every other method, and any request with credentials, goes to the wasm too (`keyOf`).
 import { WorkerEntrypoint } from "cloudflare:workers";
 import Wasm from "./wasm.mjs";
 
@@ -27,9 +28,16 @@ const PREPARED = (globalThis[Symbol.for("registrar.prepared")] ??= new WeakMap()
 const CAPACITY = 64;
 const answers = new Map();
 
+// Only what a client asks again and again without credentials is kept: a GET, HEAD or OPTIONS
+// without a body or an `Authorization` header. Anything else (a registration, an RFC 7592 read)
+// goes straight to the wasm without a lookup, and without touching `request.body`, which would
+// make workerd build the body's stream object.
 function keyOf(request) {
-  if (request.body !== null) return null;
-  return `${request.method} ${request.url}\n${request.headers.get("origin") ?? "\0"}`;
+  const method = request.method;
+  if (method !== "GET" && method !== "HEAD" && method !== "OPTIONS") return null;
+  const headers = request.headers;
+  if (headers.has("authorization") || request.body !== null) return null;
+  return `${method} ${request.url}\n${headers.get("origin") ?? "\0"}`;
 }
 
 function remember(key, response) {
