@@ -2,7 +2,7 @@
 //   1. it is a valid OpenAPI 3.1 document (@readme/openapi-parser: structure, $refs, path
 //      parameters, unique operationIds) and every schema in it compiles as JSON Schema 2020-12 (Ajv);
 //   2. it lists every route, method and status code the implementation has (a table kept beside
-//      the code's behaviour: src/http/mod.rs, src/http/admin.rs, src/service.rs, src/admin.rs);
+//      the code's behaviour: src/http/mod.rs, src/http/admin.rs, src/service/, src/admin/);
 //   3. its examples are valid against its own schemas;
 //   4. the built Worker serves it at /openapi.json (200, application/json, the same bytes), and
 //      answers a tour of requests with documented statuses, content types, headers and bodies.
@@ -28,7 +28,7 @@ function* operations() {
 // ---------------------------------------------------------------------------------------------
 // What the implementation answers, per operation (beyond 405 for other methods and 404 for
 // other paths, which are components). Keep in step with src/http/mod.rs, src/http/admin.rs,
-// src/service.rs and src/admin.rs.
+// src/service/ and src/admin/.
 // ---------------------------------------------------------------------------------------------
 const EXPECTED_STATUSES = {
   'POST /register': [201, 400, 401, 403, 413, 415, 429, 500],
