@@ -13,7 +13,7 @@ import {
 import { loadDiscovery } from './discovery.js';
 import { state } from './client-state.js';
 import { LIST_MEMBERS } from './form-fields.js';
-import { buildOptions } from './form-choices.js';
+import { buildCryptoGroups, buildOptions } from './form-choices.js';
 import {
   l10nAdd, listAdd, listFieldset, listSet,
 } from './form-lists.js';
@@ -29,6 +29,7 @@ import * as check from './check.js';
 import * as admin from './admin.js';
 
 function wireForm() {
+  buildCryptoGroups();
   for (const m of LIST_MEMBERS) {
     const fs = listFieldset(m);
     fs.querySelector('.add-row').addEventListener('click', () => { listAdd(m, '', true); formChanged(); });

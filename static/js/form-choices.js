@@ -4,9 +4,39 @@
 // registered earlier or typed in JSON that the server does not advertise gets its own choice,
 // marked as such.
 
-import { $, clone, setText } from './ui.js';
+import { $, clone, el, setText } from './ui.js';
 import { advertised } from './discovery.js';
 import { CRYPTO, nextId } from './form-fields.js';
+
+/** The Crypto tab's groups: for each, the member prefix of its signing, key encryption and
+ * content encryption selects (the request object's are named `…_signing_alg` and `…_encryption_…`). */
+const CRYPTO_GROUPS = [
+  ['ID token', 'id_token_signed_response_alg', 'id_token_encrypted_response_alg', 'id_token_encrypted_response_enc'],
+  ['Userinfo response', 'userinfo_signed_response_alg', 'userinfo_encrypted_response_alg', 'userinfo_encrypted_response_enc'],
+  ['Request object', 'request_object_signing_alg', 'request_object_encryption_alg', 'request_object_encryption_enc'],
+];
+const CRYPTO_LABELS = ['Signing', 'Key encryption', 'Content encryption'];
+
+/** Writes the Crypto tab's three groups of selects into #crypto-groups (once, at start-up):
+ * field `w-<member>`, select `f-<member>`, error `f-<member>-error`, as the other fields. */
+export function buildCryptoGroups() {
+  const host = $('crypto-groups');
+  for (const [legend, ...members] of CRYPTO_GROUPS) {
+    const grid = el('div', { class: 'grid grid-3' });
+    members.forEach((m, i) => {
+      const field = el('div', { class: 'field', id: `w-${m}` });
+      field.append(
+        el('label', { for: `f-${m}` }, CRYPTO_LABELS[i]),
+        el('select', { id: `f-${m}`, 'aria-describedby': `f-${m}-error`, 'data-member': m }),
+        el('p', { class: 'field-error', id: `f-${m}-error`, hidden: '' }),
+      );
+      grid.append(field);
+    });
+    const set = el('fieldset', { class: 'field crypto-group' });
+    set.append(el('legend', {}, legend), grid);
+    host.append(set);
+  }
+}
 
 const GRANT_INFO = {
   authorization_code: ['Authorization code', 'People sign in through the browser. The usual choice for web, mobile and desktop apps.'],
