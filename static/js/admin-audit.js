@@ -7,7 +7,7 @@ import {
   cell, dash, ident, plural, row, tableRoles,
 } from './admin-table.js';
 import {
-  loadPage, pages, registerList, restart, wirePager,
+  clearFilter, loadPage, pages, registerList, restart, wirePager,
 } from './admin-pages.js';
 
 /**
@@ -61,13 +61,6 @@ async function filterAudit(e) {
   await withButton($('a-audit-go'), 'Loading…', () => loadPage('audit'));
 }
 
-async function clearAudit() {
-  $('a-audit-filter').reset();
-  clearFieldErrors($('a-audit-filter'));
-  restart('audit', {}, $('a-audit-limit').value);
-  await loadPage('audit');
-}
-
 registerList('audit', {
   path: '/admin/audit',
   member: 'events',
@@ -84,7 +77,7 @@ export function wireAudit() {
   const events = $('a-audit-event');
   for (const name of AUDIT_EVENTS) events.append(el('option', { value: name }, name));
   $('a-audit-filter').addEventListener('submit', filterAudit);
-  $('a-audit-clear').addEventListener('click', clearAudit);
+  $('a-audit-clear').addEventListener('click', () => clearFilter('audit', $('a-audit-filter'), $('a-audit-limit')));
   $('a-audit-refresh').addEventListener('click', () => loadPage('audit'));
   wirePager('audit');
   clearOnInput(Object.values(AUDIT_FIELDS));

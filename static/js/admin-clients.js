@@ -13,7 +13,7 @@ import {
   cell, code, ident, pill, plural, row, tableRoles,
 } from './admin-table.js';
 import {
-  loadPage, pages, registerList, restart, wirePager,
+  clearFilter, loadPage, pages, registerList, restart, wirePager,
 } from './admin-pages.js';
 import { selectTab } from './admin-tabs.js';
 
@@ -99,13 +99,6 @@ async function search(e) {
   }
   restart('clients', query, $('a-limit').value);
   await withButton($('a-search-go'), 'Searching…', () => loadPage('clients'));
-}
-
-async function clearSearch() {
-  $('a-search').reset();
-  clearFieldErrors($('a-search'));
-  restart('clients', {}, $('a-limit').value);
-  await loadPage('clients');
 }
 
 function showList(focusClientId) {
@@ -364,7 +357,7 @@ export function forgetDetail() {
 export function wireClients() {
   tableRoles($('a-clients-table'));
   $('a-search').addEventListener('submit', search);
-  $('a-search-clear').addEventListener('click', clearSearch);
+  $('a-search-clear').addEventListener('click', () => clearFilter('clients', $('a-search'), $('a-limit')));
   wirePager('clients');
   $('a-detail-back').addEventListener('click', backToList);
   $('a-suspend').addEventListener('click', () => setStatus('suspend'));

@@ -3,7 +3,7 @@
 
 import { $, isObject } from './ui.js';
 import {
-  busy, clearError, fail, request, signedIn,
+  busy, clearError, clearFieldErrors, fail, request, signedIn,
 } from './admin-session.js';
 
 /**
@@ -86,4 +86,13 @@ export function wirePager(name) {
   const prefix = lists[name].pager;
   $(`${prefix}-prev`).addEventListener('click', () => pageStep(name, -1));
   $(`${prefix}-next`).addEventListener('click', () => pageStep(name, 1));
+}
+
+/** A filter form's Clear: empties the form and its field errors, then loads the first page of
+ * the whole list at the page size `limit` shows. */
+export async function clearFilter(name, form, limit) {
+  form.reset();
+  clearFieldErrors(form);
+  restart(name, {}, limit.value);
+  await loadPage(name);
 }

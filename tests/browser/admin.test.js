@@ -414,6 +414,12 @@ describe('Admin: token mode end to end', () => {
     const offered = await page.locator('#a-audit-event option').evaluateAll((os) => os.map((o) => o.value));
     assert.deepEqual(offered.filter(Boolean), AUDIT_EVENTS);
     for (const event of ['iat_expired', 'client_expired']) assert.deepEqual(await filterAudit(page, { event }), [], event);
+    // Clear empties the filter and lists every event again.
+    const auditForm = view(page).getByRole('search', { name: 'Filter audit events' });
+    const cleared = await acting(page, 'GET', '/admin/audit', () => auditForm.getByRole('button', { name: 'Clear' }).click());
+    assert.deepEqual([...new URL(cleared.url()).searchParams.keys()], ['limit'], 'no filter after Clear');
+    assert.equal(await auditForm.getByLabel('Event', { exact: true }).inputValue(), '');
+    assert.ok(new Set((await shownEvents(page)).map((e) => e.event)).size > 1, 'events of several kinds');
     await assertClean(page, log);
     await context.close();
   });
@@ -546,6 +552,13 @@ describe('Admin: the client list', () => {
     assert.equal(await page.locator('#a-clients-empty').isVisible(), true);
     await search(page, { 'Name contains': tag, 'Created before': day(0) });
     assert.deepEqual(await shownClientIds(page), []);
+    // Clear empties the form and its errors, and lists every client again, newest first.
+    res = await acting(page, 'GET', '/admin/clients', () => form.getByRole('button', { name: 'Clear' }).click());
+    const cleared = new URL(res.url()).searchParams;
+    assert.deepEqual([...cleared.keys()], ['limit'], 'no filter after Clear');
+    assert.equal(await form.getByLabel('Name contains').inputValue(), '');
+    const everyone = (await apiClients()).map((c) => c.client_id);
+    assert.deepEqual(await shownClientIds(page), everyone.slice(0, Number(cleared.get('limit'))));
     // The audit log pages the same way: 10 per page, Next and Previous, as the API pages it.
     await acting(page, 'GET', '/admin/audit', () => adminTab(page, 'Audit log').click());
     const auditForm = view(page).getByRole('search', { name: 'Filter audit events' });
