@@ -26,6 +26,7 @@ pub mod policy;
 pub mod projection;
 pub mod ratelimit;
 pub mod service;
+pub mod signin;
 pub mod store;
 pub mod token;
 pub mod uri;

@@ -112,6 +112,10 @@ pub enum Purpose {
     AsApiToken,
     /// Client IP addresses in the audit log.
     ClientIp,
+    /// The dashboard's signed session cookie (`crate::signin::seal`).
+    SessionCookie,
+    /// The cookie that carries `state`, `nonce` and the PKCE verifier through a sign-in.
+    SignInCookie,
 }
 
 impl Purpose {
@@ -123,6 +127,8 @@ impl Purpose {
             Purpose::AdminToken => b"admin_token",
             Purpose::AsApiToken => b"as_api_token",
             Purpose::ClientIp => b"client_ip",
+            Purpose::SessionCookie => b"session_cookie",
+            Purpose::SignInCookie => b"signin_cookie",
         }
     }
 }
@@ -153,12 +159,14 @@ impl HashKey {
 
     /// The stored form of `secret`: base64url of the HMAC over purpose, client id and value.
     pub fn hash(&self, purpose: Purpose, client_id: &str, secret: &Secret) -> String {
+        self.mac(purpose, client_id.as_bytes(), secret.expose().as_bytes())
+    }
+
+    /// base64url of the HMAC over purpose, context and data: a stored hash, or the signature of
+    /// a value the server hands out and must get back unchanged (a cookie).
+    pub fn mac(&self, purpose: Purpose, context: &[u8], data: &[u8]) -> String {
         let mut mac = self.0.clone();
-        for part in [
-            purpose.label(),
-            client_id.as_bytes(),
-            secret.expose().as_bytes(),
-        ] {
+        for part in [purpose.label(), context, data] {
             // Length-prefix each part so no two different triples hash the same input.
             mac.update(&(part.len() as u64).to_be_bytes());
             mac.update(part);

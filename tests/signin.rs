@@ -1,0 +1,832 @@
+//! The dashboard sign-in core (src/signin/): settings, the provider's discovery document, the
+//! authorization code flow with PKCE, ID token parsing, key selection and claims rules, sealed
+//! cookies and the session. Signatures themselves are WebCrypto's (tests/worker/signin*.test.js
+//! verify real ones from a real provider); here a stand-in verifier checks that the right key and
+//! bytes reach it and that its answer is obeyed.
+
+mod common;
+
+use base64::Engine;
+use common::block_on;
+use registrar::base64url;
+use registrar::signin::flow::{
+    authorization_url, code_challenge, id_token_of, read_callback, return_path, token_request,
+    Callback, PendingSignIn,
+};
+use registrar::signin::id_token::{self, check_claims, Expected, Identity, Verifier};
+use registrar::signin::jws::{self, select_key};
+use registrar::signin::provider::{self, Provider};
+use registrar::signin::seal::{open, seal};
+use registrar::signin::session::{cookie, is_admin, set_cookie, Session};
+use registrar::signin::SignInSettings;
+use registrar::token::{HashKey, Purpose};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+
+const ISSUER: &str = "https://op.example";
+const CLIENT: &str = "registrar-dashboard";
+const NOW: i64 = 1_800_000_000;
+
+fn settings_from(vars: &[(&str, &str)]) -> Result<Option<SignInSettings>, String> {
+    let vars: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    SignInSettings::from_vars(|n| vars.get(n).cloned())
+}
+
+fn settings() -> SignInSettings {
+    settings_from(&[
+        ("DASHBOARD_OIDC_ISSUER", ISSUER),
+        ("DASHBOARD_OIDC_CLIENT_ID", CLIENT),
+        ("DASHBOARD_ADMIN_CLAIM", "groups=registrar-admins"),
+        ("DASHBOARD_ADMIN_SUBS", " alice , bob "),
+    ])
+    .unwrap()
+    .unwrap()
+}
+
+#[test]
+fn settings_are_off_when_unset_and_refused_when_half_set_or_unusable() {
+    assert!(settings_from(&[]).unwrap().is_none());
+    assert!(settings_from(&[("DASHBOARD_OIDC_ISSUER", "  ")])
+        .unwrap()
+        .is_none());
+    let s = settings();
+    assert_eq!(s.admin_subs, ["alice", "bob"]);
+    assert_eq!(
+        s.admin_claim,
+        Some(("groups".into(), "registrar-admins".into()))
+    );
+    assert_eq!(s.session_seconds, 3600);
+    assert!(s.client_secret.is_none());
+    for (vars, says) in [
+        (
+            vec![("DASHBOARD_OIDC_ISSUER", ISSUER)],
+            "DASHBOARD_OIDC_ISSUER is set without DASHBOARD_OIDC_CLIENT_ID",
+        ),
+        (
+            vec![("DASHBOARD_OIDC_CLIENT_ID", CLIENT)],
+            "DASHBOARD_OIDC_CLIENT_ID is set without DASHBOARD_OIDC_ISSUER",
+        ),
+        (
+            vec![("DASHBOARD_ADMIN_SUBS", "alice")],
+            "DASHBOARD_ADMIN_SUBS is set but DASHBOARD_OIDC_ISSUER and DASHBOARD_OIDC_CLIENT_ID are not",
+        ),
+        (
+            vec![
+                ("DASHBOARD_OIDC_ISSUER", "http://op.example"),
+                ("DASHBOARD_OIDC_CLIENT_ID", CLIENT),
+            ],
+            "DASHBOARD_OIDC_ISSUER: must be https (http only on a loopback host)",
+        ),
+        (
+            vec![
+                ("DASHBOARD_OIDC_ISSUER", "https://op.example/?tenant=1"),
+                ("DASHBOARD_OIDC_CLIENT_ID", CLIENT),
+            ],
+            "DASHBOARD_OIDC_ISSUER: must have no query or fragment",
+        ),
+        (
+            vec![
+                ("DASHBOARD_OIDC_ISSUER", "https://user@op.example"),
+                ("DASHBOARD_OIDC_CLIENT_ID", CLIENT),
+            ],
+            "DASHBOARD_OIDC_ISSUER: must have no user information",
+        ),
+        (
+            vec![
+                ("DASHBOARD_OIDC_ISSUER", ISSUER),
+                ("DASHBOARD_OIDC_CLIENT_ID", "has space"),
+            ],
+            "DASHBOARD_OIDC_CLIENT_ID: at most 255 printable ASCII characters, no spaces",
+        ),
+        (
+            vec![
+                ("DASHBOARD_OIDC_ISSUER", ISSUER),
+                ("DASHBOARD_OIDC_CLIENT_ID", CLIENT),
+                ("DASHBOARD_ADMIN_CLAIM", "groups"),
+            ],
+            "DASHBOARD_ADMIN_CLAIM: claim=value, such as groups=registrar-admins",
+        ),
+        (
+            vec![
+                ("DASHBOARD_OIDC_ISSUER", ISSUER),
+                ("DASHBOARD_OIDC_CLIENT_ID", CLIENT),
+                ("DASHBOARD_SESSION_SECONDS", "60"),
+            ],
+            "DASHBOARD_SESSION_SECONDS: a whole number of seconds from 300 to 43200",
+        ),
+    ] {
+        assert_eq!(settings_from(&vars).unwrap_err(), says, "{vars:?}");
+    }
+    let local = settings_from(&[
+        ("DASHBOARD_OIDC_ISSUER", "http://127.0.0.1:9090"),
+        ("DASHBOARD_OIDC_CLIENT_ID", CLIENT),
+        ("DASHBOARD_OIDC_CLIENT_SECRET", "s3cret"),
+    ])
+    .unwrap()
+    .unwrap();
+    assert_eq!(local.client_secret.unwrap().expose(), "s3cret");
+}
+
+fn discovery() -> Value {
+    json!({
+        "issuer": ISSUER,
+        "authorization_endpoint": "https://op.example/auth?tenant=a",
+        "token_endpoint": "https://op.example/token",
+        "jwks_uri": "https://keys.op.example/jwks",
+        "response_types_supported": ["code", "id_token"],
+        "code_challenge_methods_supported": ["plain", "S256"],
+        "id_token_signing_alg_values_supported": ["HS256", "RS256", "ES256", "none"],
+    })
+}
+
+#[test]
+fn the_discovery_document_is_read_strictly() {
+    assert_eq!(
+        provider::discovery_url("https://op.example/realms/x/"),
+        "https://op.example/realms/x/.well-known/openid-configuration"
+    );
+    let p = provider::parse(&discovery(), ISSUER).unwrap();
+    assert_eq!(p.id_token_algs, ["RS256", "ES256"], "only verifiable algs");
+    assert_eq!(p.jwks_uri, "https://keys.op.example/jwks");
+    let mut no_algs = discovery();
+    no_algs
+        .as_object_mut()
+        .unwrap()
+        .remove("id_token_signing_alg_values_supported");
+    assert_eq!(
+        provider::parse(&no_algs, ISSUER).unwrap().id_token_algs,
+        ["RS256"]
+    );
+    for (member, value, says) in [
+        (
+            "issuer",
+            json!("https://op.example/"),
+            "the discovery document's issuer is not DASHBOARD_OIDC_ISSUER",
+        ),
+        (
+            "token_endpoint",
+            json!("http://op.example/token"),
+            "the discovery document's token_endpoint is not a usable https URL",
+        ),
+        (
+            "jwks_uri",
+            json!("https://a@op.example/jwks"),
+            "the discovery document's jwks_uri is not a usable https URL",
+        ),
+        (
+            "authorization_endpoint",
+            Value::Null,
+            "the discovery document has no authorization_endpoint",
+        ),
+        (
+            "response_types_supported",
+            json!(["id_token"]),
+            "the provider does not offer the authorization code flow",
+        ),
+        (
+            "code_challenge_methods_supported",
+            json!(["plain"]),
+            "the provider does not offer PKCE with S256",
+        ),
+        (
+            "id_token_signing_alg_values_supported",
+            json!(["HS256"]),
+            "the provider signs ID tokens with no algorithm this server verifies",
+        ),
+    ] {
+        let mut doc = discovery();
+        doc[member] = value;
+        assert_eq!(provider::parse(&doc, ISSUER).unwrap_err(), says, "{member}");
+    }
+    // A provider on loopback http (local development) may have http endpoints there only.
+    let local = "http://127.0.0.1:9090";
+    let mut doc = discovery();
+    doc["issuer"] = json!(local);
+    for m in ["authorization_endpoint", "token_endpoint", "jwks_uri"] {
+        doc[m] = json!(format!("{local}/{m}"));
+    }
+    assert!(provider::parse(&doc, local).is_ok());
+    doc["jwks_uri"] = json!("http://keys.example/jwks");
+    assert!(provider::parse(&doc, local).is_err());
+}
+
+fn the_provider() -> Provider {
+    provider::parse(&discovery(), ISSUER).unwrap()
+}
+
+fn pending() -> PendingSignIn {
+    PendingSignIn {
+        state: "st-123".into(),
+        nonce: "n-456".into(),
+        verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into(),
+        return_to: "/".into(),
+        exp: NOW + 600,
+    }
+}
+
+#[test]
+fn the_authorization_request_carries_pkce_state_and_nonce() {
+    // RFC 7636 Appendix B.
+    assert_eq!(
+        code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    );
+    let url = authorization_url(
+        &settings(),
+        &the_provider(),
+        "https://reg.example/dashboard/callback",
+        &pending(),
+    );
+    let parsed = url::Url::parse(&url).unwrap();
+    assert_eq!(parsed.path(), "/auth");
+    let q: HashMap<String, String> = parsed.query_pairs().into_owned().collect();
+    assert_eq!(q["tenant"], "a", "the provider's own query is kept");
+    assert_eq!(q["response_type"], "code");
+    assert_eq!(q["client_id"], CLIENT);
+    assert_eq!(q["redirect_uri"], "https://reg.example/dashboard/callback");
+    assert_eq!(q["scope"], "openid profile email");
+    assert_eq!(q["state"], "st-123");
+    assert_eq!(q["nonce"], "n-456");
+    assert_eq!(
+        q["code_challenge"],
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    );
+    assert_eq!(q["code_challenge_method"], "S256");
+}
+
+#[test]
+fn only_a_path_of_this_origin_is_returned_to() {
+    for (asked, got) in [
+        (Some("/"), "/"),
+        (Some("/#/clients?q=a"), "/#/clients?q=a"),
+        (Some("//evil.example/"), "/"),
+        (Some("https://evil.example/"), "/"),
+        (Some("/\\evil.example"), "/"),
+        (Some("/a\nb"), "/"),
+        (None, "/"),
+    ] {
+        assert_eq!(return_path(asked), got, "{asked:?}");
+    }
+    assert_eq!(return_path(Some(&format!("/{}", "a".repeat(600)))), "/");
+}
+
+#[test]
+fn the_callback_must_carry_this_sign_ins_state() {
+    let p = pending();
+    assert_eq!(
+        read_callback("code=abc&state=st-123", &p),
+        Ok(Callback::Code("abc".into()))
+    );
+    assert_eq!(
+        read_callback("error=access_denied&state=st-123&error_description=no", &p),
+        Ok(Callback::Refused("access_denied".into()))
+    );
+    for (query, says) in [
+        ("code=abc", "the provider's answer has no state"),
+        (
+            "code=abc&state=st-124",
+            "the provider's answer is not for this sign-in (state)",
+        ),
+        (
+            "code=abc&state=st-12",
+            "the provider's answer is not for this sign-in (state)",
+        ),
+        (
+            "code=abc&code=def&state=st-123",
+            "the provider's answer repeats a parameter",
+        ),
+        (
+            "state=st-123",
+            "the provider's answer has neither a code nor an error",
+        ),
+        (
+            "code=&state=st-123",
+            "the provider's answer has neither a code nor an error",
+        ),
+    ] {
+        assert_eq!(read_callback(query, &p), Err(says), "{query}");
+    }
+}
+
+#[test]
+fn the_token_request_authenticates_as_the_settings_say() {
+    let (body, auth) = token_request(&settings(), "c 1", "https://r/cb", "v");
+    assert_eq!(auth, None);
+    let form: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
+    assert_eq!(form["grant_type"], "authorization_code");
+    assert_eq!(form["code"], "c 1");
+    assert_eq!(form["code_verifier"], "v");
+    assert_eq!(form["client_id"], CLIENT);
+    let mut with_secret = settings();
+    with_secret.client_id = "dash:board".into();
+    with_secret.client_secret = Some(registrar::token::Secret::from_presented("p@ss word"));
+    let (body, auth) = token_request(&with_secret, "c", "https://r/cb", "v");
+    assert!(!body.contains("client_id"));
+    // RFC 6749 §2.3.1: each part form-encoded, then Basic.
+    let expected = base64::engine::general_purpose::STANDARD.encode("dash%3Aboard:p%40ss+word");
+    assert_eq!(auth.unwrap(), format!("Basic {expected}"));
+    for n in 0..5 {
+        let s = "x".repeat(n);
+        let mut ws = settings();
+        ws.client_id = s.clone();
+        ws.client_secret = Some(registrar::token::Secret::from_presented(""));
+        let (_, auth) = token_request(&ws, "c", "r", "v");
+        let expected = base64::engine::general_purpose::STANDARD.encode(format!("{s}:"));
+        assert_eq!(
+            auth.unwrap(),
+            format!("Basic {expected}"),
+            "padding for {n}"
+        );
+    }
+}
+
+#[test]
+fn the_token_response_yields_the_id_token_or_says_why_not() {
+    assert_eq!(
+        id_token_of(200, br#"{"access_token":"a","id_token":"x.y.z"}"#),
+        Ok("x.y.z".into())
+    );
+    assert_eq!(
+        id_token_of(200, br#"{"access_token":"a"}"#).unwrap_err(),
+        "the token response has no id_token"
+    );
+    assert_eq!(
+        id_token_of(400, br#"{"error":"invalid_grant"}"#).unwrap_err(),
+        "the token endpoint refused the code (400 invalid_grant)"
+    );
+    assert_eq!(
+        id_token_of(502, b"<html>").unwrap_err(),
+        "the token endpoint answered 502 without JSON"
+    );
+}
+
+fn b64json(v: &Value) -> String {
+    base64url::encode(v.to_string())
+}
+
+fn token(header: Value, claims: Value, signature: &[u8]) -> String {
+    format!(
+        "{}.{}.{}",
+        b64json(&header),
+        b64json(&claims),
+        base64url::encode(signature)
+    )
+}
+
+fn good_claims() -> Value {
+    json!({
+        "iss": ISSUER, "aud": CLIENT, "sub": "user-1", "nonce": "n-456",
+        "exp": NOW + 300, "iat": NOW - 5, "name": "Ada Lovelace",
+        "groups": ["staff", "registrar-admins"],
+    })
+}
+
+#[test]
+fn a_jws_is_parsed_strictly() {
+    let ok = token(json!({"alg": "ES256", "kid": "k1"}), good_claims(), b"sig");
+    let parsed = jws::parse(&ok).unwrap();
+    assert_eq!(parsed.alg, "ES256");
+    assert_eq!(parsed.kid.as_deref(), Some("k1"));
+    assert_eq!(parsed.signature, b"sig");
+    assert_eq!(
+        parsed.signing_input,
+        ok.rsplit_once('.').unwrap().0,
+        "the signature covers header.payload as sent"
+    );
+    for (t, says) in [
+        ("a.b".to_string(), "the ID token is not a compact JWS"),
+        (format!("{ok}.x.y"), "the ID token is not a compact JWS"),
+        (
+            token(json!({"alg": "none"}), good_claims(), b""),
+            "the ID token's alg is missing, unsigned, symmetric or unsupported",
+        ),
+        (
+            token(json!({"alg": "HS256"}), good_claims(), b"s"),
+            "the ID token's alg is missing, unsigned, symmetric or unsupported",
+        ),
+        (
+            token(
+                json!({"alg": "RS256", "crit": ["b64"]}),
+                good_claims(),
+                b"s",
+            ),
+            "the ID token's header has crit, which is not supported",
+        ),
+        (
+            token(json!({"alg": "RS256", "kid": 7}), good_claims(), b"s"),
+            "the ID token's kid is not a string",
+        ),
+        (
+            format!(
+                "{}.{}.c2ln",
+                b64json(&json!(["alg"])),
+                b64json(&good_claims())
+            ),
+            "the ID token's header is not a base64url JSON object",
+        ),
+        (
+            format!("{}.bm90IGpzb24.c2ln", b64json(&json!({"alg": "RS256"}))),
+            "the ID token's claims are not a base64url JSON object",
+        ),
+        (
+            format!(
+                "{}.{}.c2ln=",
+                b64json(&json!({"alg": "RS256"})),
+                b64json(&good_claims())
+            ),
+            "the ID token's signature is not base64url",
+        ),
+        ("a".repeat(16 * 1024 + 1), "the ID token is too large"),
+    ] {
+        assert_eq!(jws::parse(&t).unwrap_err(), says);
+    }
+}
+
+fn jwks() -> Value {
+    json!({"keys": [
+        {"kty": "RSA", "kid": "r1", "use": "sig", "n": "AQAB", "e": "AQAB"},
+        {"kty": "RSA", "kid": "r2", "alg": "PS256", "n": "AQAB", "e": "AQAB"},
+        {"kty": "RSA", "kid": "enc", "use": "enc", "n": "AQAB", "e": "AQAB"},
+        {"kty": "EC", "kid": "e1", "crv": "P-256", "x": "AA", "y": "AA"},
+        {"kty": "EC", "kid": "e2", "crv": "P-384", "x": "AA", "y": "AA"},
+        {"kty": "RSA", "kid": "r3", "n": "AQAB", "e": "AQAB"},
+    ]})
+}
+
+#[test]
+fn the_one_fitting_key_is_selected() {
+    let keys = jwks();
+    let kid =
+        |alg, kid| select_key(&keys, alg, kid).map(|k| k["kid"].as_str().unwrap().to_string());
+    assert_eq!(kid("RS256", Some("r1")), Ok("r1".into()));
+    assert_eq!(kid("ES256", None), Ok("e1".into()), "one P-256 key");
+    assert_eq!(kid("ES384", None), Ok("e2".into()));
+    assert_eq!(kid("PS256", Some("r2")), Ok("r2".into()));
+    assert_eq!(
+        kid("RS256", Some("r2")),
+        Err("no key of the provider fits the ID token's alg and kid"),
+        "r2 is for PS256 only"
+    );
+    assert_eq!(
+        kid("RS256", Some("enc")),
+        Err("no key of the provider fits the ID token's alg and kid"),
+        "an encryption key never verifies"
+    );
+    assert_eq!(
+        kid("ES256", Some("e2")),
+        Err("no key of the provider fits the ID token's alg and kid"),
+        "the curve must fit"
+    );
+    assert_eq!(
+        kid("RS256", None),
+        Err("several keys of the provider fit an ID token without kid"),
+        "r1 and r3"
+    );
+    assert_eq!(
+        select_key(&json!({}), "RS256", None).unwrap_err(),
+        "the provider's JWK set has no keys array"
+    );
+}
+
+/// Verifies when the signature is `good:<kid>` for the key it is handed, and records the call.
+struct StandIn {
+    calls: std::cell::RefCell<Vec<(String, String, Vec<u8>)>>,
+    refuse_key: bool,
+}
+
+impl StandIn {
+    fn new() -> Self {
+        StandIn {
+            calls: Default::default(),
+            refuse_key: false,
+        }
+    }
+}
+
+impl Verifier for StandIn {
+    async fn verify(
+        &self,
+        alg: &str,
+        jwk: &Map<String, Value>,
+        input: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, String> {
+        let kid = jwk["kid"].as_str().unwrap().to_string();
+        self.calls
+            .borrow_mut()
+            .push((alg.into(), kid.clone(), input.to_vec()));
+        if self.refuse_key {
+            return Err("unsupported key".into());
+        }
+        Ok(signature == format!("good:{kid}").as_bytes())
+    }
+}
+
+fn expected<'a>(algs: &'a [String]) -> Expected<'a> {
+    Expected {
+        issuer: ISSUER,
+        client_id: CLIENT,
+        nonce: "n-456",
+        now: NOW,
+        algs,
+    }
+}
+
+#[test]
+fn verification_hands_the_fitting_key_and_signed_bytes_and_obeys_the_answer() {
+    let algs = vec!["RS256".to_string(), "ES256".to_string()];
+    let v = StandIn::new();
+    let t = token(json!({"alg": "ES256"}), good_claims(), b"good:e1");
+    let who = block_on(id_token::verify(&t, &jwks(), &v, &expected(&algs))).unwrap();
+    assert_eq!(who.sub, "user-1");
+    assert_eq!(who.display_name.as_deref(), Some("Ada Lovelace"));
+    let calls = v.calls.borrow();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].0, "ES256");
+    assert_eq!(calls[0].1, "e1");
+    assert_eq!(calls[0].2, t.rsplit_once('.').unwrap().0.as_bytes());
+
+    for (t, says) in [
+        (
+            token(json!({"alg": "ES256"}), good_claims(), b"good:r1"),
+            "the ID token's signature does not verify",
+        ),
+        (
+            token(
+                json!({"alg": "PS256", "kid": "r2"}),
+                good_claims(),
+                b"good:r2",
+            ),
+            "the ID token's alg PS256 is not one the provider advertises",
+        ),
+        (
+            token(json!({"alg": "RS256", "kid": "nope"}), good_claims(), b"x"),
+            "no key of the provider fits the ID token's alg and kid",
+        ),
+    ] {
+        let err = block_on(id_token::verify(
+            &t,
+            &jwks(),
+            &StandIn::new(),
+            &expected(&algs),
+        ))
+        .unwrap_err();
+        assert_eq!(err, says);
+    }
+    // A bad signature is refused before the claims are looked at: an expired token with a bad
+    // signature says "signature".
+    let mut stale = good_claims();
+    stale["exp"] = json!(NOW - 3600);
+    let t = token(json!({"alg": "RS256", "kid": "r1"}), stale, b"bad");
+    assert_eq!(
+        block_on(id_token::verify(
+            &t,
+            &jwks(),
+            &StandIn::new(),
+            &expected(&algs)
+        ))
+        .unwrap_err(),
+        "the ID token's signature does not verify"
+    );
+    let refusing = StandIn {
+        refuse_key: true,
+        ..StandIn::new()
+    };
+    let t = token(
+        json!({"alg": "RS256", "kid": "r1"}),
+        good_claims(),
+        b"good:r1",
+    );
+    assert_eq!(
+        block_on(id_token::verify(&t, &jwks(), &refusing, &expected(&algs))).unwrap_err(),
+        "the provider's key cannot be used: unsupported key"
+    );
+}
+
+fn claims_result(edit: impl FnOnce(&mut Map<String, Value>)) -> Result<Identity, String> {
+    let mut c = good_claims();
+    edit(c.as_object_mut().unwrap());
+    let t = token(json!({"alg": "RS256"}), c, b"s");
+    let algs = vec!["RS256".to_string()];
+    check_claims(jws::parse(&t).unwrap(), &expected(&algs))
+}
+
+#[test]
+fn the_claims_rules_of_oidc_core_3_1_3_7() {
+    assert!(claims_result(|_| {}).is_ok());
+    type Edit = Box<dyn FnOnce(&mut Map<String, Value>)>;
+    let set = |k: &'static str, v: Value| -> Edit {
+        Box::new(move |c| {
+            c.insert(k.into(), v);
+        })
+    };
+    let drop = |k: &'static str| -> Edit {
+        Box::new(move |c| {
+            c.remove(k);
+        })
+    };
+    let cases: Vec<(Edit, &str)> = vec![
+        (
+            set("iss", json!("https://op.example/")),
+            "the ID token's iss is not the configured issuer",
+        ),
+        (
+            drop("iss"),
+            "the ID token's iss is not the configured issuer",
+        ),
+        (
+            set("aud", json!("other")),
+            "the ID token's aud does not name this dashboard's client",
+        ),
+        (
+            set("aud", json!([CLIENT, "other"])),
+            "the ID token has several audiences and no azp",
+        ),
+        (
+            set("azp", json!("other")),
+            "the ID token's azp is another client",
+        ),
+        (set("exp", json!(NOW - 61)), "the ID token has expired"),
+        (drop("exp"), "the ID token has no exp"),
+        (set("exp", json!("soon")), "the ID token has no exp"),
+        (
+            set("iat", json!(NOW + 61)),
+            "the ID token was issued in the future",
+        ),
+        (drop("iat"), "the ID token has no iat"),
+        (set("nbf", json!(NOW + 61)), "the ID token is not valid yet"),
+        (
+            set("nonce", json!("n-457")),
+            "the ID token's nonce is not this sign-in's",
+        ),
+        (drop("nonce"), "the ID token's nonce is not this sign-in's"),
+        (
+            drop("sub"),
+            "the ID token's sub is missing or not 1 to 255 ASCII characters",
+        ),
+        (
+            set("sub", json!("")),
+            "the ID token's sub is missing or not 1 to 255 ASCII characters",
+        ),
+        (
+            set("sub", json!("x".repeat(256))),
+            "the ID token's sub is missing or not 1 to 255 ASCII characters",
+        ),
+    ];
+    for (edit, says) in cases {
+        assert_eq!(claims_result(edit).unwrap_err(), says);
+    }
+    // Within the leeway, and several audiences with azp.
+    assert!(claims_result(|c| {
+        c.insert("exp".into(), json!(NOW - 59));
+        c.insert("iat".into(), json!(NOW + 59));
+        c.insert("aud".into(), json!(["other", CLIENT]));
+        c.insert("azp".into(), json!(CLIENT));
+    })
+    .is_ok());
+    // The greeting: name, else preferred_username, else email; control characters removed.
+    let named = |edit: Edit| claims_result(edit).unwrap().display_name;
+    assert_eq!(named(drop("name")), None);
+    assert_eq!(
+        named(set("name", json!("Ada\u{202e}\n"))),
+        Some("Ada\u{202e}".into())
+    );
+    assert_eq!(
+        named(Box::new(|c| {
+            c.remove("name");
+            c.insert("email".into(), json!("ada@example.com"));
+        })),
+        Some("ada@example.com".into())
+    );
+}
+
+fn key() -> HashKey {
+    HashKey::new(&[9u8; 32]).unwrap()
+}
+
+fn session(admin: bool) -> Session {
+    Session {
+        iss: ISSUER.into(),
+        sub: "user-1".into(),
+        name: Some("Ada".into()),
+        admin,
+        csrf: "csrf-token-1".into(),
+        exp: NOW + 3600,
+    }
+}
+
+#[test]
+fn a_sealed_value_opens_only_unchanged_unexpired_and_for_its_purpose() {
+    let k = key();
+    let s = session(false);
+    let sealed = s.seal(&k);
+    assert_eq!(
+        Session::open(&k, &settings(), &sealed, NOW),
+        Some(s.clone())
+    );
+    assert_eq!(
+        Session::open(&k, &settings(), &sealed, NOW + 3600),
+        None,
+        "expired"
+    );
+    let other_key = HashKey::new(&[8u8; 32]).unwrap();
+    assert_eq!(Session::open(&other_key, &settings(), &sealed, NOW), None);
+    // The same bytes sealed for the sign-in cookie do not open as a session, nor the reverse.
+    let as_signin = seal(&k, Purpose::SignInCookie, &s);
+    assert_eq!(Session::open(&k, &settings(), &as_signin, NOW), None);
+    assert_eq!(
+        open::<PendingSignIn>(&k, Purpose::SignInCookie, &sealed, NOW),
+        None
+    );
+    // Any change to the body (making oneself an admin) or to the MAC is refused.
+    let (body, mac) = sealed.rsplit_once('.').unwrap();
+    let mut forged: Value = serde_json::from_slice(&base64url::decode(body).unwrap()).unwrap();
+    forged["admin"] = json!(true);
+    let forged_body = b64json(&forged);
+    assert_eq!(
+        Session::open(&k, &settings(), &format!("{forged_body}.{mac}"), NOW),
+        None
+    );
+    let mut bad_mac = mac.to_string();
+    bad_mac.replace_range(0..1, if mac.starts_with('A') { "B" } else { "A" });
+    assert_eq!(
+        Session::open(&k, &settings(), &format!("{body}.{bad_mac}"), NOW),
+        None
+    );
+    assert_eq!(Session::open(&k, &settings(), "garbage", NOW), None);
+    assert_eq!(Session::open(&k, &settings(), &"a".repeat(4000), NOW), None);
+    // A session of a provider the operator has since replaced is void.
+    let mut replaced = settings();
+    replaced.issuer = "https://new-op.example".into();
+    assert_eq!(Session::open(&k, &replaced, &sealed, NOW), None);
+    // The pending sign-in round-trips too.
+    let p = pending();
+    let sealed = seal(&k, Purpose::SignInCookie, &p);
+    assert_eq!(
+        open::<PendingSignIn>(&k, Purpose::SignInCookie, &sealed, NOW),
+        Some(p)
+    );
+}
+
+#[test]
+fn csrf_tokens_and_admins() {
+    let s = session(false);
+    assert!(s.csrf_matches(Some("csrf-token-1")));
+    for bad in [None, Some(""), Some("csrf-token-2"), Some("csrf-token-1 ")] {
+        assert!(!s.csrf_matches(bad), "{bad:?}");
+    }
+    let who = |sub: &str, claims: Value| Identity {
+        sub: sub.into(),
+        display_name: None,
+        claims: claims.as_object().unwrap().clone(),
+    };
+    let st = settings();
+    assert!(is_admin(&st, &who("bob", json!({}))), "listed subject");
+    assert!(is_admin(
+        &st,
+        &who("x", json!({"groups": ["a", "registrar-admins"]}))
+    ));
+    assert!(is_admin(
+        &st,
+        &who("x", json!({"groups": "registrar-admins"}))
+    ));
+    assert!(!is_admin(
+        &st,
+        &who("x", json!({"groups": ["registrar-admins-not"]}))
+    ));
+    assert!(!is_admin(
+        &st,
+        &who("x", json!({"group": ["registrar-admins"]}))
+    ));
+    assert!(
+        !is_admin(&st, &who("Alice", json!({}))),
+        "subjects are case-sensitive"
+    );
+    let s = Session::start(
+        &st,
+        who("x", json!({"groups": ["registrar-admins"]})),
+        "c".into(),
+        NOW,
+    );
+    assert!(s.admin);
+    assert_eq!(s.exp, NOW + 3600);
+    assert_eq!(s.iss, ISSUER);
+}
+
+#[test]
+fn cookies_are_read_and_written_with_their_attributes() {
+    let h = Some("a=1; __Secure-registrar-session=abc.def; b=2; __Secure-registrar-session=second");
+    assert_eq!(cookie(h, "__Secure-registrar-session"), Some("abc.def"));
+    assert_eq!(cookie(h, "b"), Some("2"));
+    assert_eq!(cookie(h, "c"), None);
+    assert_eq!(cookie(None, "a"), None);
+    assert_eq!(
+        set_cookie("n", "v", "/dashboard", 3600),
+        "n=v; Path=/dashboard; Max-Age=3600; HttpOnly; Secure; SameSite=Lax"
+    );
+}
