@@ -830,3 +830,459 @@ fn cookies_are_read_and_written_with_their_attributes() {
         "n=v; Path=/dashboard; Max-Age=3600; HttpOnly; Secure; SameSite=Lax"
     );
 }
+
+mod endpoints {
+    use super::*;
+    use registrar::http::Outcome;
+    use registrar::signin::endpoints::{handle, ProviderPort, SignInRequest};
+    use std::cell::{Cell, RefCell};
+
+    const ORIGIN: &str = "https://reg.example";
+
+    /// The provider as the endpoints see it: its documents, a token endpoint that signs what
+    /// the test sets, and the stand-in verifier (`good:<kid>` verifies).
+    struct Op {
+        keys: RefCell<Value>,
+        fresh_keys: Value,
+        fresh_fetches: Cell<u32>,
+        token_status: Cell<u16>,
+        claims: RefCell<Value>,
+        kid: RefCell<String>,
+        posted: RefCell<Vec<(String, String, Option<String>)>>,
+    }
+
+    impl Op {
+        fn new() -> Self {
+            Op {
+                keys: RefCell::new(jwks()),
+                fresh_keys: jwks(),
+                fresh_fetches: Cell::new(0),
+                token_status: Cell::new(200),
+                claims: RefCell::new(good_claims()),
+                kid: RefCell::new("e1".into()),
+                posted: RefCell::new(Vec::new()),
+            }
+        }
+    }
+
+    impl Verifier for Op {
+        async fn verify(
+            &self,
+            alg: &str,
+            jwk: &Map<String, Value>,
+            input: &[u8],
+            signature: &[u8],
+        ) -> Result<bool, String> {
+            StandIn::new().verify(alg, jwk, input, signature).await
+        }
+    }
+
+    impl ProviderPort for Op {
+        async fn document(&self, url: &str, fresh: bool) -> Result<Value, String> {
+            match url {
+                "https://op.example/.well-known/openid-configuration" => Ok(discovery()),
+                "https://keys.op.example/jwks" if fresh => {
+                    self.fresh_fetches.set(self.fresh_fetches.get() + 1);
+                    Ok(self.fresh_keys.clone())
+                }
+                "https://keys.op.example/jwks" => Ok(self.keys.borrow().clone()),
+                _ => Err(format!("no document at {url}")),
+            }
+        }
+        async fn post_form(
+            &self,
+            url: &str,
+            body: &str,
+            authorization: Option<&str>,
+        ) -> Result<(u16, Vec<u8>), String> {
+            self.posted.borrow_mut().push((
+                url.into(),
+                body.into(),
+                authorization.map(String::from),
+            ));
+            if self.token_status.get() != 200 {
+                return Ok((
+                    self.token_status.get(),
+                    br#"{"error":"invalid_grant"}"#.to_vec(),
+                ));
+            }
+            let kid = self.kid.borrow().clone();
+            let t = token(
+                json!({"alg": "ES256", "kid": kid}),
+                self.claims.borrow().clone(),
+                format!("good:{kid}").as_bytes(),
+            );
+            Ok((
+                200,
+                json!({"id_token": t, "access_token": "at"})
+                    .to_string()
+                    .into_bytes(),
+            ))
+        }
+    }
+
+    fn request<'a>(
+        method: &'a str,
+        path: &'a str,
+        query: &'a str,
+        cookie: Option<&'a str>,
+    ) -> SignInRequest<'a> {
+        SignInRequest {
+            method,
+            path,
+            query,
+            origin: ORIGIN,
+            request_origin: None,
+            cookie,
+            csrf: None,
+        }
+    }
+
+    fn run(
+        req: &SignInRequest<'_>,
+        settings: Option<&SignInSettings>,
+        op: &Op,
+        now: i64,
+    ) -> Outcome {
+        block_on(handle(req, settings, &key(), op, now))
+    }
+
+    fn headers<'a>(o: &'a Outcome, name: &str) -> Vec<&'a str> {
+        o.response
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// `name=value` of the Set-Cookie that sets `name` (not the one that clears it).
+    fn cookie_set(o: &Outcome, name: &str) -> Option<String> {
+        headers(o, "Set-Cookie")
+            .into_iter()
+            .find(|c| c.starts_with(&format!("{name}=")) && !c.contains("Max-Age=0"))
+            .map(|c| c.split(';').next().unwrap().to_string())
+    }
+
+    /// Signs in through the endpoints; returns the callback's outcome and the session cookie.
+    fn sign_in(op: &Op, return_to: &str) -> (Outcome, Option<String>) {
+        let st = settings();
+        let q = format!("return_to={return_to}");
+        let start = run(
+            &request("GET", "/dashboard/signin", &q, None),
+            Some(&st),
+            op,
+            NOW,
+        );
+        assert_eq!(start.response.status, 302);
+        let location = url::Url::parse(headers(&start, "Location")[0]).unwrap();
+        let params: HashMap<String, String> = location.query_pairs().into_owned().collect();
+        op.claims.borrow_mut()["nonce"] = json!(params["nonce"]);
+        let pending = cookie_set(&start, "__Secure-registrar-signin").unwrap();
+        let query = format!("code=the-code&state={}", params["state"]);
+        let done = run(
+            &request("GET", "/dashboard/callback", &query, Some(&pending)),
+            Some(&st),
+            op,
+            NOW + 30,
+        );
+        let session = cookie_set(&done, "__Secure-registrar-session");
+        (done, session)
+    }
+
+    #[test]
+    fn without_settings_only_the_session_endpoint_answers() {
+        let op = Op::new();
+        let s = run(
+            &request("GET", "/dashboard/session", "", None),
+            None,
+            &op,
+            NOW,
+        );
+        assert_eq!(s.response.status, 200);
+        assert_eq!(s.response.body, Some(json!({"sign_in": false})));
+        let r = run(
+            &request("GET", "/dashboard/signin", "", None),
+            None,
+            &op,
+            NOW,
+        );
+        assert_eq!(r.response.status, 404);
+        let r = run(
+            &request("POST", "/dashboard/session", "", None),
+            None,
+            &op,
+            NOW,
+        );
+        assert_eq!(r.response.status, 405);
+        assert_eq!(headers(&r, "Allow"), ["GET"]);
+    }
+
+    #[test]
+    fn a_sign_in_sets_the_session_and_returns_to_the_page() {
+        let op = Op::new();
+        let st = settings();
+        let start = run(
+            &request("GET", "/dashboard/signin", "return_to=%2F%23admin", None),
+            Some(&st),
+            &op,
+            NOW,
+        );
+        let set = headers(&start, "Set-Cookie");
+        assert_eq!(set.len(), 1);
+        assert!(
+            set[0].ends_with(
+                "; Path=/dashboard/callback; Max-Age=600; HttpOnly; Secure; SameSite=Lax"
+            ),
+            "{}",
+            set[0]
+        );
+        assert_eq!(headers(&start, "Cache-Control"), ["no-store"]);
+        let location = headers(&start, "Location")[0];
+        assert!(location.starts_with("https://op.example/auth?tenant=a&response_type=code&"));
+        assert!(location.contains("redirect_uri=https%3A%2F%2Freg.example%2Fdashboard%2Fcallback"));
+
+        let (done, session) = sign_in(&op, "%2F%23admin");
+        assert_eq!(done.response.status, 302, "{:?}", done.internal_error);
+        assert_eq!(headers(&done, "Location"), ["/#admin"]);
+        let set = headers(&done, "Set-Cookie");
+        assert!(set
+            .iter()
+            .any(|c| c.starts_with("__Secure-registrar-session=")
+                && c.ends_with("; Path=/dashboard; Max-Age=3600; HttpOnly; Secure; SameSite=Lax")));
+        assert!(set.contains(&"__Secure-registrar-signin=; Path=/dashboard/callback; Max-Age=0; HttpOnly; Secure; SameSite=Lax"));
+        // The code was redeemed at the token endpoint with the PKCE verifier, as a public client.
+        let posted = op.posted.borrow();
+        assert_eq!(posted.len(), 1);
+        assert_eq!(posted[0].0, "https://op.example/token");
+        let form: HashMap<String, String> = url::form_urlencoded::parse(posted[0].1.as_bytes())
+            .into_owned()
+            .collect();
+        assert_eq!(form["code"], "the-code");
+        assert_eq!(
+            form["redirect_uri"],
+            "https://reg.example/dashboard/callback"
+        );
+        assert_eq!(form["code_verifier"].len(), 43);
+        assert_eq!(form["client_id"], CLIENT);
+
+        let session = session.unwrap();
+        let s = run(
+            &request("GET", "/dashboard/session", "", Some(&session)),
+            Some(&st),
+            &op,
+            NOW + 60,
+        );
+        let body = s.response.body.clone().unwrap();
+        assert_eq!(body["signed_in"], json!(true));
+        assert_eq!(body["name"], json!("Ada Lovelace"));
+        assert_eq!(body["admin"], json!(true), "groups holds registrar-admins");
+        assert_eq!(body["expires_at"], json!(NOW + 30 + 3600));
+        assert_eq!(body["csrf"].as_str().unwrap().len(), 22);
+        assert_eq!(headers(&s, "Cache-Control"), ["no-store"]);
+        // After it expires the session is gone.
+        let later = run(
+            &request("GET", "/dashboard/session", "", Some(&session)),
+            Some(&st),
+            &op,
+            NOW + 30 + 3600,
+        );
+        assert_eq!(later.response.body.unwrap()["signed_in"], json!(false));
+    }
+
+    #[test]
+    fn a_rotated_key_is_fetched_once_afresh() {
+        let op = Op::new();
+        op.keys.replace(json!({"keys": []}));
+        let (done, session) = sign_in(&op, "/");
+        assert_eq!(done.response.status, 302);
+        assert!(session.is_some(), "{:?}", done.internal_error);
+        assert_eq!(op.fresh_fetches.get(), 1);
+    }
+
+    #[test]
+    fn every_failure_goes_back_with_a_reason_and_no_session() {
+        type Setup = Box<dyn Fn(&Op)>;
+        let cases: Vec<(Setup, &str, &str)> = vec![
+            (
+                Box::new(|op: &Op| op.token_status.set(400)),
+                "token",
+                "the token endpoint refused the code (400 invalid_grant)",
+            ),
+            (
+                Box::new(|op: &Op| {
+                    op.claims.borrow_mut()["aud"] = json!("another");
+                }),
+                "id_token",
+                "aud does not name",
+            ),
+            (
+                Box::new(|op: &Op| {
+                    op.claims.borrow_mut()["iss"] = json!("https://evil.example");
+                }),
+                "id_token",
+                "iss is not the configured issuer",
+            ),
+            (
+                Box::new(|op: &Op| {
+                    op.claims.borrow_mut()["exp"] = json!(NOW - 100);
+                }),
+                "id_token",
+                "has expired",
+            ),
+            (
+                Box::new(|op: &Op| {
+                    op.kid.replace("e2".into());
+                }),
+                "id_token",
+                "no key of the provider fits",
+            ),
+        ];
+        for (setup, reason, cause) in cases {
+            let op = Op::new();
+            setup(&op);
+            let st = settings();
+            let start = run(
+                &request("GET", "/dashboard/signin", "", None),
+                Some(&st),
+                &op,
+                NOW,
+            );
+            let location = url::Url::parse(headers(&start, "Location")[0]).unwrap();
+            let params: HashMap<String, String> = location.query_pairs().into_owned().collect();
+            if op.claims.borrow()["nonce"] == json!("n-456") {
+                op.claims.borrow_mut()["nonce"] = json!(params["nonce"]);
+            }
+            let pending = cookie_set(&start, "__Secure-registrar-signin").unwrap();
+            let q = format!("code=c&state={}", params["state"]);
+            let done = run(
+                &request("GET", "/dashboard/callback", &q, Some(&pending)),
+                Some(&st),
+                &op,
+                NOW,
+            );
+            assert_eq!(done.response.status, 302);
+            assert_eq!(
+                headers(&done, "Location"),
+                [format!("/?signin_error={reason}").as_str()]
+            );
+            assert!(cookie_set(&done, "__Secure-registrar-session").is_none());
+            assert!(
+                done.internal_error.as_deref().unwrap().contains(cause),
+                "{:?}",
+                done.internal_error
+            );
+        }
+        // A nonce of an earlier sign-in (a replayed ID token) is refused.
+        let op = Op::new();
+        let st = settings();
+        let first = run(
+            &request("GET", "/dashboard/signin", "", None),
+            Some(&st),
+            &op,
+            NOW,
+        );
+        let old_nonce: HashMap<String, String> = url::Url::parse(headers(&first, "Location")[0])
+            .unwrap()
+            .query_pairs()
+            .into_owned()
+            .collect();
+        op.claims.borrow_mut()["nonce"] = json!(old_nonce["nonce"]);
+        let second = run(
+            &request("GET", "/dashboard/signin", "", None),
+            Some(&st),
+            &op,
+            NOW,
+        );
+        let params: HashMap<String, String> = url::Url::parse(headers(&second, "Location")[0])
+            .unwrap()
+            .query_pairs()
+            .into_owned()
+            .collect();
+        let pending = cookie_set(&second, "__Secure-registrar-signin").unwrap();
+        let q = format!("code=c&state={}", params["state"]);
+        let done = run(
+            &request("GET", "/dashboard/callback", &q, Some(&pending)),
+            Some(&st),
+            &op,
+            NOW,
+        );
+        assert_eq!(headers(&done, "Location"), ["/?signin_error=id_token"]);
+        assert!(done.internal_error.unwrap().contains("nonce"));
+        // No pending cookie, another sign-in's state, the person declining.
+        let q = format!("code=c&state={}", params["state"]);
+        let none = run(
+            &request("GET", "/dashboard/callback", &q, None),
+            Some(&st),
+            &op,
+            NOW,
+        );
+        assert_eq!(headers(&none, "Location"), ["/?signin_error=expired"]);
+        let late = run(
+            &request("GET", "/dashboard/callback", &q, Some(&pending)),
+            Some(&st),
+            &op,
+            NOW + 601,
+        );
+        assert_eq!(headers(&late, "Location"), ["/?signin_error=expired"]);
+        let wrong = run(
+            &request(
+                "GET",
+                "/dashboard/callback",
+                "code=c&state=other",
+                Some(&pending),
+            ),
+            Some(&st),
+            &op,
+            NOW,
+        );
+        assert_eq!(headers(&wrong, "Location"), ["/?signin_error=state"]);
+        let q = format!("error=access_denied&state={}", params["state"]);
+        let declined = run(
+            &request("GET", "/dashboard/callback", &q, Some(&pending)),
+            Some(&st),
+            &op,
+            NOW,
+        );
+        assert_eq!(headers(&declined, "Location"), ["/?signin_error=declined"]);
+    }
+
+    #[test]
+    fn sign_out_needs_this_origin_and_the_sessions_csrf_token() {
+        let op = Op::new();
+        let (_, session) = sign_in(&op, "/");
+        let session = session.unwrap();
+        let st = settings();
+        let info = run(
+            &request("GET", "/dashboard/session", "", Some(&session)),
+            Some(&st),
+            &op,
+            NOW + 60,
+        );
+        let csrf = info.response.body.unwrap()["csrf"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let out = |origin: Option<&str>, token: Option<&str>| {
+            let mut r = request("POST", "/dashboard/signout", "", Some(&session));
+            r.request_origin = origin;
+            r.csrf = token;
+            run(&r, Some(&st), &op, NOW + 60)
+        };
+        assert_eq!(out(None, Some(&csrf)).response.status, 403);
+        assert_eq!(
+            out(Some("https://evil.example"), Some(&csrf))
+                .response
+                .status,
+            403
+        );
+        assert_eq!(out(Some(ORIGIN), None).response.status, 403);
+        assert_eq!(out(Some(ORIGIN), Some("guess")).response.status, 403);
+        let ok = out(Some(ORIGIN), Some(&csrf));
+        assert_eq!(ok.response.status, 204);
+        assert_eq!(
+            headers(&ok, "Set-Cookie"),
+            ["__Secure-registrar-session=; Path=/dashboard; Max-Age=0; HttpOnly; Secure; SameSite=Lax"]
+        );
+    }
+}

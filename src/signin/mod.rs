@@ -6,6 +6,7 @@
 //! and the signed cookies that carry a sign-in in progress and a session ([`seal`],
 //! [`session`]). Pure: no fetch, no clock and no randomness of its own; the caller passes them in.
 
+pub mod endpoints;
 pub mod flow;
 pub mod id_token;
 pub mod jws;

@@ -1,0 +1,318 @@
+//! The sign-in endpoints under `/dashboard` (docs/dashboard-sign-in.md):
+//! - `GET /dashboard/signin?return_to=/path`: to the provider, with a sealed sign-in cookie;
+//! - `GET /dashboard/callback`: the provider's answer → the session cookie → back to the page;
+//! - `GET /dashboard/session`: who is signed in, and the CSRF token of the session;
+//! - `POST /dashboard/signout`: clears the session (same origin, with the CSRF token).
+//!
+//! A failed sign-in goes back to the dashboard with `?signin_error=<reason>`, one word that
+//! gives nothing away; the cause is in the log line.
+
+use super::flow::{self, Callback, PendingSignIn, CALLBACK_PATH, SIGNIN_SECONDS};
+use super::id_token::{self, Expected, Verifier};
+use super::provider::{self, Provider};
+use super::seal;
+use super::session::{cookie, set_cookie, Session, SESSION_COOKIE, SESSION_PATH, SIGNIN_COOKIE};
+use super::SignInSettings;
+use crate::http::{ApiResponse, Outcome};
+use crate::token::{self, HashKey, Purpose, Secret};
+use serde_json::{json, Value};
+use std::future::Future;
+
+/// The request facts the sign-in endpoints read.
+pub struct SignInRequest<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub query: &'a str,
+    /// `scheme://host[:port]` the request arrived at: the callback is on it.
+    pub origin: &'a str,
+    /// The `Origin` request header.
+    pub request_origin: Option<&'a str>,
+    pub cookie: Option<&'a str>,
+    /// The [`super::session::CSRF_HEADER`] request header.
+    pub csrf: Option<&'a str>,
+}
+
+/// The provider, as the Worker reaches it: its documents (kept a while unless `fresh`), its token
+/// endpoint, and WebCrypto for signatures.
+pub trait ProviderPort: Verifier {
+    /// A JSON document at `url` (200, at most [`provider::MAX_DOCUMENT_BYTES`]).
+    fn document(&self, url: &str, fresh: bool) -> impl Future<Output = Result<Value, String>>;
+    /// POSTs a form to `url`: the status and the body.
+    fn post_form(
+        &self,
+        url: &str,
+        body: &str,
+        authorization: Option<&str>,
+    ) -> impl Future<Output = Result<(u16, Vec<u8>), String>>;
+}
+
+/// Whether `path` is one of the sign-in endpoints (the glue routes them here).
+pub fn is_signin_path(path: &str) -> bool {
+    matches!(
+        path,
+        "/dashboard/signin" | "/dashboard/callback" | "/dashboard/session" | "/dashboard/signout"
+    )
+}
+
+/// Answers a request for one of the paths of [`is_signin_path`].
+pub async fn handle<P: ProviderPort>(
+    req: &SignInRequest<'_>,
+    settings: Option<&SignInSettings>,
+    key: &HashKey,
+    port: &P,
+    now: i64,
+) -> Outcome {
+    let (route, allow) = match req.path {
+        "/dashboard/signin" => ("GET /dashboard/signin", "GET"),
+        "/dashboard/callback" => ("GET /dashboard/callback", "GET"),
+        "/dashboard/session" => ("GET /dashboard/session", "GET"),
+        _ => ("POST /dashboard/signout", "POST"),
+    };
+    if req.method != allow {
+        let mut r = answer(405, Some(json!({"error": "method_not_allowed"})));
+        r.headers.push(("Allow", allow.into()));
+        return outcome(route, r, None);
+    }
+    let Some(settings) = settings else {
+        // Without the settings only the session endpoint answers, saying there is no sign-in.
+        return match req.path {
+            "/dashboard/session" => {
+                outcome(route, answer(200, Some(json!({"sign_in": false}))), None)
+            }
+            _ => outcome(
+                route,
+                answer(
+                    404,
+                    Some(json!({"error": "not_found",
+                "error_description": "dashboard sign-in is not configured on this server"})),
+                ),
+                None,
+            ),
+        };
+    };
+    let session =
+        cookie(req.cookie, SESSION_COOKIE).and_then(|c| Session::open(key, settings, c, now));
+    match req.path {
+        "/dashboard/signin" => start(req, settings, key, port, now, route).await,
+        "/dashboard/callback" => finish(req, settings, key, port, now, route).await,
+        "/dashboard/session" => {
+            let body = match session {
+                None => json!({"sign_in": true, "signed_in": false}),
+                Some(s) => json!({
+                    "sign_in": true, "signed_in": true, "name": s.name, "admin": s.admin,
+                    "csrf": s.csrf, "expires_at": s.exp,
+                }),
+            };
+            outcome(route, answer(200, Some(body)), None)
+        }
+        _ => {
+            if !same_origin(req) {
+                return outcome(
+                    route,
+                    forbidden("the request must come from this origin"),
+                    None,
+                );
+            }
+            if session.as_ref().is_some_and(|s| !s.csrf_matches(req.csrf)) {
+                return outcome(route, forbidden("the CSRF token is missing or wrong"), None);
+            }
+            let mut r = answer(204, None);
+            r.headers.push((
+                "Set-Cookie",
+                set_cookie(SESSION_COOKIE, "", SESSION_PATH, 0),
+            ));
+            outcome(route, r, None)
+        }
+    }
+}
+
+/// A request that changes something must come from this origin: its `Origin` header equals it.
+pub fn same_origin(req: &SignInRequest<'_>) -> bool {
+    req.request_origin == Some(req.origin)
+}
+
+fn callback_uri(req: &SignInRequest<'_>) -> String {
+    format!("{}{CALLBACK_PATH}", req.origin)
+}
+
+async fn provider_of<P: ProviderPort>(
+    settings: &SignInSettings,
+    port: &P,
+) -> Result<Provider, String> {
+    let doc = port
+        .document(&provider::discovery_url(&settings.issuer), false)
+        .await?;
+    provider::parse(&doc, &settings.issuer)
+}
+
+async fn start<P: ProviderPort>(
+    req: &SignInRequest<'_>,
+    settings: &SignInSettings,
+    key: &HashKey,
+    port: &P,
+    now: i64,
+    route: &'static str,
+) -> Outcome {
+    let provider = match provider_of(settings, port).await {
+        Ok(p) => p,
+        Err(e) => return failed(route, "unavailable", format!("sign-in: provider: {e}")),
+    };
+    let fresh = || token::random_id().map_err(|e| format!("{e:?}"));
+    let (state, nonce, verifier) = match (fresh(), fresh(), Secret::generate()) {
+        (Ok(s), Ok(n), Ok(v)) => (s, n, v.expose().to_string()),
+        _ => return failed(route, "unavailable", "sign-in: no randomness".into()),
+    };
+    let return_to = url::form_urlencoded::parse(req.query.as_bytes())
+        .find(|(k, _)| k == "return_to")
+        .map(|(_, v)| v.into_owned());
+    let pending = PendingSignIn {
+        state,
+        nonce,
+        verifier,
+        return_to: flow::return_path(return_to.as_deref()),
+        exp: now + SIGNIN_SECONDS,
+    };
+    let location = flow::authorization_url(settings, &provider, &callback_uri(req), &pending);
+    let sealed = seal::seal(key, Purpose::SignInCookie, &pending);
+    let mut r = answer(302, None);
+    r.headers.push(("Location", location));
+    r.headers.push((
+        "Set-Cookie",
+        set_cookie(SIGNIN_COOKIE, &sealed, CALLBACK_PATH, SIGNIN_SECONDS),
+    ));
+    outcome(route, r, None)
+}
+
+async fn finish<P: ProviderPort>(
+    req: &SignInRequest<'_>,
+    settings: &SignInSettings,
+    key: &HashKey,
+    port: &P,
+    now: i64,
+    route: &'static str,
+) -> Outcome {
+    let Some(pending) = cookie(req.cookie, SIGNIN_COOKIE)
+        .and_then(|c| seal::open::<PendingSignIn>(key, Purpose::SignInCookie, c, now))
+    else {
+        return failed(
+            route,
+            "expired",
+            "sign-in: no pending sign-in (cookie missing, forged or expired)".into(),
+        );
+    };
+    let code = match flow::read_callback(req.query, &pending) {
+        Ok(Callback::Code(c)) => c,
+        Ok(Callback::Refused(e)) => {
+            return failed(
+                route,
+                "declined",
+                format!("sign-in: the provider answered {e}"),
+            )
+        }
+        Err(e) => return failed(route, "state", format!("sign-in: {e}")),
+    };
+    let provider = match provider_of(settings, port).await {
+        Ok(p) => p,
+        Err(e) => return failed(route, "unavailable", format!("sign-in: provider: {e}")),
+    };
+    let (body, auth) = flow::token_request(settings, &code, &callback_uri(req), &pending.verifier);
+    let id_token = match port
+        .post_form(&provider.token_endpoint, &body, auth.as_deref())
+        .await
+        .and_then(|(status, body)| flow::id_token_of(status, &body))
+    {
+        Ok(t) => t,
+        Err(e) => return failed(route, "token", format!("sign-in: {e}")),
+    };
+    let expected = Expected {
+        issuer: &settings.issuer,
+        client_id: &settings.client_id,
+        nonce: &pending.nonce,
+        now,
+        algs: &provider.id_token_algs,
+    };
+    let who = match verify_with_keys(&id_token, &provider, port, &expected).await {
+        Ok(who) => who,
+        Err(e) => return failed(route, "id_token", format!("sign-in: {e}")),
+    };
+    let Ok(csrf) = token::random_id() else {
+        return failed(route, "unavailable", "sign-in: no randomness".into());
+    };
+    let session = Session::start(settings, who, csrf, now);
+    let mut r = answer(302, None);
+    r.headers.push(("Location", pending.return_to));
+    r.headers.push((
+        "Set-Cookie",
+        set_cookie(
+            SESSION_COOKIE,
+            &session.seal(key),
+            SESSION_PATH,
+            settings.session_seconds,
+        ),
+    ));
+    r.headers.push((
+        "Set-Cookie",
+        set_cookie(SIGNIN_COOKIE, "", CALLBACK_PATH, 0),
+    ));
+    outcome(route, r, None)
+}
+
+/// Verifies with the kept JWK set, and once more with a fresh one when no kept key fits (the
+/// provider rotated its keys).
+async fn verify_with_keys<P: ProviderPort>(
+    id_token: &str,
+    provider: &Provider,
+    port: &P,
+    expected: &Expected<'_>,
+) -> Result<id_token::Identity, String> {
+    let keys = port.document(&provider.jwks_uri, false).await?;
+    match id_token::verify(id_token, &keys, port, expected).await {
+        Err(e) if e.starts_with("no key of the provider fits") => {
+            let keys = port.document(&provider.jwks_uri, true).await?;
+            id_token::verify(id_token, &keys, port, expected).await
+        }
+        other => other,
+    }
+}
+
+fn answer(status: u16, body: Option<Value>) -> ApiResponse {
+    let mut headers = vec![("Cache-Control", "no-store".to_string())];
+    if body.is_some() {
+        headers.push(("Content-Type", "application/json".into()));
+    }
+    headers.push(("X-Content-Type-Options", "nosniff".into()));
+    headers.push(("Referrer-Policy", "no-referrer".into()));
+    ApiResponse {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn forbidden(why: &str) -> ApiResponse {
+    answer(
+        403,
+        Some(json!({"error": "access_denied", "error_description": why})),
+    )
+}
+
+/// Back to the dashboard with the reason, and the pending sign-in cleared.
+fn failed(route: &'static str, reason: &str, cause: String) -> Outcome {
+    let mut r = answer(302, None);
+    r.headers
+        .push(("Location", format!("/?signin_error={reason}")));
+    r.headers.push((
+        "Set-Cookie",
+        set_cookie(SIGNIN_COOKIE, "", CALLBACK_PATH, 0),
+    ));
+    outcome(route, r, Some(cause))
+}
+
+fn outcome(route: &'static str, response: ApiResponse, cause: Option<String>) -> Outcome {
+    Outcome {
+        response,
+        route,
+        client_id: None,
+        internal_error: cause,
+    }
+}
