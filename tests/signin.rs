@@ -833,8 +833,9 @@ fn cookies_are_read_and_written_with_their_attributes() {
 
 mod endpoints {
     use super::*;
+    use registrar::http::signin::{handle, SignInRequest};
     use registrar::http::Outcome;
-    use registrar::signin::endpoints::{handle, ProviderPort, SignInRequest};
+    use registrar::signin::provider::ProviderPort;
     use std::cell::{Cell, RefCell};
 
     const ORIGIN: &str = "https://reg.example";

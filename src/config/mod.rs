@@ -70,6 +70,9 @@ pub struct Config {
     /// `CIMD = "on"`: client metadata documents through the AS API, with the host lists of
     /// `CIMD_ALLOWED_HOSTS` / `CIMD_DENIED_HOSTS` (src/cimd.rs); `None`: off.
     pub cimd: Option<crate::cimd::CimdHosts>,
+    /// `DASHBOARD_OIDC_*`: dashboard sign-in with the operator's OpenID Provider
+    /// (docs/dashboard-sign-in.md); `None`: the dashboard is anonymous.
+    pub signin: Option<crate::signin::SignInSettings>,
 }
 
 /// `PROJECT_CLIENTS`: whose client records the projection writes.
@@ -384,6 +387,7 @@ impl Config {
             allow_private_hosts,
             projection,
             cimd,
+            signin: signin_settings(&var)?,
         })
     }
 
@@ -405,6 +409,29 @@ impl Config {
     /// The issuer for a request that arrived at `origin` (used when `ISSUER` is not set).
     pub fn issuer_for(&self, origin: &str) -> String {
         self.issuer.clone().unwrap_or_else(|| origin.to_string())
+    }
+}
+
+/// The sign-in settings. A Worker built without the `signin` feature leaves the sign-in code out
+/// of its wasm (about 25 KB gzip) and refuses the settings.
+#[cfg(any(not(target_arch = "wasm32"), feature = "signin"))]
+fn signin_settings(
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<crate::signin::SignInSettings>, String> {
+    crate::signin::SignInSettings::from_vars(var)
+}
+
+#[cfg(all(target_arch = "wasm32", not(feature = "signin")))]
+fn signin_settings(
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<crate::signin::SignInSettings>, String> {
+    match var("DASHBOARD_OIDC_ISSUER").is_some_and(|v| !v.trim().is_empty()) {
+        true => Err(
+            "DASHBOARD_OIDC_ISSUER is set, but this build has no dashboard sign-in; build it \
+             with REGISTRAR_FEATURES=signin (docs/dashboard-sign-in.md)"
+                .into(),
+        ),
+        false => Ok(None),
     }
 }
 

@@ -20,6 +20,8 @@ export function requestFacts(request) {
     get("content-type"), h.get("content-length") ?? (request.body === null ? "0" : ABSENT),
     get("authorization"), get("origin"),
     get("cf-connecting-ip"), get("cf-ray"),
+    // Read only where the sign-in endpoints need them.
+    ...(url.pathname.startsWith("/dashboard/") ? [get("cookie"), get("x-registrar-csrf")] : []),
   ].join("\n");
 }
 function unpack(packedHeaders) {
@@ -80,6 +82,11 @@ struct Parts<'a> {
     request_origin: Option<&'a str>,
     client_ip: Option<&'a str>,
     request_id: Option<&'a str>,
+    /// `Cookie` and `X-Registrar-CSRF`, under `/dashboard/` only.
+    #[cfg(feature = "signin")]
+    cookie: Option<&'a str>,
+    #[cfg(feature = "signin")]
+    csrf: Option<&'a str>,
 }
 
 impl RequestFacts {
@@ -90,7 +97,7 @@ impl RequestFacts {
     }
 
     /// The parts in the order `requestFacts` joins them: method, origin, path, query, then the
-    /// six headers (absent ones as [`ABSENT`]).
+    /// six headers, and two more under `/dashboard/` (absent ones as [`ABSENT`]).
     fn parts(&self) -> Parts<'_> {
         let mut it = self.text.split('\n');
         let mut next = || it.next().unwrap_or("");
@@ -107,6 +114,11 @@ impl RequestFacts {
             request_origin: header(),
             client_ip: header(),
             request_id: header(),
+            // Not sent at all outside `/dashboard/`: an empty part.
+            #[cfg(feature = "signin")]
+            cookie: header().filter(|v| !v.is_empty()),
+            #[cfg(feature = "signin")]
+            csrf: header().filter(|v| !v.is_empty()),
         }
     }
 
@@ -129,6 +141,23 @@ impl RequestFacts {
             content_type: p.content_type,
             authorization: p.authorization,
             body,
+        }
+    }
+}
+
+#[cfg(feature = "signin")]
+impl RequestFacts {
+    /// The request for the sign-in endpoints (`crate::http::signin`).
+    pub fn signin_request(&self) -> crate::http::signin::SignInRequest<'_> {
+        let p = self.parts();
+        crate::http::signin::SignInRequest {
+            method: p.method,
+            path: p.path,
+            query: p.query,
+            origin: p.origin,
+            request_origin: p.request_origin,
+            cookie: p.cookie,
+            csrf: p.csrf,
         }
     }
 }

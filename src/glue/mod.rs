@@ -10,6 +10,8 @@ mod js_bridge;
 mod kv_store;
 #[cfg(feature = "projection")]
 mod projection_kv;
+#[cfg(feature = "signin")]
+mod signin_port;
 
 use crate::config::{Config, StorageBackend};
 use crate::error::{ApiError, MAX_BODY_BYTES};
@@ -90,6 +92,24 @@ async fn fetch(
             return Ok(send(&request, &outcome, false, started, true));
         }
     };
+    let now = (started / 1000) as i64;
+    // Sign-in: no storage, the operator's provider (crate::http::signin).
+    #[cfg(feature = "signin")]
+    if http::signin::is_signin_path(request.path) {
+        let port = signin_port::WorkerProvider { now };
+        let signin = facts.signin_request();
+        let outcome = http::signin::handle(
+            &signin,
+            config.signin.as_ref(),
+            &config.hash_key,
+            &port,
+            now,
+        )
+        .await;
+        let wants_log =
+            config.log_requests.wants(outcome.response.status) || outcome.internal_error.is_some();
+        return Ok(send(&request, &outcome, false, started, wants_log));
+    }
     // Discovery, preflights, 404s and 405s: prepared once per isolate, no storage opened.
     if let Some(prepared) = PREPARED.with(|p| p.borrow_mut().answer(&request, config)) {
         let wants_log = config.log_requests.wants(prepared.status);
@@ -109,7 +129,6 @@ async fn fetch(
             wants_log,
         ));
     }
-    let now = (started / 1000) as i64;
     let limits = BindingLimits::from_env(&env);
     let read_from = http::read_from(request.path);
     let (outcome, session) = match store(config, &env, read_from) {

@@ -7,6 +7,7 @@ mod as_api;
 mod endpoints;
 mod prepared;
 mod responses;
+pub mod signin;
 
 pub use prepared::{Prepared, PreparedAnswers, PREPARED_CAPACITY};
 

@@ -5,8 +5,8 @@
 //! itself is verified with WebCrypto in the glue, which this core hands the key and the bytes),
 //! and the signed cookies that carry a sign-in in progress and a session ([`seal`],
 //! [`session`]). Pure: no fetch, no clock and no randomness of its own; the caller passes them in.
+//! The endpoints that run the flow are HTTP's (`crate::http::signin`).
 
-pub mod endpoints;
 pub mod flow;
 pub mod id_token;
 pub mod jws;

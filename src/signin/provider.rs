@@ -1,15 +1,20 @@
 //! The provider's discovery document (OpenID Connect Discovery 1.0): where to send people, where
 //! to redeem the code, where its keys are, and which algorithms it signs with.
 
+use super::id_token::Verifier;
 use super::jws::VERIFIABLE_ALGS;
 use super::settings::check_issuer;
 use serde_json::Value;
+use std::future::Future;
 
 /// Longest discovery document or JWK set read, in bytes.
 pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
-/// How long a fetched discovery document or JWK set is kept, in seconds. A `kid` the kept set
-/// does not have refetches it at once (a key rotation), at most once per this many seconds.
+/// How long a fetched discovery document or JWK set is kept, in seconds.
 pub const CACHE_SECONDS: i64 = 600;
+/// A JWK set kept at least this long is fetched again when no key in it fits a token (the
+/// provider rotated its keys); a younger one is not, so a run of bad tokens cannot make the
+/// Worker fetch on every request.
+pub const REFRESH_AFTER_SECONDS: i64 = 60;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Provider {
@@ -85,4 +90,18 @@ pub fn parse(doc: &Value, issuer: &str) -> Result<Provider, String> {
         },
         id_token_algs,
     })
+}
+
+/// The provider, as the Worker reaches it: its documents (kept a while unless `fresh`), its token
+/// endpoint, and WebCrypto for signatures.
+pub trait ProviderPort: Verifier {
+    /// A JSON document at `url` (200, at most [`MAX_DOCUMENT_BYTES`]).
+    fn document(&self, url: &str, fresh: bool) -> impl Future<Output = Result<Value, String>>;
+    /// POSTs a form to `url`: the status and the body.
+    fn post_form(
+        &self,
+        url: &str,
+        body: &str,
+        authorization: Option<&str>,
+    ) -> impl Future<Output = Result<(u16, Vec<u8>), String>>;
 }

@@ -7,16 +7,17 @@
 //! A failed sign-in goes back to the dashboard with `?signin_error=<reason>`, one word that
 //! gives nothing away; the cause is in the log line.
 
-use super::flow::{self, Callback, PendingSignIn, CALLBACK_PATH, SIGNIN_SECONDS};
-use super::id_token::{self, Expected, Verifier};
-use super::provider::{self, Provider};
-use super::seal;
-use super::session::{cookie, set_cookie, Session, SESSION_COOKIE, SESSION_PATH, SIGNIN_COOKIE};
-use super::SignInSettings;
-use crate::http::{ApiResponse, Outcome};
+use super::{ApiResponse, Outcome};
+use crate::signin::flow::{self, Callback, PendingSignIn, CALLBACK_PATH, SIGNIN_SECONDS};
+use crate::signin::id_token::{self, Expected};
+use crate::signin::provider::{self, Provider, ProviderPort};
+use crate::signin::seal;
+use crate::signin::session::{
+    cookie, set_cookie, Session, SESSION_COOKIE, SESSION_PATH, SIGNIN_COOKIE,
+};
+use crate::signin::SignInSettings;
 use crate::token::{self, HashKey, Purpose, Secret};
 use serde_json::{json, Value};
-use std::future::Future;
 
 /// The request facts the sign-in endpoints read.
 pub struct SignInRequest<'a> {
@@ -28,22 +29,8 @@ pub struct SignInRequest<'a> {
     /// The `Origin` request header.
     pub request_origin: Option<&'a str>,
     pub cookie: Option<&'a str>,
-    /// The [`super::session::CSRF_HEADER`] request header.
+    /// The [`crate::signin::session::CSRF_HEADER`] request header.
     pub csrf: Option<&'a str>,
-}
-
-/// The provider, as the Worker reaches it: its documents (kept a while unless `fresh`), its token
-/// endpoint, and WebCrypto for signatures.
-pub trait ProviderPort: Verifier {
-    /// A JSON document at `url` (200, at most [`provider::MAX_DOCUMENT_BYTES`]).
-    fn document(&self, url: &str, fresh: bool) -> impl Future<Output = Result<Value, String>>;
-    /// POSTs a form to `url`: the status and the body.
-    fn post_form(
-        &self,
-        url: &str,
-        body: &str,
-        authorization: Option<&str>,
-    ) -> impl Future<Output = Result<(u16, Vec<u8>), String>>;
 }
 
 /// Whether `path` is one of the sign-in endpoints (the glue routes them here).
