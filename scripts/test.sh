@@ -17,6 +17,7 @@ cargo clippy --target wasm32-unknown-unknown --release --locked -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --release --locked --features kv -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --release --locked --features projection -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --release --locked --features cimd -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --release --locked --features signin -- -D warnings
 
 step "cargo test (host)"
 cargo test --locked
@@ -48,14 +49,17 @@ node --test --test-concurrency=1 tests/browser/
 # The client projection is a build feature (REGISTRAR_FEATURES=projection). Its end-to-end suite
 # runs a real authorization server (@cloudflare/workers-oauth-provider, pinned in package.json)
 # next to Registrar in one Miniflare, sharing OAUTH_KV; tests/as/harness.js says how.
-step "build the Worker with the client projection and CIMD (REGISTRAR_FEATURES=\"projection cimd\")"
-REGISTRAR_FEATURES="projection cimd" sh scripts/build.sh
+step "build the Worker with the client projection, CIMD and dashboard sign-in (REGISTRAR_FEATURES=\"projection cimd signin\")"
+REGISTRAR_FEATURES="projection cimd signin" sh scripts/build.sh
 
 step "end to end with a real authorization server (workers-oauth-provider) on the projected clients"
 node --test --test-concurrency=1 tests/as/
 
 step "client metadata documents through the AS API (CIMD; outbound fetches intercepted)"
 node --test --test-concurrency=1 tests/cimd/
+
+step "dashboard sign-in with a real OpenID Provider (node-oidc-provider on loopback)"
+node --test --test-concurrency=1 tests/signin/
 
 # The KV backend is a build feature (REGISTRAR_FEATURES=kv). Its own suite checks the KV layout;
 # the suites that do not read D1 tables directly run again with STORAGE_BACKEND=kv. D1-only

@@ -1,0 +1,126 @@
+// Dashboard sign-in end to end against a real OpenID Provider (node-oidc-provider on loopback,
+// tests/signin/op.js) and the Worker built with the `signin` feature, in Miniflare: discovery and
+// keys fetched from the provider, the code redeemed at its token endpoint with PKCE, its ID
+// tokens (RS256 and ES256) verified with WebCrypto, the session cookie, admins by claim.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { start } from '../worker/harness.js';
+import {
+  startProvider, passThrough, PUBLIC_CLIENT, CONFIDENTIAL_CLIENT, CONFIDENTIAL_SECRET,
+} from './op.js';
+import { signIn } from './person.js';
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.on('error', reject);
+  });
+}
+
+/** A provider and a Worker that signs in with it; `vars` add to the sign-in settings. */
+export async function pair({ idTokenAlg, vars = {} } = {}) {
+  const [opPort, workerPort] = [await freePort(), await freePort()];
+  const op = await startProvider({ port: opPort, idTokenAlg, redirectUri: `http://127.0.0.1:${workerPort}/dashboard/callback` });
+  const h = await start({
+    port: workerPort,
+    outboundService: passThrough,
+    vars: {
+      DASHBOARD_OIDC_ISSUER: op.issuer,
+      DASHBOARD_OIDC_CLIENT_ID: PUBLIC_CLIENT,
+      DASHBOARD_ADMIN_CLAIM: 'groups=registrar-admins',
+      ...vars,
+    },
+  });
+  return { op, h, async close() { await h.dispose(); await op.close(); } };
+}
+
+async function session(h, cookie) {
+  const r = await h.request('GET', '/dashboard/session', { headers: cookie ? { cookie } : {} });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('cache-control'), 'no-store');
+  return r.body;
+}
+
+describe('sign-in with a real OpenID Provider', { timeout: 120_000 }, () => {
+  let p;
+  before(async () => { p = await pair(); });
+  after(async () => { await p?.close(); });
+
+  it('a person signs in, gets a session, and is an admin only with the admin claim', async () => {
+    assert.deepEqual(await session(p.h), { sign_in: true, signed_in: false });
+    const alice = await signIn(p.h, 'alice', { returnTo: '/#admin' });
+    assert.equal(alice.callback.status, 302);
+    assert.equal(alice.callback.headers.get('location'), '/#admin');
+    assert.ok(alice.session, 'a session cookie');
+    const lines = alice.callback.headers.getSetCookie();
+    assert.ok(lines.some((l) => /^__Secure-registrar-session=.+; Path=\/dashboard; Max-Age=3600; HttpOnly; Secure; SameSite=Lax$/.test(l)), lines.join('\n'));
+    const s = await session(p.h, alice.session);
+    assert.equal(s.signed_in, true);
+    assert.equal(s.name, 'Alice Admin');
+    assert.equal(s.admin, true);
+    assert.match(s.csrf, /^[A-Za-z0-9_-]{22}$/);
+
+    const bob = await signIn(p.h, 'bob');
+    const b = await session(p.h, bob.session);
+    assert.equal(b.name, 'Bob Builder');
+    assert.equal(b.admin, false);
+    assert.notEqual(b.csrf, s.csrf);
+  });
+
+  it('the session cookie is refused when changed, and sign-out needs this origin and the CSRF token', async () => {
+    const { session: cookie } = await signIn(p.h, 'bob');
+    const [name, value] = [cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1)];
+    const [body, mac] = value.split('.');
+    const claims = JSON.parse(Buffer.from(body, 'base64url'));
+    const forged = `${name}=${Buffer.from(JSON.stringify({ ...claims, admin: true })).toString('base64url')}.${mac}`;
+    assert.equal((await session(p.h, forged)).signed_in, false, 'a session made admin by hand');
+    const { csrf } = await session(p.h, cookie);
+    const out = (headers) => p.h.request('POST', '/dashboard/signout', { headers: { cookie, ...headers } });
+    for (const headers of [{ 'x-registrar-csrf': csrf }, { origin: 'http://evil.example', 'x-registrar-csrf': csrf }, { origin: p.h.url }, { origin: p.h.url, 'x-registrar-csrf': 'x'.repeat(22) }]) {
+      const r = await out(headers);
+      assert.equal(r.status, 403, JSON.stringify(headers));
+      assert.equal(r.body.error, 'access_denied');
+    }
+    const ok = await out({ origin: p.h.url, 'x-registrar-csrf': csrf });
+    assert.equal(ok.status, 204);
+    assert.deepEqual(ok.headers.getSetCookie(), ['__Secure-registrar-session=; Path=/dashboard; Max-Age=0; HttpOnly; Secure; SameSite=Lax']);
+  });
+
+  it('a callback without this browser\'s sign-in cookie, or with another state, signs nobody in', async () => {
+    const replay = await signIn(p.h, 'alice', {
+      beforeCallback: (u) => { const url = new URL(u); url.searchParams.set('state', 'x'); return url.href; },
+    });
+    assert.equal(replay.callback.headers.get('location'), '/?signin_error=state');
+    assert.equal(replay.session, undefined);
+    const start = await p.h.fetch('/dashboard/callback?code=abc&state=def', { redirect: 'manual' });
+    assert.equal(start.headers.get('location'), '/?signin_error=expired');
+    assert.ok(p.h.logs.some((l) => l.message.includes('no pending sign-in')), 'the cause is logged');
+  });
+});
+
+describe('sign-in variants: ES256 ID tokens, a confidential client', { timeout: 120_000 }, () => {
+  it('ES256 ID tokens verify', async () => {
+    const p = await pair({ idTokenAlg: 'ES256' });
+    try {
+      const { callback, session: cookie } = await signIn(p.h, 'alice');
+      assert.equal(callback.headers.get('location'), '/', p.h.logs.map((l) => l.message).join('\n'));
+      assert.equal((await session(p.h, cookie)).admin, true);
+    } finally { await p.close(); }
+  });
+
+  it('a dashboard with a client secret authenticates with HTTP Basic; a wrong secret gets no session', async () => {
+    const p = await pair({ vars: { DASHBOARD_OIDC_CLIENT_ID: CONFIDENTIAL_CLIENT, DASHBOARD_OIDC_CLIENT_SECRET: CONFIDENTIAL_SECRET } });
+    try {
+      const { session: cookie } = await signIn(p.h, 'bob');
+      assert.equal((await session(p.h, cookie)).name, 'Bob Builder');
+    } finally { await p.close(); }
+    const wrong = await pair({ vars: { DASHBOARD_OIDC_CLIENT_ID: CONFIDENTIAL_CLIENT, DASHBOARD_OIDC_CLIENT_SECRET: 'wrong' } });
+    try {
+      const { callback, session: cookie } = await signIn(wrong.h, 'bob');
+      assert.equal(callback.headers.get('location'), '/?signin_error=token');
+      assert.equal(cookie, undefined);
+    } finally { await wrong.close(); }
+  });
+});
