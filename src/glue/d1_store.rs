@@ -10,6 +10,7 @@ use crate::store::{
     ClientFilter, ClientStatus, ClientStore, InitialAccessToken, StoredClient, READ_EVENT_INTERVAL,
     UNUSED_REMOVE_PER_RUN, USE_RECORD_INTERVAL,
 };
+use crate::token::TokenHash;
 use serde::Deserialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
@@ -64,9 +65,9 @@ impl ClientRow {
             metadata,
             status: ClientStatus::parse(&self.status).unwrap_or(ClientStatus::Suspended),
             client_id: self.client_id,
-            client_secret_hash: self.client_secret_hash,
+            client_secret_hash: self.client_secret_hash.map(TokenHash::from_stored),
             projected_secret: self.projected_secret,
-            registration_token_hash: self.registration_token_hash,
+            registration_token_hash: TokenHash::from_stored(self.registration_token_hash),
             client_id_issued_at: self.client_id_issued_at,
             updated_at: self.updated_at,
             registered_by: self.registered_by,
@@ -96,6 +97,15 @@ fn text(s: &str) -> JsValue {
 
 fn opt_text(s: Option<&str>) -> JsValue {
     s.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+/// A keyed hash as its column holds it (TEXT, the stored form).
+fn hash(h: &TokenHash) -> JsValue {
+    text(h.as_stored())
+}
+
+fn opt_hash(h: Option<&TokenHash>) -> JsValue {
+    opt_text(h.map(TokenHash::as_stored))
 }
 
 /// D1 numbers are JavaScript numbers: exact up to 2^53, far beyond any time or count here.
@@ -390,8 +400,8 @@ impl ClientStore for D1Store {
             &[
                 text(&client.client_id),
                 metadata_json(client)?,
-                opt_text(client.client_secret_hash.as_deref()),
-                text(&client.registration_token_hash),
+                opt_hash(client.client_secret_hash.as_ref()),
+                hash(&client.registration_token_hash),
                 int(client.client_id_issued_at),
                 int(client.updated_at),
                 text(client.status.as_str()),
@@ -441,10 +451,10 @@ impl ClientStore for D1Store {
             &[
                 text(&client.client_id),
                 metadata_json(client)?,
-                opt_text(client.client_secret_hash.as_deref()),
-                text(&client.registration_token_hash),
+                opt_hash(client.client_secret_hash.as_ref()),
+                hash(&client.registration_token_hash),
                 int(client.updated_at),
-                text(&current.registration_token_hash),
+                hash(&current.registration_token_hash),
                 int(current.version),
                 opt_text(client.projected_secret.as_deref()),
             ],
@@ -456,13 +466,13 @@ impl ClientStore for D1Store {
     async fn delete(
         &self,
         client_id: &str,
-        expected_token_hash: Option<&str>,
+        expected_token_hash: Option<&TokenHash>,
         events: &[AuditEvent],
     ) -> Result<bool, StoreError> {
         let delete = match expected_token_hash {
-            Some(hash) => self.statement(
+            Some(h) => self.statement(
                 "DELETE FROM clients WHERE client_id = ?1 AND registration_token_hash = ?2",
-                &[text(client_id), text(hash)],
+                &[text(client_id), hash(h)],
                 "delete",
             )?,
             None => self.statement(
@@ -485,10 +495,10 @@ impl ClientStore for D1Store {
             AdminChange::Status(s) => ("status", s.as_str(), None),
             AdminChange::SecretHash { hash, projected } => (
                 "client_secret_hash",
-                hash.as_str(),
+                hash.as_stored(),
                 Some(opt_text(projected.as_deref())),
             ),
-            AdminChange::TokenHash(h) => ("registration_token_hash", h.as_str(), None),
+            AdminChange::TokenHash(h) => ("registration_token_hash", h.as_stored(), None),
         };
         // A new secret replaces its projected form too (NULL when there is no projection).
         let (also, mut params) = match projected {
@@ -613,7 +623,7 @@ impl ClientStore for D1Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)",
             &[
                 text(&t.id),
-                text(&t.token_hash),
+                hash(&t.token_hash),
                 text(&t.label),
                 opt_text(t.profile.as_deref()),
                 int(t.created_at),
@@ -627,12 +637,15 @@ impl ClientStore for D1Store {
         Ok(())
     }
 
-    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, StoreError> {
+    async fn find_iat_by_hash(
+        &self,
+        token_hash: &TokenHash,
+    ) -> Result<Option<InitialAccessToken>, StoreError> {
         let row: Option<InitialAccessToken> = self
             .statement(
                 "SELECT id, token_hash, label, profile, created_at, expires_at, max_uses, uses, \
                  revoked_at FROM initial_access_tokens WHERE token_hash = ?1",
-                &[text(hash)],
+                &[hash(token_hash)],
                 "find_iat",
             )?
             .first(None)

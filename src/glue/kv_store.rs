@@ -25,6 +25,7 @@ use crate::store::{
     ClientFilter, ClientStatus, ClientStore, InitialAccessToken, StoredClient, READ_EVENT_INTERVAL,
     UNUSED_REMOVE_PER_RUN, USE_RECORD_INTERVAL,
 };
+use crate::token::TokenHash;
 use serde::{Deserialize, Serialize};
 use worker::kv::KvStore as Kv;
 
@@ -39,8 +40,8 @@ pub struct KvStore {
 struct ClientRecord {
     client_id: String,
     metadata: ClientMetadata,
-    client_secret_hash: Option<String>,
-    registration_token_hash: String,
+    client_secret_hash: Option<TokenHash>,
+    registration_token_hash: TokenHash,
     client_id_issued_at: i64,
     updated_at: i64,
     status: String,
@@ -106,6 +107,10 @@ fn client_key(id: &str) -> String {
 
 fn used_key(id: &str) -> String {
     format!("used/{id}")
+}
+
+fn iat_key(hash: &TokenHash) -> String {
+    format!("iat/{}", hash.as_stored())
 }
 
 fn age_key(issued_at: i64, id: &str) -> String {
@@ -286,17 +291,17 @@ impl KvStore {
     }
 
     async fn iat_by_id(&self, id: &str) -> Result<Option<InitialAccessToken>, StoreError> {
-        let hash: Option<String> = self.get_json(&format!("iat-id/{id}"), "get iat id").await?;
+        let hash: Option<TokenHash> = self.get_json(&format!("iat-id/{id}"), "get iat id").await?;
         match hash {
             None => Ok(None),
-            Some(h) => self.get_json(&format!("iat/{h}"), "get iat").await,
+            Some(h) => self.find_iat_by_hash(&h).await,
         }
     }
 
     async fn put_iat(&self, r: &InitialAccessToken) -> Result<(), StoreError> {
         // Kept a minute past expiry (KV's shortest TTL), then KV removes it.
         let expiry = Some(r.expires_at.max(now_s() + MIN_TTL) + MIN_TTL);
-        self.put_json(&format!("iat/{}", r.token_hash), r, expiry, "put iat")
+        self.put_json(&iat_key(&r.token_hash), r, expiry, "put iat")
             .await?;
         self.put_json(
             &format!("iat-id/{}", r.id),
@@ -380,13 +385,13 @@ impl ClientStore for KvStore {
     async fn delete(
         &self,
         client_id: &str,
-        expected_token_hash: Option<&str>,
+        expected_token_hash: Option<&TokenHash>,
         events: &[AuditEvent],
     ) -> Result<bool, StoreError> {
         let Some(current) = self.record(client_id).await? else {
             return Ok(false);
         };
-        if expected_token_hash.is_some_and(|h| h != current.registration_token_hash) {
+        if expected_token_hash.is_some_and(|h| *h != current.registration_token_hash) {
             return Ok(false);
         }
         self.kv
@@ -489,8 +494,11 @@ impl ClientStore for KvStore {
         self.write_events(events).await
     }
 
-    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, StoreError> {
-        self.get_json(&format!("iat/{hash}"), "get iat").await
+    async fn find_iat_by_hash(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<InitialAccessToken>, StoreError> {
+        self.get_json(&iat_key(hash), "get iat").await
     }
 
     async fn list_iats(

@@ -11,7 +11,7 @@ use crate::policy::{CallerClass, DEFAULT_PROFILE};
 pub use crate::ratelimit::LimitBucket;
 use crate::ratelimit::RateLimiter;
 use crate::store::{AuditEvent, AuditKind, ClientStatus, ClientStore, StoreError, StoredClient};
-use crate::token::{self, Purpose, Secret};
+use crate::token::{self, Purpose, Secret, TokenHash};
 use serde_json::{json, Map, Value};
 
 /// Members of a client information response that an update request must not carry
@@ -70,7 +70,7 @@ pub const IAT_PROFILE_REMOVED: &str = "the initial access token's profile is no 
 /// and the new secret to return once if one was issued.
 #[derive(Default)]
 pub(crate) struct SecretAfterUpdate {
-    pub hash: Option<String>,
+    pub hash: Option<TokenHash>,
     pub projected: Option<String>,
     pub fresh: Option<Secret>,
 }
@@ -159,7 +159,7 @@ impl<S: ClientStore> Registrar<'_, S> {
                 "",
                 &Secret::from_presented(t),
             );
-            limits.push((LimitBucket::RegisterByToken, key));
+            limits.push((LimitBucket::RegisterByToken, key.as_stored().into()));
         }
         limits
     }
@@ -512,7 +512,7 @@ impl<S: ClientStore> Registrar<'_, S> {
                 let secret = Secret::from_presented(s);
                 let matches = current
                     .client_secret_hash
-                    .as_deref()
+                    .as_ref()
                     .is_some_and(|h| key.verify(Purpose::ClientSecret, client_id, &secret, h));
                 if !matches {
                     return Err(ApiError::InvalidRequest(

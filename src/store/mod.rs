@@ -9,6 +9,7 @@ pub mod sql_errors;
 pub use audit::{AuditFilter, AuditKind};
 
 use crate::metadata::ClientMetadata;
+use crate::token::TokenHash;
 use serde_json::{json, Value};
 
 /// Largest audit event `detail`, in bytes of its stored JSON text.
@@ -64,13 +65,13 @@ pub struct StoredClient {
     pub client_id: String,
     pub metadata: ClientMetadata,
     /// HMAC of the client secret, for clients that have one.
-    pub client_secret_hash: Option<String>,
+    pub client_secret_hash: Option<TokenHash>,
     /// The secret as a client projection needs it (`projection::secret_digest`), kept only
     /// while `PROJECT_CLIENTS` is set and only for secrets issued since: the projection is
     /// rebuilt from the store alone, and the keyed hash above cannot give it.
     pub projected_secret: Option<String>,
     /// HMAC of the current registration access token.
-    pub registration_token_hash: String,
+    pub registration_token_hash: TokenHash,
     /// Unix seconds.
     pub client_id_issued_at: i64,
     pub updated_at: i64,
@@ -221,7 +222,7 @@ pub struct AuditRecord {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InitialAccessToken {
     pub id: String,
-    pub token_hash: String,
+    pub token_hash: TokenHash,
     pub label: String,
     pub profile: Option<String>,
     pub created_at: i64,
@@ -344,10 +345,10 @@ pub enum AdminChange {
     Status(ClientStatus),
     /// A new client secret: its keyed hash and, with a projection, its projected form.
     SecretHash {
-        hash: String,
+        hash: TokenHash,
         projected: Option<String>,
     },
-    TokenHash(String),
+    TokenHash(TokenHash),
 }
 
 impl AdminChange {
@@ -479,7 +480,7 @@ pub trait ClientStore {
     async fn delete(
         &self,
         client_id: &str,
-        expected_token_hash: Option<&str>,
+        expected_token_hash: Option<&TokenHash>,
         events: &[AuditEvent],
     ) -> Result<bool, StoreError>;
 
@@ -516,7 +517,10 @@ pub trait ClientStore {
         events: &[AuditEvent],
     ) -> Result<(), StoreError>;
 
-    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, StoreError>;
+    async fn find_iat_by_hash(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<InitialAccessToken>, StoreError>;
 
     /// Newest first, strictly after `after`.
     async fn list_iats(
