@@ -162,11 +162,7 @@ impl ClientStore for KvStore {
             version: read.version + 1,
             ..client.clone()
         };
-        let won = self.write_checked(&ClientRecord::new(&next)?).await?;
-        if won {
-            self.write_events(events).await?;
-        }
-        Ok(won)
+        self.write_checked_with_events(&next, events).await
     }
 
     async fn delete(
@@ -209,11 +205,7 @@ impl ClientStore for KvStore {
         };
         let mut client = current.client();
         change.apply(&mut client, now);
-        let won = self.write_checked(&ClientRecord::new(&client)?).await?;
-        if won {
-            self.write_events(events).await?;
-        }
-        Ok(won)
+        self.write_checked_with_events(&client, events).await
     }
 
     async fn list_clients(

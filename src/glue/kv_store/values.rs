@@ -2,7 +2,7 @@
 
 use super::record::ClientRecord;
 use super::{client_key, kv_error, KvStore};
-use crate::store::StoreError;
+use crate::store::{AuditEvent, StoreError, StoredClient};
 use serde::Serialize;
 
 impl KvStore {
@@ -54,6 +54,19 @@ impl KvStore {
             .record(&record.client_id)
             .await?
             .is_some_and(|r| r.version == record.version))
+    }
+
+    /// [`KvStore::write_checked`] of `client`, then its events if this writer won.
+    pub(super) async fn write_checked_with_events(
+        &self,
+        client: &StoredClient,
+        events: &[AuditEvent],
+    ) -> Result<bool, StoreError> {
+        let won = self.write_checked(&ClientRecord::new(client)?).await?;
+        if won {
+            self.write_events(events).await?;
+        }
+        Ok(won)
     }
 
     /// Every key under `prefix` with its metadata, in key order.
