@@ -10,7 +10,7 @@ use crate::error::{ApiError, AuthorizationError, UNKNOWN_CLIENT};
 use crate::metadata::enums::ApplicationType;
 use crate::service::{parse_object, Registrar};
 use crate::store::{ClientStatus, ClientStore, StoredClient};
-use crate::token::{self, Purpose, Secret};
+use crate::token::{self, Purpose, Secret, TokenHash};
 use serde_json::{Map, Value};
 
 /// One description for an unknown client, a wrong secret and a client without a secret, so the
@@ -91,15 +91,14 @@ impl<S: ClientStore> Registrar<'_, S> {
             }
         };
         let client = self.as_lookup(client_id).await?;
-        let stored = client
-            .as_ref()
-            .and_then(|c| c.client_secret_hash.as_deref());
+        let stored = client.as_ref().and_then(|c| c.client_secret_hash.as_ref());
         let key = &self.config.hash_key;
+        let dummy = TokenHash::from_stored(DUMMY_HASH.into());
         let matches = key.verify(
             Purpose::ClientSecret,
             client_id,
             &presented,
-            stored.unwrap_or(DUMMY_HASH),
+            stored.unwrap_or(&dummy),
         ) && stored.is_some();
         let client = match client {
             Some(c) if matches => c,

@@ -133,6 +133,35 @@ impl Purpose {
     }
 }
 
+/// A keyed hash as stored ([`HashKey::hash`]): base64url of an HMAC-SHA256, the form D1's
+/// columns and KV's JSON hold, byte for byte. No `PartialEq` with a string: a presented value is
+/// checked only through [`HashKey::verify`]. Two stored hashes compare in constant time (a
+/// compare-and-set on the registration token hash, a token looked up by its hash).
+#[derive(Debug, Clone, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct TokenHash(String);
+
+impl TokenHash {
+    /// A hash as read back from a store (or a fixed value that matches no secret).
+    pub fn from_stored(stored: String) -> Self {
+        TokenHash(stored)
+    }
+
+    /// The stored form: what a store writes, binds or puts in a key.
+    pub fn as_stored(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Without stopping at the first differing byte (only the lengths, public for base64url of 32
+/// bytes, are compared first).
+impl PartialEq for TokenHash {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
+        a.len() == b.len() && bool::from(a.ct_eq(b))
+    }
+}
+
 /// The server key for keyed hashes (the `REGISTRAR_HMAC_KEY` Worker secret), kept as an HMAC
 /// already keyed: each hash clones it instead of absorbing the padded key again.
 #[derive(Clone)]
@@ -158,8 +187,8 @@ impl HashKey {
     }
 
     /// The stored form of `secret`: base64url of the HMAC over purpose, client id and value.
-    pub fn hash(&self, purpose: Purpose, client_id: &str, secret: &Secret) -> String {
-        self.mac(purpose, client_id.as_bytes(), secret.expose().as_bytes())
+    pub fn hash(&self, purpose: Purpose, client_id: &str, secret: &Secret) -> TokenHash {
+        TokenHash(self.mac(purpose, client_id.as_bytes(), secret.expose().as_bytes()))
     }
 
     /// base64url of the HMAC over purpose, context and data: a stored hash, or the signature of
@@ -180,10 +209,9 @@ impl HashKey {
         purpose: Purpose,
         client_id: &str,
         presented: &Secret,
-        stored: &str,
+        stored: &TokenHash,
     ) -> bool {
-        let computed = self.hash(purpose, client_id, presented);
-        computed.len() == stored.len() && bool::from(computed.as_bytes().ct_eq(stored.as_bytes()))
+        self.hash(purpose, client_id, presented) == *stored
     }
 }
 
@@ -246,7 +274,7 @@ mod tests {
             &Secret::from_presented("wrong"),
             &h
         ));
-        assert!(!h.contains(s.expose()));
+        assert!(!h.as_stored().contains(s.expose()));
     }
 
     /// A stored hash must stay verifiable across releases: the value from Python's `hmac`
@@ -255,9 +283,24 @@ mod tests {
     fn hash_matches_an_independent_hmac_sha256() {
         let s = Secret::from_presented("s3cret");
         assert_eq!(
-            key().hash(Purpose::ClientSecret, "abc", &s),
+            key().hash(Purpose::ClientSecret, "abc", &s).as_stored(),
             "eoACPF0yG4dnL0f5w4lXWSncStlXd8zhYrxRC9cew6A"
         );
+    }
+
+    /// D1 binds and KV writes the stored form: a hash serialises as the bare string it was
+    /// before it had a type, so rows and records written by earlier releases still read.
+    #[test]
+    fn a_stored_hash_is_its_bare_string_on_the_wire() {
+        let h = key().hash(
+            Purpose::InitialAccessToken,
+            "",
+            &Secret::from_presented("t"),
+        );
+        let json = serde_json::to_string(&h).unwrap();
+        assert_eq!(json, format!("\"{}\"", h.as_stored()));
+        assert_eq!(serde_json::from_str::<TokenHash>(&json).unwrap(), h);
+        assert_ne!(TokenHash::from_stored("x".into()), h);
     }
 
     #[test]

@@ -519,8 +519,8 @@ fn lookup_body_shape_without_any_secret() {
     for forbidden in [
         c["client_secret"].as_str().unwrap(),
         c["registration_access_token"].as_str().unwrap(),
-        stored.client_secret_hash.as_deref().unwrap(),
-        stored.registration_token_hash.as_str(),
+        stored.client_secret_hash.as_ref().unwrap().as_stored(),
+        stored.registration_token_hash.as_stored(),
         "registration_access_token",
         "registration_client_uri",
         "\"client_secret\"",

@@ -878,7 +878,7 @@ fn store_dump_holds_neither_secrets_nor_tokens() {
                 record.client_id
             );
         }
-        assert!(!record.registration_token_hash.is_empty());
+        assert!(!record.registration_token_hash.as_stored().is_empty());
     }
     let whole = format!("{:?}", store);
     for value in &issued {

@@ -9,6 +9,7 @@ use crate::store::{
     AdminChange, After, AuditEvent, AuditFilter, AuditRecord, CleanupReport, ClientFilter,
     ClientStore, InitialAccessToken, StoredClient,
 };
+use crate::token::TokenHash;
 
 pub enum Backend {
     D1(D1Store),
@@ -65,7 +66,7 @@ impl ClientStore for Backend {
     async fn delete(
         &self,
         client_id: &str,
-        expected_token_hash: Option<&str>,
+        expected_token_hash: Option<&TokenHash>,
         events: &[AuditEvent],
     ) -> Result<bool, StoreError> {
         forward!(self.delete(client_id, expected_token_hash, events))
@@ -111,7 +112,10 @@ impl ClientStore for Backend {
         forward!(self.insert_iat(token, events))
     }
 
-    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, StoreError> {
+    async fn find_iat_by_hash(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<InitialAccessToken>, StoreError> {
         forward!(self.find_iat_by_hash(hash))
     }
 

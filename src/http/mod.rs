@@ -229,7 +229,7 @@ pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::Documen
         let h = config
             .hash_key
             .hash(Purpose::ClientIp, "", &Secret::from_presented(value));
-        h[..16].to_string()
+        h.as_stored()[..16].to_string()
     };
     // Only routes that write audit events or count against a rate limit need the hashes (two
     // HMACs); discovery, preflights and unknown paths do without.

@@ -14,7 +14,7 @@ use crate::store::{
     AdminChange, After, AuditEvent, AuditFilter, AuditKind, AuditRecord, CleanupReport,
     ClientFilter, ClientStore, InitialAccessToken, StoredClient,
 };
-use crate::token::{hex, Secret};
+use crate::token::{hex, Secret, TokenHash};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};

@@ -47,7 +47,7 @@ impl<S: ClientStore, K: ProjectionKv> ClientStore for Projecting<S, K> {
     async fn delete(
         &self,
         client_id: &str,
-        expected_token_hash: Option<&str>,
+        expected_token_hash: Option<&TokenHash>,
         events: &[AuditEvent],
     ) -> Result<bool, StoreError> {
         let done = self
@@ -108,7 +108,10 @@ impl<S: ClientStore, K: ProjectionKv> ClientStore for Projecting<S, K> {
         self.store.insert_iat(token, events).await
     }
 
-    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, StoreError> {
+    async fn find_iat_by_hash(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<InitialAccessToken>, StoreError> {
         self.store.find_iat_by_hash(hash).await
     }
 

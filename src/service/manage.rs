@@ -70,7 +70,7 @@ impl<S: ClientStore> Registrar<'_, S> {
                 let secret = Secret::from_presented(s);
                 let matches = current
                     .client_secret_hash
-                    .as_deref()
+                    .as_ref()
                     .is_some_and(|h| key.verify(Purpose::ClientSecret, client_id, &secret, h));
                 if !matches {
                     return Err(ApiError::InvalidRequest(

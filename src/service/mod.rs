@@ -15,7 +15,7 @@ use crate::policy::{CallerClass, DEFAULT_PROFILE};
 pub use crate::ratelimit::LimitBucket;
 use crate::ratelimit::RateLimiter;
 use crate::store::{AuditEvent, AuditKind, ClientStatus, ClientStore, StoreError, StoredClient};
-use crate::token::{self, Purpose, Secret};
+use crate::token::{self, Purpose, Secret, TokenHash};
 use serde_json::{json, Map, Value};
 
 /// Members of a client information response that an update request must not carry
@@ -74,7 +74,7 @@ pub const IAT_PROFILE_REMOVED: &str = "the initial access token's profile is no 
 /// and the new secret to return once if one was issued.
 #[derive(Default)]
 pub(crate) struct SecretAfterUpdate {
-    pub hash: Option<String>,
+    pub hash: Option<TokenHash>,
     pub projected: Option<String>,
     pub fresh: Option<Secret>,
 }
@@ -163,7 +163,7 @@ impl<S: ClientStore> Registrar<'_, S> {
                 "",
                 &Secret::from_presented(t),
             );
-            limits.push((LimitBucket::RegisterByToken, key));
+            limits.push((LimitBucket::RegisterByToken, key.as_stored().into()));
         }
         limits
     }

@@ -6,6 +6,7 @@ use super::{
     ClientFilter, ClientStore, InitialAccessToken, StoredClient,
 };
 use crate::store::StoreError;
+use crate::token::TokenHash;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -128,14 +129,14 @@ impl ClientStore for MemoryStore {
     async fn delete(
         &self,
         client_id: &str,
-        expected_token_hash: Option<&str>,
+        expected_token_hash: Option<&TokenHash>,
         events: &[AuditEvent],
     ) -> Result<bool, StoreError> {
         let mut s = self.state.borrow_mut();
         let allowed = s
             .clients
             .get(client_id)
-            .is_some_and(|c| expected_token_hash.is_none_or(|h| c.registration_token_hash == h));
+            .is_some_and(|c| expected_token_hash.is_none_or(|h| c.registration_token_hash == *h));
         if allowed {
             s.clients.remove(client_id);
             s.record(events);
@@ -206,13 +207,16 @@ impl ClientStore for MemoryStore {
         Ok(())
     }
 
-    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, StoreError> {
+    async fn find_iat_by_hash(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<InitialAccessToken>, StoreError> {
         Ok(self
             .state
             .borrow()
             .iats
             .values()
-            .find(|t| t.token_hash == hash)
+            .find(|t| t.token_hash == *hash)
             .cloned())
     }
 

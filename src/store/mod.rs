@@ -3,16 +3,21 @@
 //! event takes the events with it, and a backend writes both atomically or neither.
 
 pub mod audit;
+mod client_filter;
+mod initial_access_tokens;
 pub mod memory;
+mod reports;
 pub mod sql_errors;
 
-pub use audit::{AuditFilter, AuditKind};
+pub use audit::{
+    bounded_detail, AuditEvent, AuditFilter, AuditKind, AuditRecord, MAX_AUDIT_DETAIL_BYTES,
+};
+pub use client_filter::{name_contains, redirect_host_matches, ClientFilter};
+pub use initial_access_tokens::{IatState, InitialAccessToken};
+pub use reports::{CleanupReport, ResyncReport};
 
 use crate::metadata::ClientMetadata;
-use serde_json::{json, Value};
-
-/// Largest audit event `detail`, in bytes of its stored JSON text.
-pub const MAX_AUDIT_DETAIL_BYTES: usize = 512;
+use crate::token::TokenHash;
 
 /// At most one `client_read` event per client in this many seconds: a read is recorded, a client
 /// polling its registration does not add a row per request.
@@ -64,13 +69,13 @@ pub struct StoredClient {
     pub client_id: String,
     pub metadata: ClientMetadata,
     /// HMAC of the client secret, for clients that have one.
-    pub client_secret_hash: Option<String>,
+    pub client_secret_hash: Option<TokenHash>,
     /// The secret as a client projection needs it (`projection::secret_digest`), kept only
     /// while `PROJECT_CLIENTS` is set and only for secrets issued since: the projection is
     /// rebuilt from the store alone, and the keyed hash above cannot give it.
     pub projected_secret: Option<String>,
     /// HMAC of the current registration access token.
-    pub registration_token_hash: String,
+    pub registration_token_hash: TokenHash,
     /// Unix seconds.
     pub client_id_issued_at: i64,
     pub updated_at: i64,
@@ -118,236 +123,16 @@ fn due(last: Option<i64>, now: i64, interval: i64) -> bool {
     last.is_none_or(|t| now.saturating_sub(t) >= interval)
 }
 
-/// An audit log entry. Never holds a secret or token.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AuditEvent {
-    pub at: i64,
-    pub event: AuditKind,
-    pub client_id: Option<String>,
-    pub actor: String,
-    pub request_id: String,
-    pub ip_hash: Option<String>,
-    pub detail: Option<Value>,
-}
-
-impl AuditEvent {
-    /// The event with `detail`, cut to [`MAX_AUDIT_DETAIL_BYTES`] (see [`bounded_detail`]).
-    pub fn with_detail(mut self, detail: Value) -> Self {
-        self.detail = Some(bounded_detail(detail));
-        self
-    }
-
-    /// The event as stored under `id`, its detail bounded ([`bounded_detail`]).
-    pub fn record(&self, id: i64) -> AuditRecord {
-        AuditRecord {
-            id,
-            at: self.at,
-            event: self.event.as_str().into(),
-            client_id: self.client_id.clone(),
-            actor: self.actor.clone(),
-            request_id: self.request_id.clone(),
-            ip_hash: self.ip_hash.clone(),
-            detail: self.detail.as_ref().map(|d| bounded_detail(d.clone())),
-        }
-    }
-
-    /// `detail` as the JSON text a store writes: never over [`MAX_AUDIT_DETAIL_BYTES`], however
-    /// the event was built.
-    pub fn detail_text(&self) -> Option<String> {
-        self.detail
-            .as_ref()
-            .map(|d| bounded_detail(d.clone()).to_string())
-    }
-}
-
-/// `detail` if its JSON text fits [`MAX_AUDIT_DETAIL_BYTES`]; else the same object with its
-/// string members cut (marked `"truncated": true`), or only that marker when nothing else fits.
-/// A refused registration's description repeats what was sent, so this is what keeps one
-/// request from storing more than a row's worth.
-pub fn bounded_detail(detail: Value) -> Value {
-    let fits = |v: &Value| v.to_string().len() <= MAX_AUDIT_DETAIL_BYTES;
-    if fits(&detail) {
-        return detail;
-    }
-    if let Value::Object(map) = &detail {
-        let mut room = MAX_AUDIT_DETAIL_BYTES / 2;
-        while room >= 8 {
-            let mut cut: serde_json::Map<String, Value> = map
-                .iter()
-                .filter(|(k, _)| k.len() <= 64)
-                .map(|(k, v)| match v {
-                    Value::String(s) if s.len() > room => {
-                        let end = (0..=room)
-                            .rev()
-                            .find(|i| s.is_char_boundary(*i))
-                            .unwrap_or(0);
-                        (k.clone(), Value::String(format!("{}…", &s[..end])))
-                    }
-                    Value::String(_) | Value::Number(_) | Value::Bool(_) => (k.clone(), v.clone()),
-                    _ => (k.clone(), json!("…")),
-                })
-                .collect();
-            cut.insert("truncated".into(), true.into());
-            let cut = Value::Object(cut);
-            if fits(&cut) {
-                return cut;
-            }
-            room /= 2;
-        }
-    }
-    json!({ "truncated": true })
-}
-
-/// An audit entry as read back. Its serde form is KV's key metadata of the event (absent members
-/// read as `None`, `None` is not written). D1 maps its row by hand (`AuditRow`): the row as
-/// `json_object(...)` read with serde_json measured +1.9 KB gzip of wasm.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct AuditRecord {
-    pub id: i64,
-    pub at: i64,
-    pub event: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    pub actor: String,
-    pub request_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ip_hash: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<Value>,
-}
-
-/// An initial access token as stored (the value itself never is). Its serde form is its D1 row
-/// and its KV value.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct InitialAccessToken {
-    pub id: String,
-    pub token_hash: String,
-    pub label: String,
-    pub profile: Option<String>,
-    pub created_at: i64,
-    pub expires_at: i64,
-    pub max_uses: i64,
-    pub uses: i64,
-    pub revoked_at: Option<i64>,
-}
-
-/// Where an initial access token stands at a given time ([`InitialAccessToken::state_at`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IatState {
-    Revoked,
-    Expired,
-    /// Used `max_uses` times.
-    Exhausted,
-    Usable,
-}
-
-impl InitialAccessToken {
-    /// The one rule of a token's state, in this order: revoked, expired (`expires_at <= now`),
-    /// used up (`uses >= max_uses`), else usable. The service checks a presented token with it,
-    /// the admin API shows it, and the in-memory and KV stores check it again when a client is
-    /// inserted through the token. D1 writes the same rule in SQL: the `iat_valid` trigger
-    /// (revoked, expired) and the `iat_uses` CHECK (used up) of migrations/0002, and the
-    /// scheduled clean-up's `expires_at <= now`.
-    pub fn state_at(&self, now: i64) -> IatState {
-        if self.revoked_at.is_some() {
-            IatState::Revoked
-        } else if self.expired_at(now) {
-            IatState::Expired
-        } else if self.uses >= self.max_uses {
-            IatState::Exhausted
-        } else {
-            IatState::Usable
-        }
-    }
-
-    /// Whether a registration at `now` may use the token ([`InitialAccessToken::state_at`]).
-    pub fn usable_at(&self, now: i64) -> bool {
-        self.state_at(now) == IatState::Usable
-    }
-
-    /// Whether the token has expired by `now` (the clean-up removes it).
-    pub fn expired_at(&self, now: i64) -> bool {
-        self.expires_at <= now
-    }
-}
-
-/// Admin search over clients; every member narrows.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ClientFilter {
-    /// A substring of `client_name`, compared with ASCII letters folded to lower case and
-    /// every other character as it is ([`name_contains`]; the rule of SQLite's `lower()`, so
-    /// every backend matches the same clients: `q=cole` and `q=École` find `Grande École`,
-    /// `q=école` does not).
-    pub q: Option<String>,
-    pub client_id_prefix: Option<String>,
-    /// Exact host of one of the redirect URIs, as the URL parser reads it (ASCII case folded):
-    /// a host in a URI's path or query does not count ([`redirect_host_matches`]).
-    pub redirect_host: Option<String>,
-    pub software_id: Option<String>,
-    pub status: Option<ClientStatus>,
-    pub created_after: Option<i64>,
-    pub created_before: Option<i64>,
-}
-
-/// The `q` rule ([`ClientFilter::q`]): whether `name` contains `q` with ASCII letters compared
-/// case-insensitively and every other character exactly. D1 writes it as
-/// `instr(lower(name), lower(q)) > 0`: SQLite's built-in `lower()` folds only A–Z.
-pub fn name_contains(name: &str, q: &str) -> bool {
-    name.to_ascii_lowercase()
-        .contains(q.to_ascii_lowercase().as_str())
-}
-
-/// The `redirect_host` rule ([`ClientFilter::redirect_host`]): whether the host the URL parser
-/// reads from one of `uris` is `host`, ASCII case folded. D1 narrows the candidates in SQL and
-/// applies this to them (`glue::d1_store`, `list_clients`).
-pub fn redirect_host_matches(uris: &[String], host: &str) -> bool {
-    uris.iter().any(|u| {
-        url::Url::parse(u)
-            .ok()
-            .and_then(|u| u.host_str().map(|x| x.eq_ignore_ascii_case(host)))
-            .unwrap_or(false)
-    })
-}
-
-impl ClientFilter {
-    /// Whether `c` passes every member of the filter: the in-memory and KV backends, and D1
-    /// for the candidates of a `redirect_host` search; D1 writes the other members in SQL.
-    pub fn matches(&self, c: &StoredClient) -> bool {
-        let f = self;
-        let name_ok = f.q.as_ref().is_none_or(|q| {
-            c.metadata
-                .client_name
-                .as_ref()
-                .is_some_and(|n| name_contains(n, q))
-        });
-        let host_ok = f
-            .redirect_host
-            .as_ref()
-            .is_none_or(|h| redirect_host_matches(&c.metadata.redirect_uris, h));
-        name_ok
-            && host_ok
-            && f.client_id_prefix
-                .as_ref()
-                .is_none_or(|p| c.client_id.starts_with(p.as_str()))
-            && f.software_id
-                .as_ref()
-                .is_none_or(|s| c.metadata.software_id.as_ref() == Some(s))
-            && f.status.is_none_or(|s| c.status == s)
-            && f.created_after.is_none_or(|t| c.client_id_issued_at > t)
-            && f.created_before.is_none_or(|t| c.client_id_issued_at < t)
-    }
-}
-
 /// A change an admin makes to one client.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AdminChange {
     Status(ClientStatus),
     /// A new client secret: its keyed hash and, with a projection, its projected form.
     SecretHash {
-        hash: String,
+        hash: TokenHash,
         projected: Option<String>,
     },
-    TokenHash(String),
+    TokenHash(TokenHash),
 }
 
 impl AdminChange {
@@ -395,57 +180,6 @@ impl std::fmt::Display for StoreError {
     }
 }
 
-/// What a scheduled clean-up removed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CleanupReport {
-    pub expired_tokens: u64,
-    pub idle_clients: u64,
-    /// Audit events older than `AUDIT_RETENTION_DAYS`.
-    pub pruned_events: u64,
-    /// Anonymous clients never used within `UNUSED_CLIENT_TTL`.
-    pub unused_clients: u64,
-    /// Clients found holding a grant in the projection before the clean-up (recorded as used).
-    pub used_by_grants: Option<u64>,
-}
-
-/// What one resync of a client projection did (`projection::Projecting`, the one store with a
-/// projection; defined here because [`ClientStore::resync_projection`] returns it).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ResyncReport {
-    /// Records written: missing, stale, or written by someone else under a client's key.
-    pub written: u64,
-    /// Records removed: of deleted, suspended or unprojectable clients.
-    pub removed: u64,
-    /// Records already as they must be.
-    pub unchanged: u64,
-    /// Clients that cannot be projected (an unsupported method, a secret from before the
-    /// projection); none of them has a record.
-    pub skipped: u64,
-    /// Keys under the prefix that Registrar did not write and has no client for; left alone.
-    pub foreign: u64,
-    /// Writes that failed; the next resync tries again.
-    pub failed: u64,
-    /// Grants (with their tokens) revoked because their client has no record any more.
-    pub grants_revoked: u64,
-    /// False when `projection::MAX_RESYNC_CHANGES` stopped the run; the next one goes on.
-    pub complete: bool,
-}
-
-impl ResyncReport {
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "written": self.written,
-            "removed": self.removed,
-            "unchanged": self.unchanged,
-            "skipped": self.skipped,
-            "foreign": self.foreign,
-            "failed": self.failed,
-            "grants_revoked": self.grants_revoked,
-            "complete": self.complete,
-        })
-    }
-}
-
 /// Keyset position: the `(sort time, id)` of the last item of the previous page.
 pub type After = Option<(i64, String)>;
 
@@ -479,7 +213,7 @@ pub trait ClientStore {
     async fn delete(
         &self,
         client_id: &str,
-        expected_token_hash: Option<&str>,
+        expected_token_hash: Option<&TokenHash>,
         events: &[AuditEvent],
     ) -> Result<bool, StoreError>;
 
@@ -516,7 +250,10 @@ pub trait ClientStore {
         events: &[AuditEvent],
     ) -> Result<(), StoreError>;
 
-    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, StoreError>;
+    async fn find_iat_by_hash(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<InitialAccessToken>, StoreError>;
 
     /// Newest first, strictly after `after`.
     async fn list_iats(

@@ -17,78 +17,31 @@
 //!   (written at most hourly); kept as long as the client, so `UNUSED_CLIENT_TTL` knows a
 //!   client was ever used. The client record holds no `last_used_at` (the idle clean-up and the
 //!   admin API's `last_used_at` are D1 features).
+//!
+//! By responsibility: the client record (`record`), reads and writes of values and listings
+//! (`values`), the audit log (`audit`), initial access tokens (`tokens`) and the unused-client
+//! clean-up (`cleanup`); the operations themselves are here.
 
-use crate::metadata::ClientMetadata;
+mod audit;
+mod cleanup;
+mod record;
+mod tokens;
+mod values;
+
 use crate::store::StoreError;
 use crate::store::{
     AdminChange, After, AuditEvent, AuditFilter, AuditKind, AuditRecord, CleanupReport,
-    ClientFilter, ClientStatus, ClientStore, InitialAccessToken, StoredClient, READ_EVENT_INTERVAL,
-    UNUSED_REMOVE_PER_RUN, USE_RECORD_INTERVAL,
+    ClientFilter, ClientStore, InitialAccessToken, StoredClient, READ_EVENT_INTERVAL,
+    USE_RECORD_INTERVAL,
 };
-use serde::{Deserialize, Serialize};
+use crate::token::TokenHash;
+use record::ClientRecord;
 use worker::kv::KvStore as Kv;
 
 pub struct KvStore {
     kv: Kv,
     /// Seconds an audit event is kept (`AUDIT_RETENTION_DAYS`).
     audit_retention: i64,
-}
-
-/// The stored form of a client.
-#[derive(Serialize, Deserialize)]
-struct ClientRecord {
-    client_id: String,
-    metadata: ClientMetadata,
-    client_secret_hash: Option<String>,
-    registration_token_hash: String,
-    client_id_issued_at: i64,
-    updated_at: i64,
-    status: String,
-    registered_by: String,
-    policy_class: String,
-    /// The client's revision number (compare-and-set, as far as KV allows).
-    #[serde(default)]
-    revision: i64,
-    /// Changes on every write; a writer that reads back another stamp lost a race.
-    version: String,
-}
-
-impl ClientRecord {
-    fn new(c: &StoredClient) -> Result<Self, StoreError> {
-        Ok(ClientRecord {
-            client_id: c.client_id.clone(),
-            metadata: c.metadata.clone(),
-            client_secret_hash: c.client_secret_hash.clone(),
-            registration_token_hash: c.registration_token_hash.clone(),
-            client_id_issued_at: c.client_id_issued_at,
-            updated_at: c.updated_at,
-            status: c.status.as_str().into(),
-            registered_by: c.registered_by.clone(),
-            policy_class: c.policy_class.clone(),
-            revision: c.version,
-            version: crate::token::random_id().map_err(|e| StoreError::Backend(e.to_string()))?,
-        })
-    }
-
-    fn client(self) -> StoredClient {
-        StoredClient {
-            status: ClientStatus::parse(&self.status).unwrap_or(ClientStatus::Suspended),
-            client_id: self.client_id,
-            metadata: self.metadata,
-            client_secret_hash: self.client_secret_hash,
-            // PROJECT_CLIENTS needs D1 (config refuses it with KV).
-            projected_secret: None,
-            registration_token_hash: self.registration_token_hash,
-            client_id_issued_at: self.client_id_issued_at,
-            updated_at: self.updated_at,
-            registered_by: self.registered_by,
-            policy_class: self.policy_class,
-            version: self.revision,
-            // Kept under its own key (`read/<id>`), so a read never rewrites the record.
-            last_read_at: None,
-            last_used_at: None,
-        }
-    }
 }
 
 /// Inverting keeps the newest first in KV's ascending key order.
@@ -108,6 +61,10 @@ fn used_key(id: &str) -> String {
     format!("used/{id}")
 }
 
+fn iat_key(hash: &TokenHash) -> String {
+    format!("iat/{}", hash.as_stored())
+}
+
 fn age_key(issued_at: i64, id: &str) -> String {
     format!("age/{:016}/{id}", INVERT - issued_at)
 }
@@ -118,100 +75,6 @@ impl KvStore {
             kv,
             audit_retention: i64::from(audit_retention_days) * 86_400,
         }
-    }
-
-    /// Reads a JSON value with serde_json (the metadata model relies on `#[serde(flatten)]`,
-    /// which the JS-object deserializer behind `KvStore::get().json()` does not handle).
-    async fn get_json<T: serde::de::DeserializeOwned>(
-        &self,
-        key: &str,
-        op: &'static str,
-    ) -> Result<Option<T>, StoreError> {
-        let Some(text) = self.kv.get(key).text().await.map_err(kv_error(op))? else {
-            return Ok(None);
-        };
-        serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| StoreError::Backend(format!("KV {op}: stored value unreadable: {e}")))
-    }
-
-    async fn record(&self, id: &str) -> Result<Option<ClientRecord>, StoreError> {
-        self.get_json(&client_key(id), "get client").await
-    }
-
-    async fn put_json<T: Serialize>(
-        &self,
-        key: &str,
-        value: &T,
-        expiration: Option<i64>,
-        op: &'static str,
-    ) -> Result<(), StoreError> {
-        let text = serde_json::to_string(value)
-            .map_err(|e| StoreError::Backend(format!("KV {op}: {e}")))?;
-        // put_bytes, not put: worker's generic `put` sends even a String through
-        // serde_wasm_bindgen, for a value that is already text.
-        let mut put = self
-            .kv
-            .put_bytes(key, text.as_bytes())
-            .map_err(kv_error(op))?;
-        if let Some(at) = expiration {
-            put = put.expiration(at as u64);
-        }
-        put.execute().await.map_err(kv_error(op))
-    }
-
-    /// Writes the record, then reads it back: another version means a concurrent writer won.
-    async fn write_checked(&self, record: &ClientRecord) -> Result<bool, StoreError> {
-        self.put_json(&client_key(&record.client_id), record, None, "put client")
-            .await?;
-        Ok(self
-            .record(&record.client_id)
-            .await?
-            .is_some_and(|r| r.version == record.version))
-    }
-
-    /// Every key under `prefix` with its metadata, in key order.
-    async fn list_all(&self, prefix: &str) -> Result<Vec<worker::kv::Key>, StoreError> {
-        let mut keys = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let mut list = self.kv.list().prefix(prefix.to_string());
-            if let Some(c) = cursor.take() {
-                list = list.cursor(c);
-            }
-            let page = list.execute().await.map_err(kv_error("list"))?;
-            keys.extend(page.keys);
-            match page.cursor {
-                Some(c) if !page.list_complete => cursor = Some(c),
-                _ => return Ok(keys),
-            }
-        }
-    }
-
-    /// Events are appended one key each; KV cannot tie them to the change (docs/storage.md).
-    async fn write_events(&self, events: &[AuditEvent]) -> Result<(), StoreError> {
-        let mut random = [0u8; 1];
-        getrandom::fill(&mut random).map_err(|e| StoreError::Backend(format!("getrandom: {e}")))?;
-        // Milliseconds, then a random tens digit against concurrent requests, then the event's
-        // place in this call so one request's events keep their order.
-        let base = now_ms() * 1000 + i64::from(random[0] % 100) * 10;
-        for (i, e) in events.iter().enumerate() {
-            let id = base + i as i64;
-            // The event's serde form is its key metadata; the detail is bounded to 512 bytes,
-            // which keeps it under KV's 1024-byte limit.
-            let meta = e.record(id);
-            let expires = (e.at + self.audit_retention).max(now_s() + MIN_TTL);
-            self.kv
-                .put_bytes(&format!("audit/{:016}", INVERT - id), b"")
-                .map_err(kv_error("audit"))?
-                .metadata(&meta)
-                .map_err(kv_error("audit"))?
-                .expiration(expires as u64)
-                .execute()
-                .await
-                .map_err(kv_error("audit"))?;
-        }
-        Ok(())
     }
 
     /// Sets the marker `key` for `ttl` seconds unless it is there; whether it was absent (the
@@ -234,77 +97,6 @@ impl KvStore {
             .await
             .map_err(kv_error("put mark"))?;
         Ok(true)
-    }
-
-    /// The `UNUSED_CLIENT_TTL` part of the clean-up: up to [`UNUSED_REMOVE_PER_RUN`] clients
-    /// that are `StoredClient::unused_before` `issued_before`, oldest first, each with `event`.
-    async fn remove_unused(
-        &self,
-        issued_before: i64,
-        event: &AuditEvent,
-    ) -> Result<u64, StoreError> {
-        // The index lists newest first: walk it from the end, oldest first, until a client
-        // issued at or after the cut-off. Check and delete are separate KV calls: a use
-        // recorded in another location within KV's propagation delay (about 60 s) may be
-        // missed (docs/storage.md, "Storage backends").
-        let mut removed = 0;
-        for key in self.list_all("age/").await?.iter().rev() {
-            if removed as usize >= UNUSED_REMOVE_PER_RUN {
-                break;
-            }
-            let mut parts = key.name.splitn(3, '/').skip(1);
-            let (Some(inverted), Some(id)) = (parts.next(), parts.next()) else {
-                continue;
-            };
-            let issued = inverted.parse::<i64>().map_or(i64::MAX, |n| INVERT - n);
-            if issued >= issued_before {
-                break;
-            }
-            let Some(mut client) = self.find(id).await? else {
-                continue;
-            };
-            if self
-                .kv
-                .get(&used_key(id))
-                .text()
-                .await
-                .map_err(kv_error("get used"))?
-                .is_some()
-            {
-                client.last_used_at = Some(0);
-            }
-            if !client.unused_before(issued_before) {
-                continue;
-            }
-            let mut e = event.clone();
-            e.client_id = Some(id.to_string());
-            if self.delete(id, None, &[e]).await? {
-                removed += 1;
-            }
-        }
-        Ok(removed)
-    }
-
-    async fn iat_by_id(&self, id: &str) -> Result<Option<InitialAccessToken>, StoreError> {
-        let hash: Option<String> = self.get_json(&format!("iat-id/{id}"), "get iat id").await?;
-        match hash {
-            None => Ok(None),
-            Some(h) => self.get_json(&format!("iat/{h}"), "get iat").await,
-        }
-    }
-
-    async fn put_iat(&self, r: &InitialAccessToken) -> Result<(), StoreError> {
-        // Kept a minute past expiry (KV's shortest TTL), then KV removes it.
-        let expiry = Some(r.expires_at.max(now_s() + MIN_TTL) + MIN_TTL);
-        self.put_json(&format!("iat/{}", r.token_hash), r, expiry, "put iat")
-            .await?;
-        self.put_json(
-            &format!("iat-id/{}", r.id),
-            &r.token_hash,
-            expiry,
-            "put iat id",
-        )
-        .await
     }
 }
 
@@ -370,23 +162,19 @@ impl ClientStore for KvStore {
             version: read.version + 1,
             ..client.clone()
         };
-        let won = self.write_checked(&ClientRecord::new(&next)?).await?;
-        if won {
-            self.write_events(events).await?;
-        }
-        Ok(won)
+        self.write_checked_with_events(&next, events).await
     }
 
     async fn delete(
         &self,
         client_id: &str,
-        expected_token_hash: Option<&str>,
+        expected_token_hash: Option<&TokenHash>,
         events: &[AuditEvent],
     ) -> Result<bool, StoreError> {
         let Some(current) = self.record(client_id).await? else {
             return Ok(false);
         };
-        if expected_token_hash.is_some_and(|h| h != current.registration_token_hash) {
+        if expected_token_hash.is_some_and(|h| *h != current.registration_token_hash) {
             return Ok(false);
         }
         self.kv
@@ -417,11 +205,7 @@ impl ClientStore for KvStore {
         };
         let mut client = current.client();
         change.apply(&mut client, now);
-        let won = self.write_checked(&ClientRecord::new(&client)?).await?;
-        if won {
-            self.write_events(events).await?;
-        }
-        Ok(won)
+        self.write_checked_with_events(&client, events).await
     }
 
     async fn list_clients(
@@ -462,22 +246,7 @@ impl ClientStore for KvStore {
         before_id: Option<i64>,
         limit: usize,
     ) -> Result<Vec<AuditRecord>, StoreError> {
-        let mut out = Vec::new();
-        for key in self.list_all("audit/").await? {
-            let Some(record) = key
-                .metadata
-                .and_then(|m| serde_json::from_value::<AuditRecord>(m).ok())
-            else {
-                continue;
-            };
-            if f.matches(&record, before_id) {
-                out.push(record);
-                if out.len() == limit {
-                    break;
-                }
-            }
-        }
-        Ok(out)
+        self.audit_page(f, before_id, limit).await
     }
 
     async fn insert_iat(
@@ -489,8 +258,11 @@ impl ClientStore for KvStore {
         self.write_events(events).await
     }
 
-    async fn find_iat_by_hash(&self, hash: &str) -> Result<Option<InitialAccessToken>, StoreError> {
-        self.get_json(&format!("iat/{hash}"), "get iat").await
+    async fn find_iat_by_hash(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<InitialAccessToken>, StoreError> {
+        self.get_json(&iat_key(hash), "get iat").await
     }
 
     async fn list_iats(
