@@ -110,6 +110,12 @@ async fn fetch(
             config.log_requests.wants(outcome.response.status) || outcome.internal_error.is_some();
         return Ok(send(&request, &outcome, false, started, wants_log));
     }
+    #[cfg(not(feature = "signin"))]
+    if http::signin::is_signin_path(request.path) {
+        let outcome = http::signin::without_signin(request.method, request.path);
+        let wants_log = config.log_requests.wants(outcome.response.status);
+        return Ok(send(&request, &outcome, false, started, wants_log));
+    }
     // Discovery, preflights, 404s and 405s: prepared once per isolate, no storage opened.
     if let Some(prepared) = PREPARED.with(|p| p.borrow_mut().answer(&request, config)) {
         let wants_log = config.log_requests.wants(prepared.status);

@@ -49,34 +49,13 @@ pub async fn handle<P: ProviderPort>(
     port: &P,
     now: i64,
 ) -> Outcome {
-    let (route, allow) = match req.path {
-        "/dashboard/signin" => ("GET /dashboard/signin", "GET"),
-        "/dashboard/callback" => ("GET /dashboard/callback", "GET"),
-        "/dashboard/session" => ("GET /dashboard/session", "GET"),
-        _ => ("POST /dashboard/signout", "POST"),
-    };
-    if req.method != allow {
-        let mut r = answer(405, Some(json!({"error": "method_not_allowed"})));
-        r.headers.push(("Allow", allow.into()));
-        return outcome(route, r, None);
-    }
     let Some(settings) = settings else {
-        // Without the settings only the session endpoint answers, saying there is no sign-in.
-        return match req.path {
-            "/dashboard/session" => {
-                outcome(route, answer(200, Some(json!({"sign_in": false}))), None)
-            }
-            _ => outcome(
-                route,
-                answer(
-                    404,
-                    Some(json!({"error": "not_found",
-                "error_description": "dashboard sign-in is not configured on this server"})),
-                ),
-                None,
-            ),
-        };
+        return without_signin(req.method, req.path);
     };
+    let route = route_of(req.path);
+    if req.method != allowed(req.path) {
+        return without_signin(req.method, req.path);
+    }
     let session =
         cookie(req.cookie, SESSION_COOKIE).and_then(|c| Session::open(key, settings, c, now));
     match req.path {
@@ -111,6 +90,44 @@ pub async fn handle<P: ProviderPort>(
             outcome(route, r, None)
         }
     }
+}
+
+fn route_of(path: &str) -> &'static str {
+    match path {
+        "/dashboard/signin" => "GET /dashboard/signin",
+        "/dashboard/callback" => "GET /dashboard/callback",
+        "/dashboard/session" => "GET /dashboard/session",
+        _ => "POST /dashboard/signout",
+    }
+}
+
+fn allowed(path: &str) -> &'static str {
+    match path {
+        "/dashboard/signout" => "POST",
+        _ => "GET",
+    }
+}
+
+/// The answer of a sign-in path when there is no sign-in (no settings, or a build without the
+/// feature), and the 405 of a wrong method: the session endpoint says there is no sign-in, so
+/// the dashboard stays anonymous without an error in the browser's console.
+pub fn without_signin(method: &str, path: &str) -> Outcome {
+    let route = route_of(path);
+    let allow = allowed(path);
+    if method != allow {
+        let mut r = answer(405, Some(json!({"error": "method_not_allowed"})));
+        r.headers.push(("Allow", allow.into()));
+        return outcome(route, r, None);
+    }
+    let r = match path {
+        "/dashboard/session" => answer(200, Some(json!({"sign_in": false}))),
+        _ => answer(
+            404,
+            Some(json!({"error": "not_found",
+                "error_description": "dashboard sign-in is not configured on this server"})),
+        ),
+    };
+    outcome(route, r, None)
 }
 
 /// A request that changes something must come from this origin: its `Origin` header equals it.

@@ -27,6 +27,7 @@ import { copyJson, download } from './result.js';
 import { manageByFile, manageByToken } from './manage.js';
 import * as check from './check.js';
 import * as admin from './admin.js';
+import { loadAccount, wireAccount } from './account.js';
 
 function wireForm() {
   buildCryptoGroups();
@@ -95,8 +96,10 @@ function init() {
     }
   });
 
+  wireAccount();
   showView('start');
   loadDiscovery(buildOptions);
+  loadAccount();
 }
 
 init();

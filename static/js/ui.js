@@ -115,17 +115,21 @@ export function timeEl(seconds, withSeconds = false) {
 // ----------------------------------------------------------------------------------------------
 
 /** A request to this origin: { status, body, text, retryAfter }, or { status: 0, message }. */
-export async function api(method, path, { json, token } = {}) {
+export async function api(method, path, { json, token, csrf, session = false } = {}) {
   const headers = { accept: 'application/json' };
   if (json !== undefined) headers['content-type'] = 'application/json';
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  // The sign-in session's CSRF token (account.js): every request the session cookie authorises
+  // that changes something carries it.
+  if (csrf) headers['x-registrar-csrf'] = csrf;
   let res;
   try {
     res = await fetch(path, {
       method,
       headers,
       body: json === undefined ? undefined : JSON.stringify(json),
-      credentials: 'omit',
+      // The session cookie goes only to the /dashboard/ endpoints that read it.
+      credentials: session ? 'same-origin' : 'omit',
       cache: 'no-store',
       redirect: 'error',
       referrerPolicy: 'no-referrer',

@@ -1,0 +1,32 @@
+// A real OpenID Provider (op.js) and the Worker built with the `signin` feature (Miniflare,
+// tests/worker/harness.js), each on its own loopback port, the Worker signing in with the
+// provider; the Worker's fetches reach the provider through Miniflare's outboundService.
+import net from 'node:net';
+import { start } from '../worker/harness.js';
+import { startProvider, passThrough, PUBLIC_CLIENT } from './op.js';
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.on('error', reject);
+  });
+}
+
+/** A provider and a Worker that signs in with it; `vars` add to the sign-in settings. */
+export async function pair({ idTokenAlg, vars = {} } = {}) {
+  const [opPort, workerPort] = [await freePort(), await freePort()];
+  const op = await startProvider({ port: opPort, idTokenAlg, redirectUri: `http://127.0.0.1:${workerPort}/dashboard/callback` });
+  const h = await start({
+    port: workerPort,
+    outboundService: passThrough,
+    vars: {
+      DASHBOARD_OIDC_ISSUER: op.issuer,
+      DASHBOARD_OIDC_CLIENT_ID: PUBLIC_CLIENT,
+      DASHBOARD_ADMIN_CLAIM: 'groups=registrar-admins',
+      ...vars,
+    },
+  });
+  return { op, h, async close() { await h.dispose(); await op.close(); } };
+}
+
