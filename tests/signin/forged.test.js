@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import { start } from '../worker/harness.js';
-import { passThrough } from './op.js';
 import { freePort } from './pair.js';
 import { setCookie } from './person.js';
 
@@ -58,7 +57,7 @@ before(async () => {
     return res.end();
   });
   await new Promise((resolve) => { server.listen(port, '127.0.0.1', resolve); });
-  h = await start({ outboundService: passThrough, vars: { DASHBOARD_OIDC_ISSUER: issuer, DASHBOARD_OIDC_CLIENT_ID: CLIENT } });
+  h = await start({ vars: { DASHBOARD_OIDC_ISSUER: issuer, DASHBOARD_OIDC_CLIENT_ID: CLIENT } });
 });
 after(async () => {
   await h?.dispose();

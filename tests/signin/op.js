@@ -9,7 +9,6 @@
 // claims of the requested scopes are in the ID token itself).
 import Provider from 'oidc-provider';
 import { generateKeyPairSync } from 'node:crypto';
-import { Response } from 'miniflare';
 
 export const PEOPLE = {
   alice: { name: 'Alice Admin', email: 'alice@example.com', groups: ['staff', 'registrar-admins'] },
@@ -56,13 +55,4 @@ export async function startProvider({ port, redirectUri, idTokenAlg = 'RS256' })
     provider,
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
   };
-}
-
-/** The Worker's own fetch() calls, passed through to the real network on loopback (the
- * provider): Miniflare's outboundService, so the compatibility flag global_fetch_strictly_public
- * (which keeps a deployed Worker off private addresses) does not apply in the test. */
-export async function passThrough(request) {
-  const body = ['GET', 'HEAD'].includes(request.method) ? undefined : await request.arrayBuffer();
-  const res = await fetch(request.url, { method: request.method, headers: request.headers, body, redirect: 'manual' });
-  return new Response(await res.arrayBuffer(), { status: res.status, headers: res.headers });
 }

@@ -1,9 +1,10 @@
 // A real OpenID Provider (op.js) and the Worker built with the `signin` feature (Miniflare,
 // tests/worker/harness.js), each on its own loopback port, the Worker signing in with the
-// provider; the Worker's fetches reach the provider through Miniflare's outboundService.
+// provider. (Locally workerd lets the Worker fetch loopback even under
+// global_fetch_strictly_public; deployed, that flag keeps it to public addresses.)
 import net from 'node:net';
 import { start } from '../worker/harness.js';
-import { startProvider, passThrough, PUBLIC_CLIENT } from './op.js';
+import { startProvider, PUBLIC_CLIENT } from './op.js';
 
 export async function freePort() {
   return new Promise((resolve, reject) => {
@@ -19,7 +20,6 @@ export async function pair({ idTokenAlg, vars = {} } = {}) {
   const op = await startProvider({ port: opPort, idTokenAlg, redirectUri: `http://127.0.0.1:${workerPort}/dashboard/callback` });
   const h = await start({
     port: workerPort,
-    outboundService: passThrough,
     vars: {
       DASHBOARD_OIDC_ISSUER: op.issuer,
       DASHBOARD_OIDC_CLIENT_ID: PUBLIC_CLIENT,
