@@ -116,6 +116,8 @@ pub enum Purpose {
     SessionCookie,
     /// The cookie that carries `state`, `nonce` and the PKCE verifier through a sign-in.
     SignInCookie,
+    /// A client's owner: a signed-in person's issuer and subject (`StoredClient::owner`).
+    Owner,
 }
 
 impl Purpose {
@@ -129,6 +131,7 @@ impl Purpose {
             Purpose::ClientIp => b"client_ip",
             Purpose::SessionCookie => b"session_cookie",
             Purpose::SignInCookie => b"signin_cookie",
+            Purpose::Owner => b"owner",
         }
     }
 }

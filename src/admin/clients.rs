@@ -20,6 +20,8 @@ impl<S: ClientStore> Registrar<'_, S> {
             status,
             created_after: q.int("created_after")?,
             created_before: q.int("created_before")?,
+            // The admin sees everyone's clients; "My clients" sets it (the owner's session).
+            owner: None,
         };
         let limit = q.limit()?;
         let items = self

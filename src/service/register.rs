@@ -123,6 +123,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             version: 0,
             last_read_at: None,
             last_used_at: None,
+            owner: None,
         };
         let mut events = vec![self.event(
             AuditKind::ClientRegistered,

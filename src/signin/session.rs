@@ -5,7 +5,7 @@
 use super::id_token::Identity;
 use super::seal::Expiring;
 use super::settings::SignInSettings;
-use crate::token::{HashKey, Purpose};
+use crate::token::{HashKey, Purpose, TokenHash};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use subtle::ConstantTimeEq;
@@ -65,6 +65,12 @@ impl Session {
 
     pub fn seal(&self, key: &HashKey) -> String {
         super::seal::seal(key, Purpose::SessionCookie, self)
+    }
+
+    /// The person as a client's owner: the keyed hash of issuer and subject, so the store never
+    /// holds who they are ([`crate::store::StoredClient::owner`]).
+    pub fn owner(&self, key: &HashKey) -> TokenHash {
+        TokenHash::from_stored(key.mac(Purpose::Owner, self.iss.as_bytes(), self.sub.as_bytes()))
     }
 
     /// Whether `presented` (the [`CSRF_HEADER`] value) is this session's token.

@@ -1,6 +1,7 @@
 //! The admin client search's filter and its rules (`q`, `redirect_host`), for every backend.
 
 use super::{ClientStatus, StoredClient};
+use crate::token::TokenHash;
 
 /// Admin search over clients; every member narrows.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -18,6 +19,8 @@ pub struct ClientFilter {
     pub status: Option<ClientStatus>,
     pub created_after: Option<i64>,
     pub created_before: Option<i64>,
+    /// Only the clients this person owns ([`StoredClient::owner`]): "My clients".
+    pub owner: Option<TokenHash>,
 }
 
 /// The `q` rule ([`ClientFilter::q`]): whether `name` contains `q` with ASCII letters compared
@@ -66,5 +69,6 @@ impl ClientFilter {
             && f.status.is_none_or(|s| c.status == s)
             && f.created_after.is_none_or(|t| c.client_id_issued_at > t)
             && f.created_before.is_none_or(|t| c.client_id_issued_at < t)
+            && f.owner.as_ref().is_none_or(|o| c.owner.as_ref() == Some(o))
     }
 }

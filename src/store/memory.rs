@@ -117,6 +117,7 @@ impl ClientStore for MemoryStore {
                     version: read.version + 1,
                     last_read_at: current.last_read_at,
                     last_used_at: current.last_used_at,
+                    owner: current.owner.clone(),
                     ..client.clone()
                 };
                 s.record(events);

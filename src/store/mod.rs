@@ -93,6 +93,9 @@ pub struct StoredClient {
     /// When the authorization server API last recorded a use of it (Unix seconds, written at
     /// most once per [`USE_RECORD_INTERVAL`]), if ever. Not part of the compare-and-set either.
     pub last_used_at: Option<i64>,
+    /// Who owns the client: the keyed hash of a signed-in person's issuer and subject
+    /// (`signin::session::Session::owner`), for clients registered or claimed in the dashboard.
+    pub owner: Option<TokenHash>,
 }
 
 impl StoredClient {
@@ -133,6 +136,8 @@ pub enum AdminChange {
         projected: Option<String>,
     },
     TokenHash(TokenHash),
+    /// A signed-in person claims the client (docs/dashboard-sign-in.md).
+    Owner(TokenHash),
 }
 
 impl AdminChange {
@@ -147,6 +152,7 @@ impl AdminChange {
                 c.projected_secret = projected.clone();
             }
             AdminChange::TokenHash(h) => c.registration_token_hash = h.clone(),
+            AdminChange::Owner(o) => c.owner = Some(o.clone()),
         }
         c.updated_at = now;
         c.version += 1;

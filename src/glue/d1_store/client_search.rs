@@ -111,6 +111,9 @@ impl D1Store {
         if let Some(t) = f.created_before {
             w.add("client_id_issued_at < ?", int(t));
         }
+        if let Some(o) = &f.owner {
+            w.add("owner = ?", text(o.as_stored()));
+        }
         if let Some((t, id)) = after {
             let n = w.args.len() + 1;
             w.clauses.push(format!(

@@ -156,7 +156,7 @@ impl ClientStore for D1Store {
         batch.push(self.statement(
             &format!(
                 "INSERT INTO clients ({CLIENT_COLUMNS}) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, NULL, ?11)"
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, NULL, ?11, ?12)"
             ),
             &[
                 text(&client.client_id),
@@ -170,6 +170,7 @@ impl ClientStore for D1Store {
                 text(&client.policy_class),
                 int(client.version),
                 opt_text(client.projected_secret.as_deref()),
+                opt_hash(client.owner.as_ref()),
             ],
             "insert",
         )?);
@@ -260,6 +261,7 @@ impl ClientStore for D1Store {
                 Some(opt_text(projected.as_deref())),
             ),
             AdminChange::TokenHash(h) => ("registration_token_hash", h.as_stored(), None),
+            AdminChange::Owner(o) => ("owner", o.as_stored(), None),
         };
         // A new secret replaces its projected form too (NULL when there is no projection).
         let (also, mut params) = match projected {

@@ -7,7 +7,7 @@ use serde::Deserialize;
 pub(super) const CLIENT_COLUMNS: &str =
     "client_id, metadata, client_secret_hash, registration_token_hash, \
      client_id_issued_at, updated_at, status, registered_by, policy_class, version, last_read_at, \
-     last_used_at, projected_secret";
+     last_used_at, projected_secret, owner";
 
 /// A `clients` row. The hashes are read as text and typed in [`ClientRow::into_client`]:
 /// `Option<TokenHash>` deserialised from the JS row measured +700 bytes gzip of wasm.
@@ -26,6 +26,7 @@ pub(super) struct ClientRow {
     last_read_at: Option<i64>,
     last_used_at: Option<i64>,
     projected_secret: Option<String>,
+    owner: Option<String>,
 }
 
 impl ClientRow {
@@ -50,6 +51,7 @@ impl ClientRow {
             version: self.version,
             last_read_at: self.last_read_at,
             last_used_at: self.last_used_at,
+            owner: self.owner.map(TokenHash::from_stored),
         })
     }
 }

@@ -22,6 +22,9 @@ pub(super) struct ClientRecord {
     pub(super) revision: i64,
     /// Changes on every write; a writer that reads back another stamp lost a race.
     pub(super) version: String,
+    /// Absent in records written before ownership (and for clients nobody owns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    owner: Option<TokenHash>,
 }
 
 impl ClientRecord {
@@ -38,6 +41,7 @@ impl ClientRecord {
             policy_class: c.policy_class.clone(),
             revision: c.version,
             version: crate::token::random_id().map_err(|e| StoreError::Backend(e.to_string()))?,
+            owner: c.owner.clone(),
         })
     }
 
@@ -58,6 +62,7 @@ impl ClientRecord {
             // Kept under its own key (`read/<id>`), so a read never rewrites the record.
             last_read_at: None,
             last_used_at: None,
+            owner: self.owner,
         }
     }
 }
