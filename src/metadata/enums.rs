@@ -2,7 +2,8 @@
 
 use crate::error::quoted;
 
-/// Defines a closed enum with its wire strings, `as_str`, `from_wire` and serde as that string.
+/// Defines a closed enum with its wire strings (`NAMES`), `as_str`, `from_wire` and serde as that
+/// string.
 macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $wire:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -11,6 +12,8 @@ macro_rules! wire_enum {
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The wire strings of [`Self::ALL`], in the same order.
+            pub const NAMES: &'static [&'static str] = &[$($wire),+];
 
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $wire),+ }

@@ -22,14 +22,11 @@ pub mod warnings;
 pub use capabilities::Capabilities;
 
 use crate::error::{quoted, ApiError};
-use crate::metadata::algorithms::{
-    DEFAULT_ENCRYPTION_ENC, DEFAULT_ID_TOKEN_SIGNING_ALG, ENCRYPTION_ALGS, ENCRYPTION_ENCS,
-    REQUEST_OBJECT_SIGNING_ALGS, SIGNING_ALGS,
-};
 use crate::uri;
+use algorithms::{EncryptionAlg, EncryptionEnc, SigningAlg};
 use enums::{ApplicationType, AuthMethod, GrantType, ResponseType, SubjectType};
 use limits::{Cap, MetadataLimits};
-use members::{Code, Members};
+use members::{unsupported, Code, Members};
 use redirect_uri::UriKind;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -104,25 +101,25 @@ pub struct ClientMetadata {
     pub software_version: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject_type: Option<SubjectType>,
-    pub id_token_signed_response_alg: String,
+    pub id_token_signed_response_alg: SigningAlg,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id_token_encrypted_response_alg: Option<String>,
+    pub id_token_encrypted_response_alg: Option<EncryptionAlg>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id_token_encrypted_response_enc: Option<String>,
+    pub id_token_encrypted_response_enc: Option<EncryptionEnc>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub userinfo_signed_response_alg: Option<String>,
+    pub userinfo_signed_response_alg: Option<SigningAlg>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub userinfo_encrypted_response_alg: Option<String>,
+    pub userinfo_encrypted_response_alg: Option<EncryptionAlg>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub userinfo_encrypted_response_enc: Option<String>,
+    pub userinfo_encrypted_response_enc: Option<EncryptionEnc>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_object_signing_alg: Option<String>,
+    pub request_object_signing_alg: Option<SigningAlg>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_object_encryption_alg: Option<String>,
+    pub request_object_encryption_alg: Option<EncryptionAlg>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_object_encryption_enc: Option<String>,
+    pub request_object_encryption_enc: Option<EncryptionEnc>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub token_endpoint_auth_signing_alg: Option<String>,
+    pub token_endpoint_auth_signing_alg: Option<SigningAlg>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_max_age: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -190,8 +187,7 @@ impl ClientMetadata {
         }
         let has_keys = jwks.is_some() || jwks_uri.is_some();
 
-        let token_endpoint_auth_signing_alg =
-            m.one_of("token_endpoint_auth_signing_alg", SIGNING_ALGS)?;
+        let token_endpoint_auth_signing_alg = signed_alg(&m, "token_endpoint_auth_signing_alg")?;
         if token_endpoint_auth_signing_alg.is_some()
             && token_endpoint_auth_method != AuthMethod::PrivateKeyJwt
         {
@@ -226,10 +222,7 @@ impl ClientMetadata {
             true,
         )?;
 
-        let subject_type = match m.one_of("subject_type", &["public", "pairwise"])? {
-            None => None,
-            Some(s) => SubjectType::from_wire(&s),
-        };
+        let subject_type = m.one_of("subject_type", SubjectType::NAMES, SubjectType::from_wire)?;
         if subject_type == Some(SubjectType::Pairwise) {
             check_pairwise_hosts(&redirect_uris)?;
         }
@@ -257,16 +250,18 @@ impl ClientMetadata {
             software_id: text(&m, "software_id", text::MAX_SOFTWARE_ID_CHARS)?,
             software_version: text(&m, "software_version", text::MAX_SOFTWARE_VERSION_CHARS)?,
             subject_type,
-            id_token_signed_response_alg: m
-                .one_of("id_token_signed_response_alg", SIGNING_ALGS)?
-                .unwrap_or_else(|| DEFAULT_ID_TOKEN_SIGNING_ALG.to_string()),
+            id_token_signed_response_alg: signed_alg(&m, "id_token_signed_response_alg")?
+                .unwrap_or(SigningAlg::DEFAULT_ID_TOKEN),
             id_token_encrypted_response_alg,
             id_token_encrypted_response_enc,
-            userinfo_signed_response_alg: m.one_of("userinfo_signed_response_alg", SIGNING_ALGS)?,
+            userinfo_signed_response_alg: signed_alg(&m, "userinfo_signed_response_alg")?,
             userinfo_encrypted_response_alg,
             userinfo_encrypted_response_enc,
-            request_object_signing_alg: m
-                .one_of("request_object_signing_alg", REQUEST_OBJECT_SIGNING_ALGS)?,
+            request_object_signing_alg: m.one_of(
+                "request_object_signing_alg",
+                SigningAlg::NAMES,
+                SigningAlg::from_wire,
+            )?,
             request_object_encryption_alg,
             request_object_encryption_enc,
             token_endpoint_auth_signing_alg,
@@ -337,6 +332,11 @@ fn owned(v: Option<Vec<&str>>) -> Vec<String> {
         .into_iter()
         .map(str::to_string)
         .collect()
+}
+
+/// A JWS algorithm other than `none` ([`SigningAlg::SIGNED_NAMES`]).
+fn signed_alg(m: &Members, member: &str) -> Result<Option<SigningAlg>, ApiError> {
+    m.one_of(member, SigningAlg::SIGNED_NAMES, SigningAlg::from_wire)
 }
 
 fn cap(max: usize, setting: &'static str) -> Cap {

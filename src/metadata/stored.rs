@@ -5,6 +5,7 @@
 //! The stored form is written by this server; a member of the wrong type is still an error (a
 //! damaged row must not become a different client), never a panic.
 
+use super::algorithms::{EncryptionAlg, EncryptionEnc, SigningAlg};
 use super::enums::{ApplicationType, AuthMethod, GrantType, ResponseType, SubjectType};
 use super::ClientMetadata;
 use serde::Deserialize;
@@ -50,8 +51,21 @@ impl Stored {
     }
     /// A closed-set value, read with its `from_wire`.
     fn word<T>(&mut self, name: &str, from_wire: fn(&str) -> Option<T>) -> Result<T, String> {
-        let s = self.required(name)?;
-        from_wire(&s).ok_or_else(|| format!("{name} has an unknown value"))
+        self.optional_word(name, from_wire)?
+            .ok_or_else(|| format!("{name} is missing"))
+    }
+    /// As [`Stored::word`], `None` when absent.
+    fn optional_word<T>(
+        &mut self,
+        name: &str,
+        from_wire: fn(&str) -> Option<T>,
+    ) -> Result<Option<T>, String> {
+        match self.string(name)? {
+            None => Ok(None),
+            Some(s) => from_wire(&s)
+                .map(Some)
+                .ok_or_else(|| format!("{name} has an unknown value")),
+        }
     }
     fn words<T>(&mut self, name: &str, from_wire: fn(&str) -> Option<T>) -> Result<Vec<T>, String> {
         self.list(name, true)?
@@ -84,22 +98,27 @@ impl ClientMetadata {
             jwks: m.take("jwks"),
             software_id: m.string("software_id")?,
             software_version: m.string("software_version")?,
-            subject_type: match m.string("subject_type")? {
-                None => None,
-                Some(s) => {
-                    Some(SubjectType::from_wire(&s).ok_or("subject_type has an unknown value")?)
-                }
-            },
-            id_token_signed_response_alg: m.required("id_token_signed_response_alg")?,
-            id_token_encrypted_response_alg: m.string("id_token_encrypted_response_alg")?,
-            id_token_encrypted_response_enc: m.string("id_token_encrypted_response_enc")?,
-            userinfo_signed_response_alg: m.string("userinfo_signed_response_alg")?,
-            userinfo_encrypted_response_alg: m.string("userinfo_encrypted_response_alg")?,
-            userinfo_encrypted_response_enc: m.string("userinfo_encrypted_response_enc")?,
-            request_object_signing_alg: m.string("request_object_signing_alg")?,
-            request_object_encryption_alg: m.string("request_object_encryption_alg")?,
-            request_object_encryption_enc: m.string("request_object_encryption_enc")?,
-            token_endpoint_auth_signing_alg: m.string("token_endpoint_auth_signing_alg")?,
+            subject_type: m.optional_word("subject_type", SubjectType::from_wire)?,
+            id_token_signed_response_alg: m
+                .word("id_token_signed_response_alg", SigningAlg::from_wire)?,
+            id_token_encrypted_response_alg: m
+                .optional_word("id_token_encrypted_response_alg", EncryptionAlg::from_wire)?,
+            id_token_encrypted_response_enc: m
+                .optional_word("id_token_encrypted_response_enc", EncryptionEnc::from_wire)?,
+            userinfo_signed_response_alg: m
+                .optional_word("userinfo_signed_response_alg", SigningAlg::from_wire)?,
+            userinfo_encrypted_response_alg: m
+                .optional_word("userinfo_encrypted_response_alg", EncryptionAlg::from_wire)?,
+            userinfo_encrypted_response_enc: m
+                .optional_word("userinfo_encrypted_response_enc", EncryptionEnc::from_wire)?,
+            request_object_signing_alg: m
+                .optional_word("request_object_signing_alg", SigningAlg::from_wire)?,
+            request_object_encryption_alg: m
+                .optional_word("request_object_encryption_alg", EncryptionAlg::from_wire)?,
+            request_object_encryption_enc: m
+                .optional_word("request_object_encryption_enc", EncryptionEnc::from_wire)?,
+            token_endpoint_auth_signing_alg: m
+                .optional_word("token_endpoint_auth_signing_alg", SigningAlg::from_wire)?,
             default_max_age: match m.take("default_max_age") {
                 None => None,
                 Some(v) => Some(v.as_u64().ok_or("default_max_age is not a whole number")?),
@@ -218,6 +237,16 @@ mod tests {
                 "subject_type",
                 json!("secret"),
                 "subject_type has an unknown value",
+            ),
+            (
+                "id_token_signed_response_alg",
+                json!("HS256"),
+                "id_token_signed_response_alg has an unknown value",
+            ),
+            (
+                "userinfo_encrypted_response_enc",
+                json!("A128KW"),
+                "userinfo_encrypted_response_enc has an unknown value",
             ),
             (
                 "x_member",

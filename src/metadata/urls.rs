@@ -34,12 +34,8 @@ pub(super) fn redirect_uris(
         .collect::<Result<Vec<UriKind>, _>>()?;
 
     let app = match m.string("application_type")? {
-        Some(s) => ApplicationType::from_wire(s).ok_or_else(|| {
-            ApiError::invalid_metadata(
-                "application_type",
-                format!("unsupported value {} (supported: web, native)", quoted(s)),
-            )
-        })?,
+        Some(s) => ApplicationType::from_wire(s)
+            .ok_or_else(|| unsupported("application_type", s, ApplicationType::NAMES))?,
         None if redirect_uri::looks_native(&kinds) => ApplicationType::Native,
         None => ApplicationType::Web,
     };
