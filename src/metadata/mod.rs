@@ -27,6 +27,7 @@ use algorithms::{EncryptionAlg, EncryptionEnc, SigningAlg};
 use enums::{ApplicationType, AuthMethod, GrantType, ResponseType, SubjectType};
 use limits::{Cap, MetadataLimits};
 use members::{unsupported, Code, Members};
+pub use redirect_uri::RedirectUri;
 use redirect_uri::UriKind;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -73,7 +74,7 @@ impl FieldError {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClientMetadata {
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub redirect_uris: Vec<String>,
+    pub redirect_uris: Vec<RedirectUri>,
     pub token_endpoint_auth_method: AuthMethod,
     pub grant_types: Vec<GrantType>,
     pub response_types: Vec<ResponseType>,
@@ -131,7 +132,7 @@ pub struct ClientMetadata {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub request_uris: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub post_logout_redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<RedirectUri>,
     /// Localized variants, keyed by the full member name (`client_name#fr`).
     #[serde(flatten)]
     pub localized: BTreeMap<String, String>,

@@ -7,7 +7,7 @@
 
 use super::algorithms::{EncryptionAlg, EncryptionEnc, SigningAlg};
 use super::enums::{ApplicationType, AuthMethod, GrantType, ResponseType, SubjectType};
-use super::ClientMetadata;
+use super::{ClientMetadata, RedirectUri};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -33,6 +33,11 @@ impl Stored {
     /// An array of strings; absent is empty.
     fn strings(&mut self, name: &str) -> Result<Vec<String>, String> {
         self.list(name, false)
+    }
+    /// Redirect URIs; absent is none.
+    fn uris(&mut self, name: &str) -> Result<Vec<RedirectUri>, String> {
+        let uris = self.strings(name)?;
+        Ok(uris.into_iter().map(RedirectUri::stored).collect())
     }
     /// An array of strings that may be required (it may still be empty).
     fn list(&mut self, name: &str, required: bool) -> Result<Vec<String>, String> {
@@ -81,7 +86,7 @@ impl ClientMetadata {
     pub fn from_stored(object: Map<String, Value>) -> Result<Self, String> {
         let mut m = Stored(object);
         let metadata = ClientMetadata {
-            redirect_uris: m.strings("redirect_uris")?,
+            redirect_uris: m.uris("redirect_uris")?,
             token_endpoint_auth_method: m
                 .word("token_endpoint_auth_method", AuthMethod::from_wire)?,
             grant_types: m.words("grant_types", GrantType::from_wire)?,
@@ -130,7 +135,7 @@ impl ClientMetadata {
             default_acr_values: m.strings("default_acr_values")?,
             initiate_login_uri: m.string("initiate_login_uri")?,
             request_uris: m.strings("request_uris")?,
-            post_logout_redirect_uris: m.strings("post_logout_redirect_uris")?,
+            post_logout_redirect_uris: m.uris("post_logout_redirect_uris")?,
             localized: Default::default(),
         };
         // Inserted one by one: collecting into a BTreeMap sorts first, which cost 1.5 KB of wasm.

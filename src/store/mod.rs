@@ -8,7 +8,7 @@ pub mod sql_errors;
 
 pub use audit::{AuditFilter, AuditKind};
 
-use crate::metadata::ClientMetadata;
+use crate::metadata::{ClientMetadata, RedirectUri};
 use serde_json::{json, Value};
 
 /// Largest audit event `detail`, in bytes of its stored JSON text.
@@ -300,13 +300,9 @@ pub fn name_contains(name: &str, q: &str) -> bool {
 /// The `redirect_host` rule ([`ClientFilter::redirect_host`]): whether the host the URL parser
 /// reads from one of `uris` is `host`, ASCII case folded. D1 narrows the candidates in SQL and
 /// applies this to them (`glue::d1_store`, `list_clients`).
-pub fn redirect_host_matches(uris: &[String], host: &str) -> bool {
-    uris.iter().any(|u| {
-        url::Url::parse(u)
-            .ok()
-            .and_then(|u| u.host_str().map(|x| x.eq_ignore_ascii_case(host)))
-            .unwrap_or(false)
-    })
+pub fn redirect_host_matches(uris: &[RedirectUri], host: &str) -> bool {
+    uris.iter()
+        .any(|u| u.host().is_some_and(|x| x.eq_ignore_ascii_case(host)))
 }
 
 impl ClientFilter {
