@@ -16,7 +16,7 @@ use registrar::metadata::enums::{
     ApplicationType, AuthMethod, GrantType, ResponseType, SubjectType,
 };
 use registrar::store::ClientStatus;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 type Set = BTreeSet<String>;
 
@@ -235,7 +235,9 @@ fn metadata_members_use_the_lists_the_code_enforces() {
         ("subject_type", set(SubjectType::NAMES)),
         ("application_type", set(ApplicationType::NAMES)),
     ];
-    for schema in ["ClientMetadataRequest", "RegisteredMetadataMembers"] {
+    // Each member is written once, in ClientMetadataMembers (the request and the response
+    // schemas use it: `every_metadata_member_is_written_once`).
+    for schema in ["ClientMetadataMembers"] {
         for (name, rust) in &rows {
             assert_eq!(
                 &member(&doc, schema, name),
@@ -392,5 +394,40 @@ fn no_list_is_spelled_out_twice() {
                 "{at} and {other} spell out the same list: make it a components/schemas entry"
             );
         }
+    }
+}
+
+/// The request (`ClientMetadataRequest`) and the response (`RegisteredMetadataMembers`) both take
+/// their members from `ClientMetadataMembers`: the request adds only `format` annotations (for
+/// generators; responses echo URIs byte for byte and assert no format) and the members it refuses,
+/// the response only `required`.
+#[test]
+fn every_metadata_member_is_written_once() {
+    let doc = doc();
+    let schema = |name: &str| &doc["components"]["schemas"][name];
+    let shared = json!([{"$ref": "#/components/schemas/ClientMetadataMembers"}]);
+    let members = schema("ClientMetadataMembers")["properties"]
+        .as_object()
+        .expect("ClientMetadataMembers.properties");
+    assert!(members.len() > 30, "{} members", members.len());
+    for name in ["ClientMetadataRequest", "RegisteredMetadataMembers"] {
+        assert_eq!(schema(name)["allOf"], shared, "{name}.allOf");
+    }
+    assert_eq!(
+        schema("RegisteredMetadataMembers")["properties"],
+        Value::Null
+    );
+    let refused = ["software_statement", "sector_identifier_uri"];
+    for (member, s) in schema("ClientMetadataRequest")["properties"]
+        .as_object()
+        .expect("ClientMetadataRequest.properties")
+    {
+        let annotation =
+            s == &json!({"format": "uri"}) || s == &json!({"items": {"format": "uri"}});
+        assert!(
+            refused.contains(&member.as_str()) || (members.contains_key(member) && annotation),
+            "ClientMetadataRequest.{member} is more than a format annotation: write it in \
+             ClientMetadataMembers"
+        );
     }
 }
