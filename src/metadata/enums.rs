@@ -24,6 +24,12 @@ macro_rules! wire_enum {
             }
         }
 
+        impl $crate::metadata::enums::WireEnum for $name {
+            fn from_wire(s: &str) -> Option<Self> {
+                $name::from_wire(s)
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -45,6 +51,11 @@ macro_rules! wire_enum {
             }
         }
     };
+}
+
+/// A closed set of values [`wire_enum!`] defines: read from its wire string.
+pub trait WireEnum: Sized {
+    fn from_wire(s: &str) -> Option<Self>;
 }
 
 /// Also for the audit event kinds (`store::AuditKind`).

@@ -70,72 +70,99 @@ impl FieldError {
     }
 }
 
-/// Validated client metadata with defaults applied.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ClientMetadata {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub redirect_uris: Vec<RedirectUri>,
-    pub token_endpoint_auth_method: AuthMethod,
-    pub grant_types: Vec<GrantType>,
-    pub response_types: Vec<ResponseType>,
-    pub application_type: ApplicationType,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_uri: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub logo_uri: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tos_uri: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub policy_uri: Option<String>,
-    pub scope: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub contacts: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub jwks_uri: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub jwks: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub software_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub software_version: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject_type: Option<SubjectType>,
-    pub id_token_signed_response_alg: SigningAlg,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id_token_encrypted_response_alg: Option<EncryptionAlg>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id_token_encrypted_response_enc: Option<EncryptionEnc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub userinfo_signed_response_alg: Option<SigningAlg>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub userinfo_encrypted_response_alg: Option<EncryptionAlg>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub userinfo_encrypted_response_enc: Option<EncryptionEnc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_object_signing_alg: Option<SigningAlg>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_object_encryption_alg: Option<EncryptionAlg>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_object_encryption_enc: Option<EncryptionEnc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token_endpoint_auth_signing_alg: Option<SigningAlg>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub default_max_age: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub require_auth_time: Option<bool>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub default_acr_values: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub initiate_login_uri: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub request_uris: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub post_logout_redirect_uris: Vec<RedirectUri>,
-    /// Localized variants, keyed by the full member name (`client_name#fr`).
-    #[serde(flatten)]
-    pub localized: BTreeMap<String, String>,
+/// Defines [`ClientMetadata`] from its members, each written once: the struct (with the
+/// localized variants added) and the reader of its stored form, which takes each member by its
+/// type ([`stored::Read`]: `Option<String>` a string or absent, `Vec<String>` a list or absent,
+/// a value set required, `Option` of one optional, ...).
+macro_rules! client_metadata {
+    ($(#[$meta:meta])* pub struct $name:ident {
+        $($(#[$field_meta:meta])* pub $field:ident: $ty:ty,)+
+    }) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($(#[$field_meta])* pub $field: $ty,)+
+            /// Localized variants, keyed by the full member name (`client_name#fr`).
+            #[serde(flatten)]
+            pub localized: BTreeMap<String, String>,
+        }
+
+        impl $name {
+            /// Every member but the localized variants, taken out of a stored object.
+            fn take_members(m: &mut stored::Stored) -> Result<Self, String> {
+                Ok($name {
+                    $($field: stored::Read::read(m, stringify!($field))?,)+
+                    localized: BTreeMap::new(),
+                })
+            }
+        }
+    };
+}
+
+client_metadata! {
+    /// Validated client metadata with defaults applied.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct ClientMetadata {
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub redirect_uris: Vec<RedirectUri>,
+        pub token_endpoint_auth_method: AuthMethod,
+        pub grant_types: Vec<GrantType>,
+        pub response_types: Vec<ResponseType>,
+        pub application_type: ApplicationType,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub client_name: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub client_uri: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub logo_uri: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub tos_uri: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub policy_uri: Option<String>,
+        pub scope: String,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub contacts: Vec<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub jwks_uri: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub jwks: Option<Value>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub software_id: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub software_version: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub subject_type: Option<SubjectType>,
+        pub id_token_signed_response_alg: SigningAlg,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub id_token_encrypted_response_alg: Option<EncryptionAlg>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub id_token_encrypted_response_enc: Option<EncryptionEnc>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub userinfo_signed_response_alg: Option<SigningAlg>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub userinfo_encrypted_response_alg: Option<EncryptionAlg>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub userinfo_encrypted_response_enc: Option<EncryptionEnc>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub request_object_signing_alg: Option<SigningAlg>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub request_object_encryption_alg: Option<EncryptionAlg>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub request_object_encryption_enc: Option<EncryptionEnc>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub token_endpoint_auth_signing_alg: Option<SigningAlg>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub default_max_age: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub require_auth_time: Option<bool>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub default_acr_values: Vec<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub initiate_login_uri: Option<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub request_uris: Vec<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub post_logout_redirect_uris: Vec<RedirectUri>,
+    }
 }
 
 impl ClientMetadata {

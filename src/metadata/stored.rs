@@ -1,18 +1,19 @@
 //! Reading [`ClientMetadata`] back from its stored JSON (what `Serialize` wrote to D1 or KV).
 //!
-//! Hand-written rather than derived: serde's derived `Deserialize`, with the flattened localized
-//! members, cost about 3 KB of gzip in the Worker more than this (measured on issue 13's build).
+//! Not serde's derived `Deserialize`: with the flattened localized members it cost about 3 KB of
+//! gzip in the Worker more than this (measured on issue 13's build). Each member is read by its
+//! type ([`Read`]); the list of members is the struct's own, through `client_metadata!` (mod.rs),
+//! so a new member needs nothing here unless its type is new.
 //! The stored form is written by this server; a member of the wrong type is still an error (a
 //! damaged row must not become a different client), never a panic.
 
-use super::algorithms::{EncryptionAlg, EncryptionEnc, SigningAlg};
-use super::enums::{ApplicationType, AuthMethod, GrantType, ResponseType, SubjectType};
+use super::enums::{ResponseType, WireEnum};
 use super::{ClientMetadata, RedirectUri};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 /// Takes members out of the stored object, naming the one at fault.
-struct Stored(Map<String, Value>);
+pub(super) struct Stored(Map<String, Value>);
 
 impl Stored {
     /// The member, `None` when absent or `null`.
@@ -80,64 +81,99 @@ impl Stored {
     }
 }
 
+/// A member's stored form, read by its type (`client_metadata!` reads every member this way).
+pub(super) trait Read: Sized {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String>;
+}
+
+/// Required.
+impl Read for String {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        m.required(name)
+    }
+}
+
+impl Read for Option<String> {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        m.string(name)
+    }
+}
+
+/// Absent is empty.
+impl Read for Vec<String> {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        m.strings(name)
+    }
+}
+
+/// Absent is none.
+impl Read for Vec<RedirectUri> {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        m.uris(name)
+    }
+}
+
+/// A value of a closed set: required.
+impl<T: WireEnum> Read for T {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        m.word(name, T::from_wire)
+    }
+}
+
+impl<T: WireEnum> Read for Option<T> {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        m.optional_word(name, T::from_wire)
+    }
+}
+
+/// Values of a closed set: required, and may be empty.
+impl<T: WireEnum> Read for Vec<T> {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        m.words(name, T::from_wire)
+    }
+}
+
+impl Read for Vec<ResponseType> {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        m.words(name, |s| ResponseType::parse(s).ok())
+    }
+}
+
+/// Any JSON value (`jwks`).
+impl Read for Option<Value> {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        Ok(m.take(name))
+    }
+}
+
+impl Read for Option<u64> {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        m.take(name)
+            .map(|v| {
+                v.as_u64()
+                    .ok_or_else(|| format!("{name} is not a whole number"))
+            })
+            .transpose()
+    }
+}
+
+impl Read for Option<bool> {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        m.take(name)
+            .map(|v| {
+                v.as_bool()
+                    .ok_or_else(|| format!("{name} is not a boolean"))
+            })
+            .transpose()
+    }
+}
+
 impl ClientMetadata {
     /// The metadata a stored object holds: every member `Serialize` writes, and the localized
     /// variants (`client_name#fr`) as the members left over.
     pub fn from_stored(object: Map<String, Value>) -> Result<Self, String> {
         let mut m = Stored(object);
-        let metadata = ClientMetadata {
-            redirect_uris: m.uris("redirect_uris")?,
-            token_endpoint_auth_method: m
-                .word("token_endpoint_auth_method", AuthMethod::from_wire)?,
-            grant_types: m.words("grant_types", GrantType::from_wire)?,
-            response_types: m.words("response_types", |s| ResponseType::parse(s).ok())?,
-            application_type: m.word("application_type", ApplicationType::from_wire)?,
-            client_name: m.string("client_name")?,
-            client_uri: m.string("client_uri")?,
-            logo_uri: m.string("logo_uri")?,
-            tos_uri: m.string("tos_uri")?,
-            policy_uri: m.string("policy_uri")?,
-            scope: m.required("scope")?,
-            contacts: m.strings("contacts")?,
-            jwks_uri: m.string("jwks_uri")?,
-            jwks: m.take("jwks"),
-            software_id: m.string("software_id")?,
-            software_version: m.string("software_version")?,
-            subject_type: m.optional_word("subject_type", SubjectType::from_wire)?,
-            id_token_signed_response_alg: m
-                .word("id_token_signed_response_alg", SigningAlg::from_wire)?,
-            id_token_encrypted_response_alg: m
-                .optional_word("id_token_encrypted_response_alg", EncryptionAlg::from_wire)?,
-            id_token_encrypted_response_enc: m
-                .optional_word("id_token_encrypted_response_enc", EncryptionEnc::from_wire)?,
-            userinfo_signed_response_alg: m
-                .optional_word("userinfo_signed_response_alg", SigningAlg::from_wire)?,
-            userinfo_encrypted_response_alg: m
-                .optional_word("userinfo_encrypted_response_alg", EncryptionAlg::from_wire)?,
-            userinfo_encrypted_response_enc: m
-                .optional_word("userinfo_encrypted_response_enc", EncryptionEnc::from_wire)?,
-            request_object_signing_alg: m
-                .optional_word("request_object_signing_alg", SigningAlg::from_wire)?,
-            request_object_encryption_alg: m
-                .optional_word("request_object_encryption_alg", EncryptionAlg::from_wire)?,
-            request_object_encryption_enc: m
-                .optional_word("request_object_encryption_enc", EncryptionEnc::from_wire)?,
-            token_endpoint_auth_signing_alg: m
-                .optional_word("token_endpoint_auth_signing_alg", SigningAlg::from_wire)?,
-            default_max_age: match m.take("default_max_age") {
-                None => None,
-                Some(v) => Some(v.as_u64().ok_or("default_max_age is not a whole number")?),
-            },
-            require_auth_time: match m.take("require_auth_time") {
-                None => None,
-                Some(v) => Some(v.as_bool().ok_or("require_auth_time is not a boolean")?),
-            },
-            default_acr_values: m.strings("default_acr_values")?,
-            initiate_login_uri: m.string("initiate_login_uri")?,
-            request_uris: m.strings("request_uris")?,
-            post_logout_redirect_uris: m.uris("post_logout_redirect_uris")?,
-            localized: Default::default(),
-        };
+        let metadata = ClientMetadata::take_members(&mut m)?;
         // Inserted one by one: collecting into a BTreeMap sorts first, which cost 1.5 KB of wasm.
         let mut localized = std::collections::BTreeMap::new();
         for (k, v) in m.0 {
