@@ -55,6 +55,17 @@ impl Stored {
             Some(_) => Err(format!("{name} is not an array")),
         }
     }
+    /// A JSON number or boolean, read with `get`; `None` when absent.
+    fn scalar<T>(
+        &mut self,
+        name: &str,
+        get: fn(&Value) -> Option<T>,
+        what: &str,
+    ) -> Result<Option<T>, String> {
+        let v = self.take(name);
+        v.map(|v| get(&v).ok_or_else(|| format!("{name} is not {what}")))
+            .transpose()
+    }
     /// A closed-set value, read with its `from_wire`.
     fn word<T>(&mut self, name: &str, from_wire: fn(&str) -> Option<T>) -> Result<T, String> {
         self.optional_word(name, from_wire)?
@@ -148,23 +159,13 @@ impl Read for Option<Value> {
 
 impl Read for Option<u64> {
     fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
-        m.take(name)
-            .map(|v| {
-                v.as_u64()
-                    .ok_or_else(|| format!("{name} is not a whole number"))
-            })
-            .transpose()
+        m.scalar(name, Value::as_u64, "a whole number")
     }
 }
 
 impl Read for Option<bool> {
     fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
-        m.take(name)
-            .map(|v| {
-                v.as_bool()
-                    .ok_or_else(|| format!("{name} is not a boolean"))
-            })
-            .transpose()
+        m.scalar(name, Value::as_bool, "a boolean")
     }
 }
 
