@@ -38,10 +38,32 @@ fi
 
 fuzz() { cargo "+$toolchain" fuzz "$@"; }
 
+# The metadata target's dictionary: fuzz/metadata.dict (values, URI pieces) and every client
+# metadata member name, bare and quoted, as static/openapi.json documents them (the members are
+# written there only: `ClientMetadataMembers`, and the refused ones `ClientMetadataRequest` adds).
+# Written to fuzz/target/ (git-ignored); prints its path.
+metadata_dict() {
+  local out=fuzz/target/metadata.dict
+  mkdir -p fuzz/target
+  {
+    cat fuzz/metadata.dict
+    node -e '
+      const s = JSON.parse(require("fs").readFileSync("static/openapi.json", "utf8")).components.schemas;
+      const names = new Set([...Object.keys(s.ClientMetadataMembers.properties),
+                             ...Object.keys(s.ClientMetadataRequest.properties)]);
+      for (const n of names) console.log(`"${n}"\n"\\"${n}\\""`);'
+  } >"$out"
+  printf '%s\n' "$out"
+}
+
 # libFuzzer options for a target: the dictionary where there is one.
 target_args() {
   local t="$1"
-  if [ -f "fuzz/$t.dict" ]; then printf '%s\n' "-dict=fuzz/$t.dict"; fi
+  if [ "$t" = metadata ]; then
+    printf '%s\n' "-dict=$(metadata_dict)"
+  elif [ -f "fuzz/$t.dict" ]; then
+    printf '%s\n' "-dict=fuzz/$t.dict"
+  fi
 }
 
 # Prints "TARGET: N executions in S s (E exec/s), corpus C, new units U" from a libFuzzer log.

@@ -3,10 +3,8 @@
 //! registration accepts).
 
 use crate::config::{Config, RegistrationMode};
-use crate::metadata::algorithms::{
-    ENCRYPTION_ALGS, ENCRYPTION_ENCS, REQUEST_OBJECT_SIGNING_ALGS, SIGNING_ALGS,
-};
-use crate::metadata::enums::{AuthMethod, ResponseType};
+use crate::metadata::algorithms::{EncryptionAlg, EncryptionEnc, SigningAlg};
+use crate::metadata::enums::{AuthMethod, ResponseType, SubjectType};
 use serde_json::{json, Map, Value};
 
 pub fn document(config: &Config, issuer: &str) -> Map<String, Value> {
@@ -16,25 +14,24 @@ pub fn document(config: &Config, issuer: &str) -> Map<String, Value> {
         .iter()
         .map(|g| g.as_str())
         .collect();
-    let auth_methods: Vec<&str> = AuthMethod::ALL.iter().map(|a| a.as_str()).collect();
     let ours = json!({
         "issuer": issuer,
         "registration_endpoint": format!("{issuer}/register"),
         "scopes_supported": config.scopes_supported,
         "grant_types_supported": grant_types,
         "response_types_supported": ResponseType::all(config.implicit_enabled()),
-        "token_endpoint_auth_methods_supported": auth_methods,
-        "token_endpoint_auth_signing_alg_values_supported": SIGNING_ALGS,
-        "subject_types_supported": ["public", "pairwise"],
-        "id_token_signing_alg_values_supported": SIGNING_ALGS,
-        "id_token_encryption_alg_values_supported": ENCRYPTION_ALGS,
-        "id_token_encryption_enc_values_supported": ENCRYPTION_ENCS,
-        "userinfo_signing_alg_values_supported": SIGNING_ALGS,
-        "userinfo_encryption_alg_values_supported": ENCRYPTION_ALGS,
-        "userinfo_encryption_enc_values_supported": ENCRYPTION_ENCS,
-        "request_object_signing_alg_values_supported": REQUEST_OBJECT_SIGNING_ALGS,
-        "request_object_encryption_alg_values_supported": ENCRYPTION_ALGS,
-        "request_object_encryption_enc_values_supported": ENCRYPTION_ENCS,
+        "token_endpoint_auth_methods_supported": AuthMethod::NAMES,
+        "token_endpoint_auth_signing_alg_values_supported": SigningAlg::SIGNED_NAMES,
+        "subject_types_supported": SubjectType::NAMES,
+        "id_token_signing_alg_values_supported": SigningAlg::SIGNED_NAMES,
+        "id_token_encryption_alg_values_supported": EncryptionAlg::NAMES,
+        "id_token_encryption_enc_values_supported": EncryptionEnc::NAMES,
+        "userinfo_signing_alg_values_supported": SigningAlg::SIGNED_NAMES,
+        "userinfo_encryption_alg_values_supported": EncryptionAlg::NAMES,
+        "userinfo_encryption_enc_values_supported": EncryptionEnc::NAMES,
+        "request_object_signing_alg_values_supported": SigningAlg::NAMES,
+        "request_object_encryption_alg_values_supported": EncryptionAlg::NAMES,
+        "request_object_encryption_enc_values_supported": EncryptionEnc::NAMES,
     });
     if let Value::Object(ours) = ours {
         doc.extend(ours);

@@ -3,7 +3,7 @@
 
 use crate::error::{quoted, ApiError};
 use crate::metadata::enums::{AuthMethod, GrantType};
-use crate::metadata::ClientMetadata;
+use crate::metadata::{ClientMetadata, RedirectUri};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -350,14 +350,14 @@ impl Policy {
             }
         }
         if let Some(hosts) = &rules.redirect_uri_hosts {
-            let held_hosts: Vec<String> = held
+            let held_hosts: Vec<&str> = held
                 .iter()
                 .flat_map(|c| c.redirect_uris.iter().chain(&c.post_logout_redirect_uris))
-                .filter_map(|u| http_host(u))
+                .filter_map(RedirectUri::http_host)
                 .collect();
-            let allowed = |uri: &String| {
-                http_host(uri).is_none_or(|h| {
-                    held_hosts.contains(&h) || hosts.iter().any(|p| host_matches(p, &h))
+            let allowed = |uri: &RedirectUri| {
+                uri.http_host().is_none_or(|h| {
+                    held_hosts.contains(&h) || hosts.iter().any(|p| host_matches(p, h))
                 })
             };
             if let Some((i, uri)) = metadata
@@ -452,14 +452,6 @@ pub fn is_profile_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// The host of an http(s) URI, lower-cased; `None` for private-use schemes.
-fn http_host(uri: &str) -> Option<String> {
-    let url = url::Url::parse(uri).ok()?;
-    matches!(url.scheme(), "http" | "https")
-        .then(|| url.host_str().map(|h| h.to_ascii_lowercase()))
-        .flatten()
 }
 
 /// `app.example.com` matches itself; `*.example.com` matches exactly one more label.

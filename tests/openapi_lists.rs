@@ -11,14 +11,12 @@ mod common;
 use std::collections::BTreeSet;
 
 use registrar::discovery;
-use registrar::metadata::algorithms::{
-    ENCRYPTION_ALGS, ENCRYPTION_ENCS, REQUEST_OBJECT_SIGNING_ALGS, SIGNING_ALGS,
-};
+use registrar::metadata::algorithms::{EncryptionAlg, EncryptionEnc, SigningAlg};
 use registrar::metadata::enums::{
     ApplicationType, AuthMethod, GrantType, ResponseType, SubjectType,
 };
 use registrar::store::ClientStatus;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 type Set = BTreeSet<String>;
 
@@ -91,10 +89,6 @@ fn member(doc: &Value, schema: &str, member: &str) -> Set {
     values_of(doc, node)
 }
 
-fn wires<T: Copy>(all: &[T], as_str: fn(T) -> &'static str) -> Set {
-    set(all.iter().map(|v| as_str(*v)))
-}
-
 /// Every order of every non-empty subset of the parts, space-separated (the candidates of
 /// `ResponseType::parse`). `none` is among the parts so that accepting it would show.
 fn response_type_candidates() -> Vec<String> {
@@ -150,14 +144,11 @@ fn grants_without_redirection() -> Set {
 fn expected_components() -> Vec<(&'static str, Set)> {
     let rts = response_types();
     vec![
-        ("SigningAlg", set(SIGNING_ALGS)),
-        ("RequestObjectSigningAlg", set(REQUEST_OBJECT_SIGNING_ALGS)),
-        ("EncryptionAlg", set(ENCRYPTION_ALGS)),
-        ("EncryptionEnc", set(ENCRYPTION_ENCS)),
-        (
-            "TokenEndpointAuthMethod",
-            wires(AuthMethod::ALL, AuthMethod::as_str),
-        ),
+        ("SigningAlg", set(SigningAlg::SIGNED_NAMES)),
+        ("RequestObjectSigningAlg", set(SigningAlg::NAMES)),
+        ("EncryptionAlg", set(EncryptionAlg::NAMES)),
+        ("EncryptionEnc", set(EncryptionEnc::NAMES)),
+        ("TokenEndpointAuthMethod", set(AuthMethod::NAMES)),
         (
             "SecretTokenEndpointAuthMethod",
             set(AuthMethod::ALL
@@ -165,7 +156,7 @@ fn expected_components() -> Vec<(&'static str, Set)> {
                 .filter(|a| a.uses_secret())
                 .map(|a| a.as_str())),
         ),
-        ("GrantType", wires(GrantType::ALL, GrantType::as_str)),
+        ("GrantType", set(GrantType::NAMES)),
         ("GrantTypeWithoutRedirection", grants_without_redirection()),
         (
             "GrantTypeOfClientWithoutRedirection",
@@ -183,11 +174,8 @@ fn expected_components() -> Vec<(&'static str, Set)> {
             "ImplicitResponseType",
             set(rts.iter().filter(|r| r.uses_implicit()).map(|r| r.as_str())),
         ),
-        ("SubjectType", wires(SubjectType::ALL, SubjectType::as_str)),
-        (
-            "ApplicationType",
-            wires(ApplicationType::ALL, ApplicationType::as_str),
-        ),
+        ("SubjectType", set(SubjectType::NAMES)),
+        ("ApplicationType", set(ApplicationType::NAMES)),
         ("ClientStatus", client_statuses()),
     ]
 }
@@ -217,34 +205,39 @@ fn response_types_include_every_one_discovery_can_advertise() {
 #[test]
 fn metadata_members_use_the_lists_the_code_enforces() {
     let doc = doc();
-    let secret_free = wires(AuthMethod::ALL, AuthMethod::as_str);
+    let secret_free = set(AuthMethod::NAMES);
     let rows: Vec<(&str, Set)> = vec![
         ("token_endpoint_auth_method", secret_free),
-        ("token_endpoint_auth_signing_alg", set(SIGNING_ALGS)),
-        ("id_token_signed_response_alg", set(SIGNING_ALGS)),
-        ("userinfo_signed_response_alg", set(SIGNING_ALGS)),
         (
-            "request_object_signing_alg",
-            set(REQUEST_OBJECT_SIGNING_ALGS),
+            "token_endpoint_auth_signing_alg",
+            set(SigningAlg::SIGNED_NAMES),
         ),
-        ("id_token_encrypted_response_alg", set(ENCRYPTION_ALGS)),
-        ("userinfo_encrypted_response_alg", set(ENCRYPTION_ALGS)),
-        ("request_object_encryption_alg", set(ENCRYPTION_ALGS)),
-        ("id_token_encrypted_response_enc", set(ENCRYPTION_ENCS)),
-        ("userinfo_encrypted_response_enc", set(ENCRYPTION_ENCS)),
-        ("request_object_encryption_enc", set(ENCRYPTION_ENCS)),
-        ("grant_types", wires(GrantType::ALL, GrantType::as_str)),
+        (
+            "id_token_signed_response_alg",
+            set(SigningAlg::SIGNED_NAMES),
+        ),
+        (
+            "userinfo_signed_response_alg",
+            set(SigningAlg::SIGNED_NAMES),
+        ),
+        ("request_object_signing_alg", set(SigningAlg::NAMES)),
+        ("id_token_encrypted_response_alg", set(EncryptionAlg::NAMES)),
+        ("userinfo_encrypted_response_alg", set(EncryptionAlg::NAMES)),
+        ("request_object_encryption_alg", set(EncryptionAlg::NAMES)),
+        ("id_token_encrypted_response_enc", set(EncryptionEnc::NAMES)),
+        ("userinfo_encrypted_response_enc", set(EncryptionEnc::NAMES)),
+        ("request_object_encryption_enc", set(EncryptionEnc::NAMES)),
+        ("grant_types", set(GrantType::NAMES)),
         (
             "response_types",
             set(response_types().iter().map(|r| r.as_str())),
         ),
-        ("subject_type", wires(SubjectType::ALL, SubjectType::as_str)),
-        (
-            "application_type",
-            wires(ApplicationType::ALL, ApplicationType::as_str),
-        ),
+        ("subject_type", set(SubjectType::NAMES)),
+        ("application_type", set(ApplicationType::NAMES)),
     ];
-    for schema in ["ClientMetadataRequest", "RegisteredMetadataMembers"] {
+    // Each member is written once, in ClientMetadataMembers (the request and the response
+    // schemas use it: `every_metadata_member_is_written_once`).
+    for schema in ["ClientMetadataMembers"] {
         for (name, rust) in &rows {
             assert_eq!(
                 &member(&doc, schema, name),
@@ -255,7 +248,7 @@ fn metadata_members_use_the_lists_the_code_enforces() {
     }
     assert_eq!(
         member(&doc, "AsClient", "token_endpoint_auth_method"),
-        wires(AuthMethod::ALL, AuthMethod::as_str)
+        set(AuthMethod::NAMES)
     );
     for schema in ["ClientSummary", "AdminUpdatedClient", "AsClient"] {
         assert_eq!(
@@ -278,54 +271,54 @@ fn discovery_members_document_what_discovery_advertises() {
     let rows: Vec<(&str, Set)> = vec![
         (
             "token_endpoint_auth_methods_supported",
-            wires(AuthMethod::ALL, AuthMethod::as_str),
+            set(AuthMethod::NAMES),
         ),
         (
             "token_endpoint_auth_signing_alg_values_supported",
-            set(SIGNING_ALGS),
+            set(SigningAlg::SIGNED_NAMES),
         ),
-        ("id_token_signing_alg_values_supported", set(SIGNING_ALGS)),
-        ("userinfo_signing_alg_values_supported", set(SIGNING_ALGS)),
+        (
+            "id_token_signing_alg_values_supported",
+            set(SigningAlg::SIGNED_NAMES),
+        ),
+        (
+            "userinfo_signing_alg_values_supported",
+            set(SigningAlg::SIGNED_NAMES),
+        ),
         (
             "request_object_signing_alg_values_supported",
-            set(REQUEST_OBJECT_SIGNING_ALGS),
+            set(SigningAlg::NAMES),
         ),
         (
             "id_token_encryption_alg_values_supported",
-            set(ENCRYPTION_ALGS),
+            set(EncryptionAlg::NAMES),
         ),
         (
             "userinfo_encryption_alg_values_supported",
-            set(ENCRYPTION_ALGS),
+            set(EncryptionAlg::NAMES),
         ),
         (
             "request_object_encryption_alg_values_supported",
-            set(ENCRYPTION_ALGS),
+            set(EncryptionAlg::NAMES),
         ),
         (
             "id_token_encryption_enc_values_supported",
-            set(ENCRYPTION_ENCS),
+            set(EncryptionEnc::NAMES),
         ),
         (
             "userinfo_encryption_enc_values_supported",
-            set(ENCRYPTION_ENCS),
+            set(EncryptionEnc::NAMES),
         ),
         (
             "request_object_encryption_enc_values_supported",
-            set(ENCRYPTION_ENCS),
+            set(EncryptionEnc::NAMES),
         ),
-        (
-            "grant_types_supported",
-            wires(GrantType::ALL, GrantType::as_str),
-        ),
+        ("grant_types_supported", set(GrantType::NAMES)),
         (
             "response_types_supported",
             set(response_types().iter().map(|r| r.as_str())),
         ),
-        (
-            "subject_types_supported",
-            wires(SubjectType::ALL, SubjectType::as_str),
-        ),
+        ("subject_types_supported", set(SubjectType::NAMES)),
     ];
     for (name, rust) in &rows {
         let documented = member(&doc, "DiscoveryDocument", name);
@@ -401,5 +394,40 @@ fn no_list_is_spelled_out_twice() {
                 "{at} and {other} spell out the same list: make it a components/schemas entry"
             );
         }
+    }
+}
+
+/// The request (`ClientMetadataRequest`) and the response (`RegisteredMetadataMembers`) both take
+/// their members from `ClientMetadataMembers`: the request adds only `format` annotations (for
+/// generators; responses echo URIs byte for byte and assert no format) and the members it refuses,
+/// the response only `required`.
+#[test]
+fn every_metadata_member_is_written_once() {
+    let doc = doc();
+    let schema = |name: &str| &doc["components"]["schemas"][name];
+    let shared = json!([{"$ref": "#/components/schemas/ClientMetadataMembers"}]);
+    let members = schema("ClientMetadataMembers")["properties"]
+        .as_object()
+        .expect("ClientMetadataMembers.properties");
+    assert!(members.len() > 30, "{} members", members.len());
+    for name in ["ClientMetadataRequest", "RegisteredMetadataMembers"] {
+        assert_eq!(schema(name)["allOf"], shared, "{name}.allOf");
+    }
+    assert_eq!(
+        schema("RegisteredMetadataMembers")["properties"],
+        Value::Null
+    );
+    let refused = ["software_statement", "sector_identifier_uri"];
+    for (member, s) in schema("ClientMetadataRequest")["properties"]
+        .as_object()
+        .expect("ClientMetadataRequest.properties")
+    {
+        let annotation =
+            s == &json!({"format": "uri"}) || s == &json!({"items": {"format": "uri"}});
+        assert!(
+            refused.contains(&member.as_str()) || (members.contains_key(member) && annotation),
+            "ClientMetadataRequest.{member} is more than a format annotation: write it in \
+             ClientMetadataMembers"
+        );
     }
 }

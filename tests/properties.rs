@@ -26,9 +26,8 @@ use proptest::sample::{select, subsequence};
 use registrar::config::Config;
 use registrar::error::ApiError;
 use registrar::http::{handle, ApiRequest, ApiResponse, NoLimits};
-use registrar::metadata::algorithms::{
-    ENCRYPTION_ALGS, ENCRYPTION_ENCS, REQUEST_OBJECT_SIGNING_ALGS, SIGNING_ALGS,
-};
+use registrar::metadata::algorithms::{EncryptionAlg, EncryptionEnc, SigningAlg};
+use registrar::metadata::enums::SubjectType;
 use registrar::metadata::ClientMetadata;
 use registrar::service::{parse_object, SERVER_ONLY_MEMBERS};
 use registrar::store::memory::MemoryStore;
@@ -550,7 +549,7 @@ fn members(sk: &Skeleton) -> BoxedStrategy<Members> {
     let auth_alg = if pkjwt {
         opt_member(
             "token_endpoint_auth_signing_alg",
-            select_value(SIGNING_ALGS),
+            select_value(SigningAlg::SIGNED_NAMES),
         )
     } else {
         Just(vec![]).boxed()
@@ -562,8 +561,8 @@ fn members(sk: &Skeleton) -> BoxedStrategy<Members> {
         prop_oneof![
             Just(vec![]),
             (
-                select(ENCRYPTION_ALGS),
-                prop::option::of(select(ENCRYPTION_ENCS))
+                select(EncryptionAlg::NAMES),
+                prop::option::of(select(EncryptionEnc::NAMES))
             )
                 .prop_map(move |(alg, enc)| {
                     let mut v = vec![(format!("{prefix}_alg"), Value::from(alg))];
@@ -623,15 +622,21 @@ fn members(sk: &Skeleton) -> BoxedStrategy<Members> {
         enc_pair("id_token_encrypted_response", has_keys),
         enc_pair("userinfo_encrypted_response", has_keys),
         enc_pair("request_object_encryption", true),
-        opt_member("id_token_signed_response_alg", select_value(SIGNING_ALGS)),
-        opt_member("userinfo_signed_response_alg", select_value(SIGNING_ALGS)),
+        opt_member(
+            "id_token_signed_response_alg",
+            select_value(SigningAlg::SIGNED_NAMES),
+        ),
+        opt_member(
+            "userinfo_signed_response_alg",
+            select_value(SigningAlg::SIGNED_NAMES),
+        ),
         opt_member(
             "request_object_signing_alg",
-            select_value(REQUEST_OBJECT_SIGNING_ALGS),
+            select_value(SigningAlg::NAMES),
         ),
     );
     let oidc = (
-        opt_member("subject_type", select_value(&["public", "pairwise"])),
+        opt_member("subject_type", select_value(SubjectType::NAMES)),
         opt_member(
             "default_max_age",
             any::<u64>().prop_map(Value::from).boxed(),

@@ -2,7 +2,8 @@
 
 use crate::error::quoted;
 
-/// Defines a closed enum with its wire strings, `as_str`, `from_wire` and serde as that string.
+/// Defines a closed enum with its wire strings (`NAMES`), `as_str`, `from_wire` and serde as that
+/// string.
 macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $wire:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -11,6 +12,8 @@ macro_rules! wire_enum {
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The wire strings of [`Self::ALL`], in the same order.
+            pub const NAMES: &'static [&'static str] = &[$($wire),+];
 
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $wire),+ }
@@ -18,6 +21,12 @@ macro_rules! wire_enum {
 
             pub fn from_wire(s: &str) -> Option<Self> {
                 match s { $($wire => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl $crate::metadata::enums::WireEnum for $name {
+            fn from_wire(s: &str) -> Option<Self> {
+                $name::from_wire(s)
             }
         }
 
@@ -42,6 +51,11 @@ macro_rules! wire_enum {
             }
         }
     };
+}
+
+/// A closed set of values [`wire_enum!`] defines: read from its wire string.
+pub trait WireEnum: Sized {
+    fn from_wire(s: &str) -> Option<Self>;
 }
 
 /// Also for the audit event kinds (`store::AuditKind`).

@@ -123,19 +123,33 @@ impl<'a> Members<'a> {
         }
     }
 
-    /// A string that must be one of `allowed`.
-    pub fn one_of(&self, name: &str, allowed: &[&str]) -> Result<Option<String>, ApiError> {
+    /// A string that must be one of `allowed`, the wire strings of the value set `from_wire`
+    /// reads (all of them, or a part: `SigningAlg::SIGNED_NAMES`).
+    pub fn one_of<T>(
+        &self,
+        name: &str,
+        allowed: &[&str],
+        from_wire: fn(&str) -> Option<T>,
+    ) -> Result<Option<T>, ApiError> {
         match self.string(name)? {
             None => Ok(None),
-            Some(s) if allowed.contains(&s) => Ok(Some(s.to_string())),
-            Some(s) => Err(ApiError::invalid_metadata(
-                name,
-                format!(
-                    "unsupported value {} (supported: {})",
-                    quoted(s),
-                    allowed.join(", ")
-                ),
-            )),
+            Some(s) => match allowed.contains(&s).then(|| from_wire(s)).flatten() {
+                Some(v) => Ok(Some(v)),
+                None => Err(unsupported(name, s, allowed)),
+            },
         }
     }
+}
+
+/// `unsupported value "x" (supported: a, b)`: out of line, one copy for every value set.
+#[inline(never)]
+pub fn unsupported(name: &str, s: &str, allowed: &[&str]) -> ApiError {
+    ApiError::invalid_metadata(
+        name,
+        format!(
+            "unsupported value {} (supported: {})",
+            quoted(s),
+            allowed.join(", ")
+        ),
+    )
 }

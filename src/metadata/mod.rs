@@ -22,14 +22,12 @@ pub mod warnings;
 pub use capabilities::Capabilities;
 
 use crate::error::{quoted, ApiError};
-use crate::metadata::algorithms::{
-    DEFAULT_ENCRYPTION_ENC, DEFAULT_ID_TOKEN_SIGNING_ALG, ENCRYPTION_ALGS, ENCRYPTION_ENCS,
-    REQUEST_OBJECT_SIGNING_ALGS, SIGNING_ALGS,
-};
 use crate::uri;
+use algorithms::{EncryptionAlg, EncryptionEnc, SigningAlg};
 use enums::{ApplicationType, AuthMethod, GrantType, ResponseType, SubjectType};
 use limits::{Cap, MetadataLimits};
-use members::{Code, Members};
+use members::{unsupported, Code, Members};
+pub use redirect_uri::RedirectUri;
 use redirect_uri::UriKind;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -72,72 +70,99 @@ impl FieldError {
     }
 }
 
-/// Validated client metadata with defaults applied.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ClientMetadata {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub redirect_uris: Vec<String>,
-    pub token_endpoint_auth_method: AuthMethod,
-    pub grant_types: Vec<GrantType>,
-    pub response_types: Vec<ResponseType>,
-    pub application_type: ApplicationType,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_uri: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub logo_uri: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tos_uri: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub policy_uri: Option<String>,
-    pub scope: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub contacts: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub jwks_uri: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub jwks: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub software_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub software_version: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject_type: Option<SubjectType>,
-    pub id_token_signed_response_alg: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id_token_encrypted_response_alg: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id_token_encrypted_response_enc: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub userinfo_signed_response_alg: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub userinfo_encrypted_response_alg: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub userinfo_encrypted_response_enc: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_object_signing_alg: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_object_encryption_alg: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_object_encryption_enc: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token_endpoint_auth_signing_alg: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub default_max_age: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub require_auth_time: Option<bool>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub default_acr_values: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub initiate_login_uri: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub request_uris: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub post_logout_redirect_uris: Vec<String>,
-    /// Localized variants, keyed by the full member name (`client_name#fr`).
-    #[serde(flatten)]
-    pub localized: BTreeMap<String, String>,
+/// Defines [`ClientMetadata`] from its members, each written once: the struct (with the
+/// localized variants added) and the reader of its stored form, which takes each member by its
+/// type ([`stored::Read`]: `Option<String>` a string or absent, `Vec<String>` a list or absent,
+/// a value set required, `Option` of one optional, ...).
+macro_rules! client_metadata {
+    ($(#[$meta:meta])* pub struct $name:ident {
+        $($(#[$field_meta:meta])* pub $field:ident: $ty:ty,)+
+    }) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($(#[$field_meta])* pub $field: $ty,)+
+            /// Localized variants, keyed by the full member name (`client_name#fr`).
+            #[serde(flatten)]
+            pub localized: BTreeMap<String, String>,
+        }
+
+        impl $name {
+            /// Every member but the localized variants, taken out of a stored object.
+            fn take_members(m: &mut stored::Stored) -> Result<Self, String> {
+                Ok($name {
+                    $($field: stored::Read::read(m, stringify!($field))?,)+
+                    localized: BTreeMap::new(),
+                })
+            }
+        }
+    };
+}
+
+client_metadata! {
+    /// Validated client metadata with defaults applied.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct ClientMetadata {
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub redirect_uris: Vec<RedirectUri>,
+        pub token_endpoint_auth_method: AuthMethod,
+        pub grant_types: Vec<GrantType>,
+        pub response_types: Vec<ResponseType>,
+        pub application_type: ApplicationType,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub client_name: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub client_uri: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub logo_uri: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub tos_uri: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub policy_uri: Option<String>,
+        pub scope: String,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub contacts: Vec<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub jwks_uri: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub jwks: Option<Value>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub software_id: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub software_version: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub subject_type: Option<SubjectType>,
+        pub id_token_signed_response_alg: SigningAlg,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub id_token_encrypted_response_alg: Option<EncryptionAlg>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub id_token_encrypted_response_enc: Option<EncryptionEnc>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub userinfo_signed_response_alg: Option<SigningAlg>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub userinfo_encrypted_response_alg: Option<EncryptionAlg>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub userinfo_encrypted_response_enc: Option<EncryptionEnc>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub request_object_signing_alg: Option<SigningAlg>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub request_object_encryption_alg: Option<EncryptionAlg>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub request_object_encryption_enc: Option<EncryptionEnc>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub token_endpoint_auth_signing_alg: Option<SigningAlg>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub default_max_age: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub require_auth_time: Option<bool>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub default_acr_values: Vec<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub initiate_login_uri: Option<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub request_uris: Vec<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub post_logout_redirect_uris: Vec<RedirectUri>,
+    }
 }
 
 impl ClientMetadata {
@@ -190,8 +215,7 @@ impl ClientMetadata {
         }
         let has_keys = jwks.is_some() || jwks_uri.is_some();
 
-        let token_endpoint_auth_signing_alg =
-            m.one_of("token_endpoint_auth_signing_alg", SIGNING_ALGS)?;
+        let token_endpoint_auth_signing_alg = signed_alg(&m, "token_endpoint_auth_signing_alg")?;
         if token_endpoint_auth_signing_alg.is_some()
             && token_endpoint_auth_method != AuthMethod::PrivateKeyJwt
         {
@@ -226,10 +250,7 @@ impl ClientMetadata {
             true,
         )?;
 
-        let subject_type = match m.one_of("subject_type", &["public", "pairwise"])? {
-            None => None,
-            Some(s) => SubjectType::from_wire(&s),
-        };
+        let subject_type = m.one_of("subject_type", SubjectType::NAMES, SubjectType::from_wire)?;
         if subject_type == Some(SubjectType::Pairwise) {
             check_pairwise_hosts(&redirect_uris)?;
         }
@@ -257,16 +278,18 @@ impl ClientMetadata {
             software_id: text(&m, "software_id", text::MAX_SOFTWARE_ID_CHARS)?,
             software_version: text(&m, "software_version", text::MAX_SOFTWARE_VERSION_CHARS)?,
             subject_type,
-            id_token_signed_response_alg: m
-                .one_of("id_token_signed_response_alg", SIGNING_ALGS)?
-                .unwrap_or_else(|| DEFAULT_ID_TOKEN_SIGNING_ALG.to_string()),
+            id_token_signed_response_alg: signed_alg(&m, "id_token_signed_response_alg")?
+                .unwrap_or(SigningAlg::DEFAULT_ID_TOKEN),
             id_token_encrypted_response_alg,
             id_token_encrypted_response_enc,
-            userinfo_signed_response_alg: m.one_of("userinfo_signed_response_alg", SIGNING_ALGS)?,
+            userinfo_signed_response_alg: signed_alg(&m, "userinfo_signed_response_alg")?,
             userinfo_encrypted_response_alg,
             userinfo_encrypted_response_enc,
-            request_object_signing_alg: m
-                .one_of("request_object_signing_alg", REQUEST_OBJECT_SIGNING_ALGS)?,
+            request_object_signing_alg: m.one_of(
+                "request_object_signing_alg",
+                SigningAlg::NAMES,
+                SigningAlg::from_wire,
+            )?,
             request_object_encryption_alg,
             request_object_encryption_enc,
             token_endpoint_auth_signing_alg,
@@ -337,6 +360,11 @@ fn owned(v: Option<Vec<&str>>) -> Vec<String> {
         .into_iter()
         .map(str::to_string)
         .collect()
+}
+
+/// A JWS algorithm other than `none` ([`SigningAlg::SIGNED_NAMES`]).
+fn signed_alg(m: &Members, member: &str) -> Result<Option<SigningAlg>, ApiError> {
+    m.one_of(member, SigningAlg::SIGNED_NAMES, SigningAlg::from_wire)
 }
 
 fn cap(max: usize, setting: &'static str) -> Cap {

@@ -1,7 +1,9 @@
 //! Redirect URI rules (RFC 7591 §2, OIDC Registration §2, RFC 8252 §7, RFC 9700 §2.1).
 //!
-//! The URI is parsed only to classify it; the registered string is stored and echoed unchanged,
-//! because the authorization server compares redirect URIs byte for byte.
+//! A [`RedirectUri`] keeps the registered string, stored and echoed unchanged because the
+//! authorization server compares redirect URIs byte for byte, and what the URL parser read from
+//! it once (its host), so later rules (the pairwise subject's one host, the policy's host list,
+//! the admin search by host) do not parse it again.
 
 use super::enums::ApplicationType;
 use crate::uri::{
@@ -31,8 +33,95 @@ const OTHER_PROTOCOL_SCHEMES: &[&str] = &[
     "ftp", "ws", "wss", "urn", "mailto", "tel", "sms", "ldap", "ssh", "telnet", "news", "nntp",
 ];
 
+/// A redirect URI (or post-logout redirect URI) as registered, with the host the URL parser
+/// reads from it. Serialises as the registered string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectUri {
+    raw: String,
+    /// The host as the URL parser reads it (lower case for http and https); `None` for a URI
+    /// without one (`com.example.app:/cb`), or a stored string that no longer parses.
+    host: Option<Box<str>>,
+    /// The scheme is http or https.
+    web: bool,
+}
+
+impl RedirectUri {
+    /// Validates `raw`: an absolute URI without fragment, of a scheme a redirect may use; and
+    /// says what kind it is, for the per-client-type rules ([`check_for_client`]).
+    pub fn parse(raw: &str) -> Result<(RedirectUri, UriKind), String> {
+        let (url, kind) = classify(raw)?;
+        Ok((RedirectUri::read(raw.to_string(), Some(&url)), kind))
+    }
+
+    /// A stored redirect URI, checked when it was registered: read as it is, its host parsed.
+    pub fn stored(raw: String) -> RedirectUri {
+        let url = Url::parse(&raw).ok();
+        RedirectUri::read(raw, url.as_ref())
+    }
+
+    fn read(raw: String, url: Option<&Url>) -> RedirectUri {
+        RedirectUri {
+            host: url.and_then(Url::host_str).map(Box::from),
+            web: url.is_some_and(|u| matches!(u.scheme(), "http" | "https")),
+            raw,
+        }
+    }
+
+    /// The registered string.
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// The host the URL parser reads, of any scheme.
+    pub fn host(&self) -> Option<&str> {
+        self.host.as_deref()
+    }
+
+    /// The host of an http(s) URI (lower case); `None` for private-use schemes.
+    pub fn http_host(&self) -> Option<&str> {
+        self.host().filter(|_| self.web)
+    }
+
+    /// The scheme, as the URL parser writes it (lower case).
+    pub fn scheme(&self) -> String {
+        let written = self.raw.split(':').next().unwrap_or_default();
+        written.to_ascii_lowercase()
+    }
+}
+
+impl std::ops::Deref for RedirectUri {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.raw
+    }
+}
+
+impl PartialEq<str> for RedirectUri {
+    fn eq(&self, other: &str) -> bool {
+        self.raw == other
+    }
+}
+
+impl PartialEq<String> for RedirectUri {
+    fn eq(&self, other: &String) -> bool {
+        self.raw == *other
+    }
+}
+
+impl serde::Serialize for RedirectUri {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.raw)
+    }
+}
+
+impl From<RedirectUri> for serde_json::Value {
+    fn from(uri: RedirectUri) -> Self {
+        uri.raw.into()
+    }
+}
+
 /// Parses `raw` as an absolute URI without fragment and says what kind it is.
-pub fn classify(raw: &str) -> Result<UriKind, String> {
+fn classify(raw: &str) -> Result<(Url, UriKind), String> {
     if raw.is_empty() {
         return Err("must not be empty".into());
     }
@@ -68,15 +157,16 @@ pub fn classify(raw: &str) -> Result<UriKind, String> {
             // forbidden (implicit).
             let written = is_loopback(raw);
             let resolves = resolves_to_loopback(&url);
-            Ok(match scheme {
+            let kind = match scheme {
                 "https" => UriKind::Https {
                     loopback: written || resolves,
                 },
                 _ if written => UriKind::HttpLoopback,
                 _ => UriKind::HttpOther,
-            })
+            };
+            Ok((url, kind))
         }
-        _ => Ok(UriKind::PrivateUse),
+        _ => Ok((url, UriKind::PrivateUse)),
     }
 }
 
@@ -121,6 +211,28 @@ pub fn looks_native(kinds: &[UriKind]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn classify(raw: &str) -> Result<UriKind, String> {
+        RedirectUri::parse(raw).map(|(_, kind)| kind)
+    }
+
+    #[test]
+    fn keeps_the_string_and_the_host_read_once() {
+        let (uri, _) = RedirectUri::parse("https://App.EXAMPLE:8443/Cb?x=1").unwrap();
+        assert_eq!(uri.as_str(), "https://App.EXAMPLE:8443/Cb?x=1");
+        assert_eq!(uri.http_host(), Some("app.example"));
+        assert_eq!(
+            serde_json::to_value(&uri).unwrap(),
+            "https://App.EXAMPLE:8443/Cb?x=1"
+        );
+        assert_eq!(RedirectUri::stored(uri.as_str().into()), uri);
+        let (custom, _) = RedirectUri::parse("Com.Example.App:/cb").unwrap();
+        assert_eq!((custom.host(), custom.http_host()), (None, None));
+        assert_eq!(custom.scheme(), "com.example.app");
+        let (hosted, _) = RedirectUri::parse("com.example.app://Host/cb").unwrap();
+        assert_eq!((hosted.host(), hosted.http_host()), (Some("Host"), None));
+        assert_eq!(RedirectUri::stored("not a uri".into()).host(), None);
+    }
 
     #[test]
     fn classifies_each_kind() {

@@ -1,17 +1,19 @@
 //! Reading [`ClientMetadata`] back from its stored JSON (what `Serialize` wrote to D1 or KV).
 //!
-//! Hand-written rather than derived: serde's derived `Deserialize`, with the flattened localized
-//! members, cost about 3 KB of gzip in the Worker more than this (measured on issue 13's build).
+//! Not serde's derived `Deserialize`: with the flattened localized members it cost about 3 KB of
+//! gzip in the Worker more than this (measured on issue 13's build). Each member is read by its
+//! type ([`Read`]); the list of members is the struct's own, through `client_metadata!` (mod.rs),
+//! so a new member needs nothing here unless its type is new.
 //! The stored form is written by this server; a member of the wrong type is still an error (a
 //! damaged row must not become a different client), never a panic.
 
-use super::enums::{ApplicationType, AuthMethod, GrantType, ResponseType, SubjectType};
-use super::ClientMetadata;
+use super::enums::{ResponseType, WireEnum};
+use super::{ClientMetadata, RedirectUri};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 /// Takes members out of the stored object, naming the one at fault.
-struct Stored(Map<String, Value>);
+pub(super) struct Stored(Map<String, Value>);
 
 impl Stored {
     /// The member, `None` when absent or `null`.
@@ -33,6 +35,11 @@ impl Stored {
     fn strings(&mut self, name: &str) -> Result<Vec<String>, String> {
         self.list(name, false)
     }
+    /// Redirect URIs; absent is none.
+    fn uris(&mut self, name: &str) -> Result<Vec<RedirectUri>, String> {
+        let uris = self.strings(name)?;
+        Ok(uris.into_iter().map(RedirectUri::stored).collect())
+    }
     /// An array of strings that may be required (it may still be empty).
     fn list(&mut self, name: &str, required: bool) -> Result<Vec<String>, String> {
         match self.take(name) {
@@ -48,10 +55,34 @@ impl Stored {
             Some(_) => Err(format!("{name} is not an array")),
         }
     }
+    /// A JSON number or boolean, read with `get`; `None` when absent.
+    fn scalar<T>(
+        &mut self,
+        name: &str,
+        get: fn(&Value) -> Option<T>,
+        what: &str,
+    ) -> Result<Option<T>, String> {
+        let v = self.take(name);
+        v.map(|v| get(&v).ok_or_else(|| format!("{name} is not {what}")))
+            .transpose()
+    }
     /// A closed-set value, read with its `from_wire`.
     fn word<T>(&mut self, name: &str, from_wire: fn(&str) -> Option<T>) -> Result<T, String> {
-        let s = self.required(name)?;
-        from_wire(&s).ok_or_else(|| format!("{name} has an unknown value"))
+        self.optional_word(name, from_wire)?
+            .ok_or_else(|| format!("{name} is missing"))
+    }
+    /// As [`Stored::word`], `None` when absent.
+    fn optional_word<T>(
+        &mut self,
+        name: &str,
+        from_wire: fn(&str) -> Option<T>,
+    ) -> Result<Option<T>, String> {
+        match self.string(name)? {
+            None => Ok(None),
+            Some(s) => from_wire(&s)
+                .map(Some)
+                .ok_or_else(|| format!("{name} has an unknown value")),
+        }
     }
     fn words<T>(&mut self, name: &str, from_wire: fn(&str) -> Option<T>) -> Result<Vec<T>, String> {
         self.list(name, true)?
@@ -61,59 +92,89 @@ impl Stored {
     }
 }
 
+/// A member's stored form, read by its type (`client_metadata!` reads every member this way).
+pub(super) trait Read: Sized {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String>;
+}
+
+/// Required.
+impl Read for String {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        m.required(name)
+    }
+}
+
+impl Read for Option<String> {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        m.string(name)
+    }
+}
+
+/// Absent is empty.
+impl Read for Vec<String> {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        m.strings(name)
+    }
+}
+
+/// Absent is none.
+impl Read for Vec<RedirectUri> {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        m.uris(name)
+    }
+}
+
+/// A value of a closed set: required.
+impl<T: WireEnum> Read for T {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        m.word(name, T::from_wire)
+    }
+}
+
+impl<T: WireEnum> Read for Option<T> {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        m.optional_word(name, T::from_wire)
+    }
+}
+
+/// Values of a closed set: required, and may be empty.
+impl<T: WireEnum> Read for Vec<T> {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        m.words(name, T::from_wire)
+    }
+}
+
+impl Read for Vec<ResponseType> {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        m.words(name, |s| ResponseType::parse(s).ok())
+    }
+}
+
+/// Any JSON value (`jwks`).
+impl Read for Option<Value> {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        Ok(m.take(name))
+    }
+}
+
+impl Read for Option<u64> {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        m.scalar(name, Value::as_u64, "a whole number")
+    }
+}
+
+impl Read for Option<bool> {
+    fn read(m: &mut Stored, name: &str) -> Result<Self, String> {
+        m.scalar(name, Value::as_bool, "a boolean")
+    }
+}
+
 impl ClientMetadata {
     /// The metadata a stored object holds: every member `Serialize` writes, and the localized
     /// variants (`client_name#fr`) as the members left over.
     pub fn from_stored(object: Map<String, Value>) -> Result<Self, String> {
         let mut m = Stored(object);
-        let metadata = ClientMetadata {
-            redirect_uris: m.strings("redirect_uris")?,
-            token_endpoint_auth_method: m
-                .word("token_endpoint_auth_method", AuthMethod::from_wire)?,
-            grant_types: m.words("grant_types", GrantType::from_wire)?,
-            response_types: m.words("response_types", |s| ResponseType::parse(s).ok())?,
-            application_type: m.word("application_type", ApplicationType::from_wire)?,
-            client_name: m.string("client_name")?,
-            client_uri: m.string("client_uri")?,
-            logo_uri: m.string("logo_uri")?,
-            tos_uri: m.string("tos_uri")?,
-            policy_uri: m.string("policy_uri")?,
-            scope: m.required("scope")?,
-            contacts: m.strings("contacts")?,
-            jwks_uri: m.string("jwks_uri")?,
-            jwks: m.take("jwks"),
-            software_id: m.string("software_id")?,
-            software_version: m.string("software_version")?,
-            subject_type: match m.string("subject_type")? {
-                None => None,
-                Some(s) => {
-                    Some(SubjectType::from_wire(&s).ok_or("subject_type has an unknown value")?)
-                }
-            },
-            id_token_signed_response_alg: m.required("id_token_signed_response_alg")?,
-            id_token_encrypted_response_alg: m.string("id_token_encrypted_response_alg")?,
-            id_token_encrypted_response_enc: m.string("id_token_encrypted_response_enc")?,
-            userinfo_signed_response_alg: m.string("userinfo_signed_response_alg")?,
-            userinfo_encrypted_response_alg: m.string("userinfo_encrypted_response_alg")?,
-            userinfo_encrypted_response_enc: m.string("userinfo_encrypted_response_enc")?,
-            request_object_signing_alg: m.string("request_object_signing_alg")?,
-            request_object_encryption_alg: m.string("request_object_encryption_alg")?,
-            request_object_encryption_enc: m.string("request_object_encryption_enc")?,
-            token_endpoint_auth_signing_alg: m.string("token_endpoint_auth_signing_alg")?,
-            default_max_age: match m.take("default_max_age") {
-                None => None,
-                Some(v) => Some(v.as_u64().ok_or("default_max_age is not a whole number")?),
-            },
-            require_auth_time: match m.take("require_auth_time") {
-                None => None,
-                Some(v) => Some(v.as_bool().ok_or("require_auth_time is not a boolean")?),
-            },
-            default_acr_values: m.strings("default_acr_values")?,
-            initiate_login_uri: m.string("initiate_login_uri")?,
-            request_uris: m.strings("request_uris")?,
-            post_logout_redirect_uris: m.strings("post_logout_redirect_uris")?,
-            localized: Default::default(),
-        };
+        let metadata = ClientMetadata::take_members(&mut m)?;
         // Inserted one by one: collecting into a BTreeMap sorts first, which cost 1.5 KB of wasm.
         let mut localized = std::collections::BTreeMap::new();
         for (k, v) in m.0 {
@@ -218,6 +279,16 @@ mod tests {
                 "subject_type",
                 json!("secret"),
                 "subject_type has an unknown value",
+            ),
+            (
+                "id_token_signed_response_alg",
+                json!("HS256"),
+                "id_token_signed_response_alg has an unknown value",
+            ),
+            (
+                "userinfo_encrypted_response_enc",
+                json!("A128KW"),
+                "userinfo_encrypted_response_enc has an unknown value",
             ),
             (
                 "x_member",

@@ -10,7 +10,7 @@ pub(super) fn redirect_uris(
     required: bool,
     implicit: bool,
     limits: &MetadataLimits,
-) -> Result<(Vec<String>, ApplicationType), ApiError> {
+) -> Result<(Vec<RedirectUri>, ApplicationType), ApiError> {
     let uris = m
         .capped_strings(
             "redirect_uris",
@@ -24,22 +24,18 @@ pub(super) fn redirect_uris(
             "at least one redirect URI is required for the authorization_code and implicit grants",
         ));
     }
-    let kinds = uris
+    let (uris, kinds): (Vec<RedirectUri>, Vec<UriKind>) = uris
         .iter()
         .enumerate()
         .map(|(i, u)| {
-            redirect_uri::classify(u)
+            RedirectUri::parse(u)
                 .map_err(|e| ApiError::invalid_redirect(&format!("redirect_uris[{i}]"), e))
         })
-        .collect::<Result<Vec<UriKind>, _>>()?;
+        .collect::<Result<_, _>>()?;
 
     let app = match m.string("application_type")? {
-        Some(s) => ApplicationType::from_wire(s).ok_or_else(|| {
-            ApiError::invalid_metadata(
-                "application_type",
-                format!("unsupported value {} (supported: web, native)", quoted(s)),
-            )
-        })?,
+        Some(s) => ApplicationType::from_wire(s)
+            .ok_or_else(|| unsupported("application_type", s, ApplicationType::NAMES))?,
         None if redirect_uri::looks_native(&kinds) => ApplicationType::Native,
         None => ApplicationType::Web,
     };
@@ -47,7 +43,7 @@ pub(super) fn redirect_uris(
         redirect_uri::check_for_client(*kind, app, implicit)
             .map_err(|e| ApiError::invalid_redirect(&format!("redirect_uris[{i}]"), e))?;
     }
-    Ok((uris.into_iter().map(str::to_string).collect(), app))
+    Ok((uris, app))
 }
 
 /// OIDC RP-Initiated Logout §3.1: the same rules as redirect URIs, reported as metadata errors.
@@ -55,7 +51,7 @@ pub(super) fn post_logout_redirect_uris(
     m: &Members,
     app: ApplicationType,
     limits: &MetadataLimits,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<RedirectUri>, ApiError> {
     const MEMBER: &str = "post_logout_redirect_uris";
     let uris = m
         .capped_strings(
@@ -64,13 +60,16 @@ pub(super) fn post_logout_redirect_uris(
             cap(limits.post_logout_redirect_uris, MEMBER),
         )?
         .unwrap_or_default();
+    let mut out = Vec::with_capacity(uris.len());
     for (i, u) in uris.iter().enumerate() {
         let member = format!("post_logout_redirect_uris[{i}]");
-        let kind = redirect_uri::classify(u).map_err(|e| ApiError::invalid_metadata(&member, e))?;
+        let (uri, kind) =
+            RedirectUri::parse(u).map_err(|e| ApiError::invalid_metadata(&member, e))?;
         redirect_uri::check_for_client(kind, app, false)
             .map_err(|e| ApiError::invalid_metadata(&member, e))?;
+        out.push(uri);
     }
-    Ok(owned(Some(uris)))
+    Ok(out)
 }
 
 /// An absolute http(s) URL: informational links shown to users. At most
@@ -186,11 +185,10 @@ pub(super) fn request_uris(m: &Members, caps: &Capabilities<'_>) -> Result<Vec<S
 
 /// OIDC Core §8.1: without a sector identifier, pairwise subjects are computed per redirect host,
 /// so all redirect URIs must share one host.
-pub(super) fn check_pairwise_hosts(redirect_uris: &[String]) -> Result<(), ApiError> {
+pub(super) fn check_pairwise_hosts(redirect_uris: &[RedirectUri]) -> Result<(), ApiError> {
     let mut hosts: Vec<String> = redirect_uris
         .iter()
-        .filter_map(|u| url::Url::parse(u).ok())
-        .map(|u| u.host_str().unwrap_or(u.scheme()).to_string())
+        .map(|u| u.host().map_or_else(|| u.scheme(), str::to_string))
         .collect();
     hosts.sort();
     hosts.dedup();

@@ -35,13 +35,7 @@ pub(super) fn auth_method(m: &Members) -> Result<AuthMethod, ApiError> {
             MEMBER,
             "client_secret_jwt is not offered (client secrets are stored hashed); use private_key_jwt",
         )),
-        Some(s) => AuthMethod::from_wire(s).ok_or_else(|| {
-            let all: Vec<_> = AuthMethod::ALL.iter().map(|a| a.as_str()).collect();
-            ApiError::invalid_metadata(
-                MEMBER,
-                format!("unsupported value {} (supported: {})", quoted(s), all.join(", ")),
-            )
-        }),
+        Some(s) => AuthMethod::from_wire(s).ok_or_else(|| unsupported(MEMBER, s, AuthMethod::NAMES)),
     }
 }
 
@@ -211,9 +205,9 @@ pub(super) fn encryption_pair(
     m: &Members,
     (alg_member, enc_member): (&str, &str),
     has_keys: bool,
-) -> Result<(Option<String>, Option<String>), ApiError> {
-    let alg = m.one_of(alg_member, ENCRYPTION_ALGS)?;
-    let enc = m.one_of(enc_member, ENCRYPTION_ENCS)?;
+) -> Result<(Option<EncryptionAlg>, Option<EncryptionEnc>), ApiError> {
+    let alg = m.one_of(alg_member, EncryptionAlg::NAMES, EncryptionAlg::from_wire)?;
+    let enc = m.one_of(enc_member, EncryptionEnc::NAMES, EncryptionEnc::from_wire)?;
     match (alg, enc) {
         (None, None) => Ok((None, None)),
         (None, Some(_)) => Err(ApiError::invalid_metadata(
@@ -224,9 +218,6 @@ pub(super) fn encryption_pair(
             alg_member,
             "encrypting to the client needs its public keys in jwks or jwks_uri",
         )),
-        (Some(alg), enc) => Ok((
-            Some(alg),
-            Some(enc.unwrap_or_else(|| DEFAULT_ENCRYPTION_ENC.to_string())),
-        )),
+        (Some(alg), enc) => Ok((Some(alg), Some(enc.unwrap_or(EncryptionEnc::DEFAULT)))),
     }
 }

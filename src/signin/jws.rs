@@ -8,11 +8,10 @@ use serde_json::{Map, Value};
 /// Longest ID token read, in bytes: far above any real one, and a bound on what is parsed.
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
-/// The signature algorithms an ID token may use here: asymmetric only (an HMAC would need the
-/// client secret as the key, and `none` proves nothing), each one WebCrypto verifies.
-pub const VERIFIABLE_ALGS: &[&str] = &[
-    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
-];
+/// The signature algorithms an ID token may use here: the asymmetric ones client metadata
+/// knows (an HMAC would need the client secret as the key, and `none` proves nothing), each of
+/// which WebCrypto verifies (`glue::signin_port`).
+pub const VERIFIABLE_ALGS: &[&str] = crate::metadata::algorithms::SigningAlg::SIGNED_NAMES;
 
 #[derive(Debug)]
 pub struct CompactJws {

@@ -1,6 +1,7 @@
 //! The admin client search's filter and its rules (`q`, `redirect_host`), for every backend.
 
 use super::{ClientStatus, StoredClient};
+use crate::metadata::RedirectUri;
 use crate::token::TokenHash;
 
 /// Admin search over clients; every member narrows.
@@ -34,13 +35,9 @@ pub fn name_contains(name: &str, q: &str) -> bool {
 /// The `redirect_host` rule ([`ClientFilter::redirect_host`]): whether the host the URL parser
 /// reads from one of `uris` is `host`, ASCII case folded. D1 narrows the candidates in SQL and
 /// applies this to them (`glue::d1_store`, `list_clients`).
-pub fn redirect_host_matches(uris: &[String], host: &str) -> bool {
-    uris.iter().any(|u| {
-        url::Url::parse(u)
-            .ok()
-            .and_then(|u| u.host_str().map(|x| x.eq_ignore_ascii_case(host)))
-            .unwrap_or(false)
-    })
+pub fn redirect_host_matches(uris: &[RedirectUri], host: &str) -> bool {
+    uris.iter()
+        .any(|u| u.host().is_some_and(|x| x.eq_ignore_ascii_case(host)))
 }
 
 impl ClientFilter {

@@ -138,6 +138,9 @@ describe('New client', () => {
       default_max_age: 3600,
       require_auth_time: true,
       application_type: 'web',
+      // A member the form has no field for is kept as it is (so a new metadata member needs
+      // no dashboard change to round-trip); the server ignores this one (RFC 7591 §2).
+      x_member_without_field: { kept: ['as', 'is'] },
     };
     await area.fill(JSON.stringify(edited, null, 2));
     assert.match(await page.locator('#json-status').innerText(), /Apply/);

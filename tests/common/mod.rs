@@ -11,6 +11,7 @@ use registrar::store::memory::MemoryStore;
 use serde_json::Value;
 use std::future::Future;
 use std::pin::pin;
+use std::sync::LazyLock;
 use std::task::{Context, Poll, Waker};
 
 /// Runs a future that never waits on I/O (the memory store is synchronous underneath).
@@ -36,44 +37,25 @@ pub const ALL_GRANTS: &str = "authorization_code implicit refresh_token client_c
     urn:ietf:params:oauth:grant-type:device_code urn:ietf:params:oauth:grant-type:token-exchange \
     urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// Every client metadata member Registrar reads (RFC 7591 §2, OIDC Registration §2, RP-Initiated
-/// Logout), for generators that pick member names.
-pub const METADATA_MEMBERS: &[&str] = &[
-    "redirect_uris",
-    "token_endpoint_auth_method",
-    "grant_types",
-    "response_types",
-    "application_type",
-    "client_name",
-    "client_uri",
-    "logo_uri",
-    "tos_uri",
-    "policy_uri",
-    "scope",
-    "contacts",
-    "jwks_uri",
-    "jwks",
-    "software_id",
-    "software_version",
-    "software_statement",
-    "sector_identifier_uri",
-    "subject_type",
-    "id_token_signed_response_alg",
-    "id_token_encrypted_response_alg",
-    "id_token_encrypted_response_enc",
-    "userinfo_signed_response_alg",
-    "userinfo_encrypted_response_alg",
-    "userinfo_encrypted_response_enc",
-    "request_object_signing_alg",
-    "request_object_encryption_alg",
-    "request_object_encryption_enc",
-    "token_endpoint_auth_signing_alg",
-    "default_max_age",
-    "require_auth_time",
-    "default_acr_values",
-    "initiate_login_uri",
-    "request_uris",
-    "post_logout_redirect_uris",
-];
+/// Logout), for generators that pick member names: read from the documented contract,
+/// static/openapi.json (the members of `ClientMetadataMembers` and the ones only requests may
+/// send, which `ClientMetadataRequest` adds), not from `src/`.
+pub static METADATA_MEMBERS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let doc: Value = serde_json::from_str(include_str!("../../static/openapi.json"))
+        .expect("static/openapi.json is JSON");
+    let mut names: Vec<&'static str> = Vec::new();
+    for schema in ["ClientMetadataMembers", "ClientMetadataRequest"] {
+        let members = doc["components"]["schemas"][schema]["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("static/openapi.json: {schema} has no properties"));
+        for name in members.keys() {
+            if !names.contains(&name.as_str()) {
+                names.push(String::leak(name.clone()));
+            }
+        }
+    }
+    names
+});
 /// A `REGISTRATION_POLICY` with restricted and reserved scopes, host rules and a profile.
 pub const POLICY: &str = r#"{"reserved_scopes": ["phone"], "restricted_scopes": ["offline_access"],
     "anonymous": {"scopes": ["openid", "profile", "email"],
