@@ -7,7 +7,7 @@ import {
   cell, dash, ident, plural, row, tableRoles,
 } from './admin-table.js';
 import {
-  clearFilter, loadPage, pages, registerList, restart, wirePager,
+  clearFilter, loadPage, offerPageSizes, pages, registerList, restart, wirePager,
 } from './admin-pages.js';
 
 /**
@@ -73,6 +73,7 @@ registerList('audit', {
 
 /** Wires the Audit log tab of a freshly mounted admin area. */
 export function wireAudit() {
+  offerPageSizes($('a-audit-limit'));
   tableRoles($('a-audit-table'));
   const events = $('a-audit-event');
   for (const name of AUDIT_EVENTS) events.append(el('option', { value: name }, name));

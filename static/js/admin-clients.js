@@ -13,7 +13,7 @@ import {
   cell, code, ident, pill, plural, row, tableRoles,
 } from './admin-table.js';
 import {
-  clearFilter, loadPage, pages, registerList, restart, wirePager,
+  clearFilter, loadPage, offerPageSizes, pages, registerList, restart, wirePager,
 } from './admin-pages.js';
 import { selectTab } from './admin-tabs.js';
 
@@ -355,6 +355,7 @@ export function forgetDetail() {
 
 /** Wires the Clients tab of a freshly mounted admin area. */
 export function wireClients() {
+  offerPageSizes($('a-limit'));
   tableRoles($('a-clients-table'));
   $('a-search').addEventListener('submit', search);
   $('a-search-clear').addEventListener('click', () => clearFilter('clients', $('a-search'), $('a-limit')));

@@ -1,7 +1,7 @@
 // Registrar dashboard, Admin section: the paged lists (clients, initial access tokens, audit
 // events), each with its query, its page size and the cursors of the pages seen so far.
 
-import { $, isObject } from './ui.js';
+import { $, el, isObject } from './ui.js';
 import {
   busy, clearError, clearFieldErrors, fail, request, signedIn,
 } from './admin-session.js';
@@ -95,4 +95,15 @@ export async function clearFilter(name, form, limit) {
   clearFieldErrors(form);
   restart(name, {}, limit.value);
   await loadPage(name);
+}
+
+/** The page sizes a list offers: within the admin API's `limit` (at most 100, 20 by default). */
+const PAGE_SIZES = [10, 20, 50, 100];
+const DEFAULT_PAGE_SIZE = 20;
+
+/** Fills a "per page" select; the default is what a form reset returns to. */
+export function offerPageSizes(select) {
+  for (const n of PAGE_SIZES) {
+    select.append(el('option', n === DEFAULT_PAGE_SIZE ? { value: String(n), selected: '' } : { value: String(n) }, String(n)));
+  }
 }
