@@ -2,6 +2,7 @@
 //! (secret rotation, registration access token re-issue).
 
 use super::*;
+use crate::token::TokenHash;
 
 impl<S: ClientStore> Registrar<'_, S> {
     pub async fn admin_list_clients(&self, q: &Query) -> Result<Map<String, Value>, ApiError> {
@@ -44,13 +45,14 @@ impl<S: ClientStore> Registrar<'_, S> {
         Ok(client_summary(&self.existing(client_id).await?))
     }
 
-    async fn change(
+    pub(super) async fn change(
         &self,
         client_id: &str,
         change: AdminChange,
         event: AuditKind,
+        actor: &str,
     ) -> Result<(), ApiError> {
-        let events = [self.event(event, Some(client_id), ADMIN)];
+        let events = [self.event(event, Some(client_id), actor)];
         if self
             .store
             .admin_change(client_id, &change, self.now, &events)
@@ -71,13 +73,18 @@ impl<S: ClientStore> Registrar<'_, S> {
             ClientStatus::Suspended => AuditKind::ClientSuspended,
             ClientStatus::Active => AuditKind::ClientReactivated,
         };
-        self.change(client_id, AdminChange::Status(status), event)
+        self.change(client_id, AdminChange::Status(status), event, ADMIN)
             .await?;
         self.admin_get_client(client_id).await
     }
 
     pub async fn admin_delete_client(&self, client_id: &str) -> Result<(), ApiError> {
-        let events = [self.event(AuditKind::ClientDeleted, Some(client_id), ADMIN)];
+        self.delete_as(client_id, ADMIN).await
+    }
+
+    /// Deletes a client for the admin or its owner (`actor` in the audit log).
+    pub(super) async fn delete_as(&self, client_id: &str, actor: &str) -> Result<(), ApiError> {
+        let events = [self.event(AuditKind::ClientDeleted, Some(client_id), actor)];
         if self.store.delete(client_id, None, &events).await? {
             Ok(())
         } else {
@@ -94,8 +101,35 @@ impl<S: ClientStore> Registrar<'_, S> {
         client_id: &str,
         body: &[u8],
     ) -> Result<Value, ApiError> {
-        let mut current = self.existing(client_id).await?;
+        self.update_as(client_id, body, None).await
+    }
+
+    /// [`Self::admin_update_client`], or with `owner` (the owner's hash and audit actor) the
+    /// owner's update: the client's own class policy and the rule of an RFC 7592 update (it may
+    /// add only what anonymous registration may have), and only while the client is theirs.
+    pub(super) async fn update_as(
+        &self,
+        client_id: &str,
+        body: &[u8],
+        owner: Option<(&TokenHash, &str)>,
+    ) -> Result<Value, ApiError> {
+        // The client, if the caller may update it; for an owner, someone else's client and an
+        // unknown one get the same answer.
+        let read = || async {
+            match (self.store.find(client_id).await?, owner) {
+                (Some(c), None) => Ok(c),
+                (Some(c), Some((o, _))) if c.owner.as_ref() == Some(o) => Ok(c),
+                (_, None) => Err(ApiError::NotFound("no client with this client_id")),
+                (_, Some(_)) => Err(ApiError::NotFound(NOT_YOURS)),
+            }
+        };
+        let mut current = read().await?;
         let request = parse_object(body)?;
+        let base = if owner.is_some() {
+            "/dashboard"
+        } else {
+            "/admin"
+        };
         if let Some(member) = SERVER_ONLY_MEMBERS
             .iter()
             .chain(&["client_secret"])
@@ -103,7 +137,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         {
             return Err(ApiError::InvalidRequest(format!(
                 "{member}: set by the server, not in an admin update (a new client secret: \
-                 POST /admin/clients/{{id}}/client-secret)"
+                 POST {base}/clients/{{id}}/client-secret)"
             )));
         }
         match request.get("client_id") {
@@ -115,20 +149,28 @@ impl<S: ClientStore> Registrar<'_, S> {
                 ))
             }
         }
-        let metadata = self.validate(&request, &CallerClass::Admin, None)?;
+        let actor = owner.map_or(ADMIN, |(_, a)| a);
         // Compare-and-set as an RFC 7592 update; a concurrent change (the client updating
-        // itself, another admin call) is read again and the admin's metadata applied over it.
+        // itself, another admin call) is read again and the metadata applied over it.
         for _ in 0..ADMIN_UPDATE_ATTEMPTS {
+            let metadata = match owner {
+                None => self.validate(&request, &CallerClass::Admin, None)?,
+                Some(_) => self.validate(
+                    &request,
+                    &CallerClass::from_stored(&current.policy_class),
+                    Some(&current.metadata),
+                )?,
+            };
             let secret = self.secret_after_update(&metadata, &current)?;
             let fresh = secret.fresh;
             let updated = StoredClient {
-                metadata: metadata.clone(),
+                metadata,
                 client_secret_hash: secret.hash,
                 projected_secret: secret.projected,
                 updated_at: self.now,
                 ..current.clone()
             };
-            let events = [self.event(AuditKind::ClientUpdated, Some(client_id), ADMIN)];
+            let events = [self.event(AuditKind::ClientUpdated, Some(client_id), actor)];
             if self.store.replace(&updated, &current, &events).await? {
                 let mut out = client_summary(&updated);
                 if let Some(secret) = fresh {
@@ -137,16 +179,26 @@ impl<S: ClientStore> Registrar<'_, S> {
                 }
                 return Ok(out);
             }
-            current = self.existing(client_id).await?;
+            current = read().await?;
         }
         Err(ApiError::Internal(format!(
-            "admin update of {client_id}: the client changed during {ADMIN_UPDATE_ATTEMPTS} attempts"
+            "update of {client_id}: the client changed during {ADMIN_UPDATE_ATTEMPTS} attempts"
         )))
     }
 
     /// A new client secret, returned once; the old one stops working.
     pub async fn admin_rotate_secret(&self, client_id: &str) -> Result<Value, ApiError> {
         let client = self.existing(client_id).await?;
+        self.rotate_secret(&client, ADMIN).await
+    }
+
+    /// [`Self::admin_rotate_secret`] of a client already read, by `actor`.
+    pub(super) async fn rotate_secret(
+        &self,
+        client: &StoredClient,
+        actor: &str,
+    ) -> Result<Value, ApiError> {
+        let client_id = client.client_id.as_str();
         if !client.metadata.token_endpoint_auth_method.uses_secret() {
             return Err(ApiError::InvalidRequest(format!(
                 "this client authenticates with {}, which uses no client secret",
@@ -163,6 +215,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             client_id,
             AdminChange::SecretHash { hash, projected },
             AuditKind::ClientSecretRotated,
+            actor,
         )
         .await?;
         Ok(json!({
@@ -174,6 +227,15 @@ impl<S: ClientStore> Registrar<'_, S> {
 
     /// A new registration access token (lost-token recovery), returned once.
     pub async fn admin_reissue_token(&self, client_id: &str) -> Result<Value, ApiError> {
+        self.reissue_token(client_id, ADMIN).await
+    }
+
+    /// [`Self::admin_reissue_token`] by `actor`.
+    pub(super) async fn reissue_token(
+        &self,
+        client_id: &str,
+        actor: &str,
+    ) -> Result<Value, ApiError> {
         let token = Secret::generate()?;
         let hash = self
             .config
@@ -183,6 +245,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             client_id,
             AdminChange::TokenHash(hash),
             AuditKind::RegistrationTokenReissued,
+            actor,
         )
         .await?;
         Ok(json!({

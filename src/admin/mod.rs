@@ -4,7 +4,10 @@
 //! tokens.rs hold the operations.
 
 mod clients;
+pub mod owned;
 mod tokens;
+
+pub use owned::{Person, NOT_YOURS, SIGNED_IN_PROFILE};
 
 use crate::error::{quoted, ApiError};
 use crate::policy::{is_profile_name, CallerClass, Policy};

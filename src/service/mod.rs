@@ -83,8 +83,10 @@ pub(crate) struct SecretAfterUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Registrant {
     pub class: CallerClass,
-    /// `anonymous`, `admin` or `iat:<id>` (the audit actor and `registered_by`).
+    /// `anonymous`, `admin`, `iat:<id>` or `person:<sub>` (the audit actor and `registered_by`).
     pub actor: String,
+    /// The signed-in person who will own the client (`crate::admin::owned`).
+    pub owner: Option<TokenHash>,
 }
 
 /// Parses a request body that must be a JSON object.

@@ -13,6 +13,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             return Ok(Registrant {
                 class: CallerClass::Admin,
                 actor: "admin".into(),
+                owner: None,
             });
         }
         if self.config.registration_mode == RegistrationMode::Disabled {
@@ -25,6 +26,7 @@ impl<S: ClientStore> Registrar<'_, S> {
                 RegistrationMode::Open => Ok(Registrant {
                     class: CallerClass::Anonymous,
                     actor: "anonymous".into(),
+                    owner: None,
                 }),
                 _ => Err(anonymous(ApiError::InvalidBearer(
                     "an initial access token is required to register on this server",
@@ -58,6 +60,7 @@ impl<S: ClientStore> Registrar<'_, S> {
                     t.profile.clone().unwrap_or_else(|| DEFAULT_PROFILE.into()),
                 ),
                 actor: format!("iat:{}", t.id),
+                owner: None,
             }),
             _ => Err(anonymous(ApiError::InvalidBearer(INVALID_IAT))),
         }
@@ -73,10 +76,16 @@ impl<S: ClientStore> Registrar<'_, S> {
             Ok(who) => (who.actor.clone(), self.register_as(&who, body).await),
             Err((e, actor)) => (actor, Err(e)),
         };
-        if let Err(e) = &result {
+        self.audit_refusal(&result, &actor).await;
+        result
+    }
+
+    /// A refused registration's audit event (not for our own faults).
+    async fn audit_refusal(&self, result: &Result<Map<String, Value>, ApiError>, actor: &str) {
+        if let Err(e) = result {
             if !matches!(e, ApiError::Internal(_)) {
                 let event = self
-                    .event(AuditKind::RegistrationRefused, None, &actor)
+                    .event(AuditKind::RegistrationRefused, None, actor)
                     .with_detail(
                         json!({ "error": e.code(), "error_description": e.description() }),
                     );
@@ -85,6 +94,17 @@ impl<S: ClientStore> Registrar<'_, S> {
                 let _ = self.store.append_audit(&[event]).await;
             }
         }
+    }
+
+    /// [`Self::register_as`] for a registrant decided elsewhere (a signed-in person), with its
+    /// refusals in the audit log as [`Self::register`] writes them.
+    pub(crate) async fn register_with(
+        &self,
+        who: &Registrant,
+        body: &[u8],
+    ) -> Result<Map<String, Value>, ApiError> {
+        let result = self.register_as(who, body).await;
+        self.audit_refusal(&result, &who.actor).await;
         result
     }
 
@@ -123,7 +143,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             version: 0,
             last_read_at: None,
             last_used_at: None,
-            owner: None,
+            owner: who.owner.clone(),
         };
         let mut events = vec![self.event(
             AuditKind::ClientRegistered,

@@ -19,6 +19,7 @@ crate::metadata::enums::wire_enum! {
         ClientReactivated => "client_reactivated",
         ClientSecretRotated => "client_secret_rotated",
         RegistrationTokenReissued => "registration_token_reissued",
+        ClientClaimed => "client_claimed",
         IatMinted => "iat_minted",
         IatUsed => "iat_used",
         IatRevoked => "iat_revoked",

@@ -17,8 +17,8 @@ import {
  */
 export const AUDIT_EVENTS = [
   'client_registered', 'client_read', 'client_updated', 'client_deleted', 'client_suspended',
-  'client_reactivated', 'client_secret_rotated', 'registration_token_reissued', 'iat_minted',
-  'iat_used', 'iat_revoked', 'registration_refused', 'iat_expired', 'client_expired',
+  'client_reactivated', 'client_secret_rotated', 'registration_token_reissued', 'client_claimed',
+  'iat_minted', 'iat_used', 'iat_revoked', 'registration_refused', 'iat_expired', 'client_expired',
   'client_removed_unused', 'audit_pruned', 'projection_resynced', 'projection_failed',
 ];
 
