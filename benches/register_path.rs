@@ -90,6 +90,7 @@ fn registrar<'a>(config: &'a Config, store: &'a MemoryStore) -> Registrar<'a, Me
             request_id: "bench-request".into(),
             ip_hash: Some("bench-ip-hash".into()),
             ip_limit_key: Some("bench-ip-hash".into()),
+            admin_actor: None,
         },
     }
 }
@@ -141,6 +142,8 @@ fn register_path(c: &mut Criterion) {
                     content_type: Some("application/json"),
                     authorization: None,
                     body: black_box(BODY),
+                    cookie: None,
+                    csrf: None,
                 };
                 let outcome = block_on(http::handle(&request, &config, store, &NoLimits, NOW));
                 assert_eq!(outcome.response.status, 201);

@@ -40,6 +40,8 @@ fn send(
         content_type,
         authorization,
         body,
+        cookie: None,
+        csrf: None,
     };
     let response = block_on(handle(&req, cfg, store, &NoLimits, NOW)).response;
     if let Some(b) = &response.body {
@@ -926,6 +928,8 @@ fn discovery_issuer_is_the_configured_issuer_not_the_request_origin() {
         content_type: None,
         authorization: None,
         body: b"",
+        cookie: None,
+        csrf: None,
     };
     let r = block_on(handle(&req, &cfg, &store, &NoLimits, NOW)).response;
     let d = r.body.unwrap();
@@ -1101,6 +1105,8 @@ fn answers_without_store_are_handles_and_only_where_nothing_is_read() {
         content_type: JSON,
         authorization: None,
         body: b"{}",
+        cookie: None,
+        csrf: None,
     };
     let without = [
         ("GET", DISCOVERY[0]),
@@ -1165,6 +1171,8 @@ fn prepared_answers_are_handles_reused_only_where_equal_and_bounded() {
         content_type: JSON,
         authorization: None,
         body: b"",
+        cookie: None,
+        csrf: None,
     };
     let mut prepared = PreparedAnswers::default();
     let cases = [

@@ -134,6 +134,7 @@ fn registrar<'a>(config: &'a Config, store: &'a Store) -> Registrar<'a, Store> {
             request_id: REQUEST_ID.into(),
             ip_hash: None,
             ip_limit_key: None,
+            admin_actor: None,
         },
     }
 }

@@ -1553,6 +1553,8 @@ fn exercise(
         content_type: r.content_type.as_deref(),
         authorization: authorization.as_deref(),
         body: &body,
+        cookie: None,
+        csrf: None,
     };
     let outcome = block_on(handle(&req, config, store, &NoLimits, T0 + 1));
     let resp = &outcome.response;

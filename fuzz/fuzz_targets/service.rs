@@ -493,6 +493,8 @@ fn run(input: &Input) {
             content_type: content_type.as_deref(),
             authorization: authorization.as_deref(),
             body: &body,
+            cookie: None,
+            csrf: None,
         };
         let outcome = block_on(handle(&req, config, &store, &NoLimits, T0 + n as i64));
         let resp = &outcome.response;

@@ -73,13 +73,18 @@ impl<S: ClientStore> Registrar<'_, S> {
             ClientStatus::Suspended => AuditKind::ClientSuspended,
             ClientStatus::Active => AuditKind::ClientReactivated,
         };
-        self.change(client_id, AdminChange::Status(status), event, ADMIN)
-            .await?;
+        self.change(
+            client_id,
+            AdminChange::Status(status),
+            event,
+            self.admin_actor(),
+        )
+        .await?;
         self.admin_get_client(client_id).await
     }
 
     pub async fn admin_delete_client(&self, client_id: &str) -> Result<(), ApiError> {
-        self.delete_as(client_id, ADMIN).await
+        self.delete_as(client_id, self.admin_actor()).await
     }
 
     /// Deletes a client for the admin or its owner (`actor` in the audit log).
@@ -149,7 +154,7 @@ impl<S: ClientStore> Registrar<'_, S> {
                 ))
             }
         }
-        let actor = owner.map_or(ADMIN, |(_, a)| a);
+        let actor = owner.map_or(self.admin_actor(), |(_, a)| a);
         // Compare-and-set as an RFC 7592 update; a concurrent change (the client updating
         // itself, another admin call) is read again and the metadata applied over it.
         for _ in 0..ADMIN_UPDATE_ATTEMPTS {
@@ -189,7 +194,7 @@ impl<S: ClientStore> Registrar<'_, S> {
     /// A new client secret, returned once; the old one stops working.
     pub async fn admin_rotate_secret(&self, client_id: &str) -> Result<Value, ApiError> {
         let client = self.existing(client_id).await?;
-        self.rotate_secret(&client, ADMIN).await
+        self.rotate_secret(&client, self.admin_actor()).await
     }
 
     /// [`Self::admin_rotate_secret`] of a client already read, by `actor`.
@@ -227,7 +232,7 @@ impl<S: ClientStore> Registrar<'_, S> {
 
     /// A new registration access token (lost-token recovery), returned once.
     pub async fn admin_reissue_token(&self, client_id: &str) -> Result<Value, ApiError> {
-        self.reissue_token(client_id, ADMIN).await
+        self.reissue_token(client_id, self.admin_actor()).await
     }
 
     /// [`Self::admin_reissue_token`] by `actor`.

@@ -27,7 +27,6 @@ pub const MAX_PAGE: usize = 100;
 const DEFAULT_IAT_LIFETIME: i64 = 86_400;
 const MAX_IAT_LIFETIME: i64 = 31_536_000;
 const MAX_IAT_USES: i64 = 100_000;
-const ADMIN: &str = "admin";
 /// How often an admin update is tried against a client that keeps changing meanwhile.
 const ADMIN_UPDATE_ATTEMPTS: usize = 3;
 
@@ -220,7 +219,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         let Some(report) = self.store.resync_projection().await? else {
             return Ok(None);
         };
-        if actor == ADMIN || report.written + report.removed + report.failed > 0 {
+        if actor == self.admin_actor() || report.written + report.removed + report.failed > 0 {
             let event = self
                 .event(AuditKind::ProjectionResynced, None, actor)
                 .with_detail(report.to_json());
@@ -250,7 +249,7 @@ impl<S: ClientStore> Registrar<'_, S> {
 
     /// `POST /admin/projection/resync`.
     pub async fn admin_resync_projection(&self) -> Result<Value, ApiError> {
-        match self.resync_projection(ADMIN).await? {
+        match self.resync_projection(self.admin_actor()).await? {
             Some(report) => Ok(report.to_json()),
             None => Err(ApiError::NotFound(
                 "no client projection is configured (PROJECT_CLIENTS)",

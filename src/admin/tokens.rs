@@ -49,7 +49,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             revoked_at: None,
         };
         let event = self
-            .event(AuditKind::IatMinted, None, ADMIN)
+            .event(AuditKind::IatMinted, None, self.admin_actor())
             .with_detail(json!({ "iat_id": id }));
         self.store.insert_iat(&iat, &[event]).await?;
         let mut out = iat_json(&iat, self.now, &self.config.policy);
@@ -71,7 +71,7 @@ impl<S: ClientStore> Registrar<'_, S> {
 
     pub async fn admin_revoke_iat(&self, id: &str) -> Result<(), ApiError> {
         let event = self
-            .event(AuditKind::IatRevoked, None, ADMIN)
+            .event(AuditKind::IatRevoked, None, self.admin_actor())
             .with_detail(json!({ "iat_id": id }));
         if self.store.revoke_iat(id, self.now, &[event]).await? {
             Ok(())

@@ -141,6 +141,14 @@ impl RequestFacts {
             content_type: p.content_type,
             authorization: p.authorization,
             body,
+            #[cfg(feature = "signin")]
+            cookie: p.cookie,
+            #[cfg(feature = "signin")]
+            csrf: p.csrf,
+            #[cfg(not(feature = "signin"))]
+            cookie: None,
+            #[cfg(not(feature = "signin"))]
+            csrf: None,
         }
     }
 }

@@ -352,6 +352,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         request_id: format!("scheduled-{now}"),
         ip_hash: None,
         ip_limit_key: None,
+        admin_actor: None,
     };
     let store = match store(config, &env, ReadFrom::Primary) {
         Ok(store) => store,

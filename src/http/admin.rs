@@ -75,13 +75,22 @@ fn ok(body: Value) -> AdminReply {
     (200, Some(body))
 }
 
-/// Serves an admin request: 404 while the admin API is off, 401 without the admin token.
+/// Who may use the admin API in a request: the bearer of the admin token, or (`Session`) an
+/// admin signed in to the dashboard, already checked (`crate::http::dashboard`).
+#[derive(Clone, Copy)]
+pub enum AdminAuth<'a> {
+    Bearer(Option<&'a str>),
+    Session,
+}
+
+/// Serves an admin request: with the admin token, 404 while the admin API is off and 401
+/// without the token.
 pub async fn handle<'r, S: ClientStore, D: DocumentSource>(
     registrar: &Registrar<'_, S>,
     docs: &D,
     route: &AdminRoute<'r>,
     req: &ApiRequest<'_>,
-    token: Option<&str>,
+    auth: AdminAuth<'_>,
 ) -> (&'static str, Option<&'r str>, Result<AdminReply, ApiError>) {
     use AdminRoute as R;
     let client_id = match route {
@@ -109,13 +118,15 @@ pub async fn handle<'r, S: ClientStore, D: DocumentSource>(
             )
         }
     };
-    if registrar.config.admin_token.is_none() {
-        let off = ApiError::NotFound("the admin API is disabled: set the ADMIN_TOKEN secret");
-        return (label, client_id, Err(off));
-    }
-    if !registrar.is_admin(token) {
-        let wrong = ApiError::InvalidBearer("the admin token is missing or wrong");
-        return (label, client_id, Err(wrong));
+    if let AdminAuth::Bearer(token) = auth {
+        if registrar.config.admin_token.is_none() {
+            let off = ApiError::NotFound("the admin API is disabled: set the ADMIN_TOKEN secret");
+            return (label, client_id, Err(off));
+        }
+        if !registrar.is_admin(token) {
+            let wrong = ApiError::InvalidBearer("the admin token is missing or wrong");
+            return (label, client_id, Err(wrong));
+        }
     }
     let query = Query::parse(req.query);
     let result = match (route, req.method) {

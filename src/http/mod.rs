@@ -4,6 +4,7 @@
 
 mod admin;
 mod as_api;
+pub mod dashboard;
 mod endpoints;
 mod prepared;
 mod responses;
@@ -52,6 +53,10 @@ pub struct ApiRequest<'a> {
     pub content_type: Option<&'a str>,
     pub authorization: Option<&'a str>,
     pub body: &'a [u8],
+    /// `Cookie`, read under `/dashboard/` only: the sign-in session (docs/dashboard-sign-in.md).
+    pub cookie: Option<&'a str>,
+    /// `X-Registrar-CSRF`, under `/dashboard/` only: the session's CSRF token.
+    pub csrf: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -112,6 +117,8 @@ enum Route<'a> {
     Client(&'a str),
     Discovery,
     Admin(admin::AdminRoute<'a>),
+    /// A signed-in person's endpoints (`/dashboard/...`, not the sign-in paths).
+    Dashboard(dashboard::DashboardRoute<'a>),
     /// The authorization server API (`/as/v1/`).
     As(as_api::AsRoute<'a>),
     Unknown,
@@ -124,6 +131,9 @@ impl Route<'_> {
         }
         if let Some(rest) = path.strip_prefix("/admin/") {
             return admin::AdminRoute::parse(rest).map_or(Route::Unknown, Route::Admin);
+        }
+        if let Some(rest) = path.strip_prefix("/dashboard/") {
+            return dashboard::DashboardRoute::parse(rest).map_or(Route::Unknown, Route::Dashboard);
         }
         if let Some(rest) = path.strip_prefix("/as/v1/") {
             return as_api::AsRoute::parse(rest).map_or(Route::Unknown, Route::As);
@@ -149,7 +159,7 @@ impl Route<'_> {
             Route::Client(_) => 'c',
             Route::Discovery => 'd',
             Route::Unknown => 'u',
-            Route::Admin(_) | Route::As(_) => return None,
+            Route::Admin(_) | Route::As(_) | Route::Dashboard(_) => return None,
         })
     }
 
@@ -160,6 +170,7 @@ impl Route<'_> {
             Route::Client(_) => "GET, PUT, DELETE, OPTIONS",
             Route::Discovery => "GET, HEAD, OPTIONS",
             Route::Admin(a) => a.allow(),
+            Route::Dashboard(d) => d.allow(),
             Route::As(a) => a.allow(),
             Route::Unknown => "",
         }
@@ -235,7 +246,11 @@ pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::Documen
     // HMACs); discovery, preflights and unknown paths do without.
     let needs_ip = matches!(
         route,
-        Route::Register | Route::Validate | Route::Client(_) | Route::Admin(_)
+        Route::Register
+            | Route::Validate
+            | Route::Client(_)
+            | Route::Admin(_)
+            | Route::Dashboard(_)
     );
     let (ip_hash, ip_limit_key) = match req.client_ip.filter(|_| needs_ip) {
         None => (None, None),
@@ -251,6 +266,10 @@ pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::Documen
             (Some(whole), Some(limit))
         }
     };
+    let session = match route {
+        Route::Dashboard(_) => dashboard::session_of(config, req, now),
+        _ => None,
+    };
     let registrar = Registrar {
         config,
         store,
@@ -260,6 +279,10 @@ pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::Documen
             request_id,
             ip_hash,
             ip_limit_key,
+            // A signed-in admin acts as themself in the audit log.
+            admin_actor: session
+                .as_ref()
+                .map(|s| crate::admin::Person::actor_for(&s.sub)),
         },
     };
     let token = bearer(req.authorization);
@@ -268,7 +291,13 @@ pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::Documen
     let (label, client_id, result): (&'static str, Option<&str>, Result<Reply, ApiError>) =
         match (&route, method) {
             (Route::Admin(admin_route), _) => {
-                let (label, id, r) = admin::handle(&registrar, docs, admin_route, req, token).await;
+                let auth = admin::AdminAuth::Bearer(token);
+                let (label, id, r) = admin::handle(&registrar, docs, admin_route, req, auth).await;
+                (label, id, r.map(Reply::Json))
+            }
+            (Route::Dashboard(route), _) => {
+                let (label, id, r) =
+                    dashboard::handle(&registrar, docs, route, req, session.as_ref()).await;
                 (label, id, r.map(Reply::Json))
             }
             (Route::As(as_route), _) => {
@@ -323,7 +352,7 @@ pub fn answer_without_store(req: &ApiRequest<'_>, config: &Config) -> Option<Out
 fn store_free(route: &Route, method: &str) -> bool {
     !matches!(
         (route, method),
-        (Route::Admin(_) | Route::As(_), _)
+        (Route::Admin(_) | Route::As(_) | Route::Dashboard(_), _)
             | (Route::Register | Route::Validate, "POST")
             | (Route::Validate, "GET")
             | (Route::Client(_), "GET" | "PUT" | "DELETE")

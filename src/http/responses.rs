@@ -96,9 +96,13 @@ pub(super) fn add_common_headers(
     if issuer.starts_with("https://") {
         h.push(("Strict-Transport-Security", "max-age=31536000".into()));
     }
-    // Admin and AS API routes are for operators' tools and servers, not for browsers on other
+    // Admin and AS API routes are for operators' tools and servers, and the dashboard routes are
+    // for the dashboard's own page only (its session cookie), not for browsers on other
     // origins.
-    if !matches!(route, Route::Unknown | Route::Admin(_) | Route::As(_)) {
+    if !matches!(
+        route,
+        Route::Unknown | Route::Admin(_) | Route::As(_) | Route::Dashboard(_)
+    ) {
         if let Some(allowed) = config.cors.allow_origin(request_origin) {
             h.push(("Access-Control-Allow-Origin", allowed.to_string()));
             h.push(("Access-Control-Expose-Headers", "WWW-Authenticate".into()));

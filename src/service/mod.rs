@@ -48,6 +48,9 @@ pub struct RequestOrigin {
     /// HMAC of the client's network as rate limits key it (`ratelimit::network_key`: an IPv6
     /// address cut to its /64); `None` without `CF-Connecting-IP`.
     pub ip_limit_key: Option<String>,
+    /// Who acts for the admin operations: `person:<sub>` for an admin signed in to the
+    /// dashboard; `None`: the admin token (the audit actor `admin`).
+    pub admin_actor: Option<String>,
 }
 
 pub const INVALID_IAT: &str = "the initial access token is wrong, expired, used up or revoked";
@@ -107,6 +110,11 @@ pub fn parse_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
 }
 
 impl<S: ClientStore> Registrar<'_, S> {
+    /// The audit actor of an admin operation: `admin` (the admin token) or the signed-in admin.
+    pub fn admin_actor(&self) -> &str {
+        self.origin.admin_actor.as_deref().unwrap_or("admin")
+    }
+
     pub fn registration_client_uri(&self, client_id: &str) -> String {
         format!("{}/register/{client_id}", self.issuer)
     }

@@ -161,6 +161,7 @@ pub fn registrar<'a>(
             request_id: REQUEST_ID.into(),
             ip_hash: Some(IP_HASH.into()),
             ip_limit_key: Some(IP_HASH.into()),
+            admin_actor: None,
         },
     }
 }
@@ -184,6 +185,8 @@ pub fn json_request<'a>(
         content_type: Some("application/json"),
         authorization,
         body,
+        cookie: None,
+        csrf: None,
     }
 }
 
