@@ -4,7 +4,8 @@
 // an HttpOnly cookie this page never sees; the page keeps the session's CSRF token, which every
 // request that changes something under the session carries.
 
-import { $, api, notice, setText } from './ui.js';
+import { $, api, notice, setText, showView } from './ui.js';
+import { byIdentity, endSession } from './admin-session.js';
 
 /** What a failed sign-in's `?signin_error=` means, for the person who tried. */
 const REASONS = {
@@ -38,6 +39,7 @@ function render() {
   $('account-name').hidden = !account.signedIn;
   setText($('account-name'), account.signedIn ? `Signed in as ${account.name || 'you'}${account.admin ? ' (admin)' : ''}` : '');
   $('sign-out').hidden = !account.signedIn;
+  $('nav-mine').hidden = !account.signedIn;
 }
 
 export async function loadAccount() {
@@ -63,6 +65,10 @@ async function signOut() {
   }
   Object.assign(account, { signedIn: false, name: '', admin: false, csrf: '' });
   render();
+  // Nothing the session showed stays on the page: My clients, an Admin section it opened.
+  if (byIdentity()) endSession();
+  if (!$('view-mine').hidden || ($('view-admin') && !$('view-admin').hidden)) showView('start');
+  $('mine-table').querySelector('tbody').replaceChildren();
   notice('You are signed out of the dashboard.');
 }
 

@@ -12,6 +12,9 @@ export const enc = encodeURIComponent;
 const session = {
   token: null, // the admin token, in page memory only
   area: null, // #admin-area while signed in
+  // Signed in to the dashboard as an admin (docs/dashboard-sign-in.md): the session's CSRF
+  // token; requests go to /dashboard/admin/... with the session cookie instead of the token.
+  identity: null,
 };
 let busyCount = 0;
 
@@ -20,7 +23,18 @@ export function signedIn() {
 }
 
 export function hasToken() {
-  return session.token !== null;
+  return session.token !== null || session.identity !== null;
+}
+
+/** Whether the section runs on the dashboard sign-in (an admin by identity), not a token. */
+export function byIdentity() {
+  return session.identity !== null;
+}
+
+/** Opens the section for an admin signed in to the dashboard: no admin token. */
+export function startIdentitySession(csrf, area) {
+  session.identity = csrf;
+  session.area = area;
 }
 
 /** Keeps the token the server accepted and the signed-in part of the page. */
@@ -32,6 +46,7 @@ export function startSession(token, area) {
 /** Forgets the token and removes the signed-in part of the page. */
 export function endSession() {
   session.token = null;
+  session.identity = null;
   if (session.area) session.area.remove();
   session.area = null;
 }
@@ -55,6 +70,9 @@ export async function busy(fn) {
 }
 
 export function request(method, path, { json, bearer = session.token } = {}) {
+  if (session.identity !== null && bearer === null) {
+    return api(method, path.replace(/^\/admin\//, '/dashboard/admin/'), { json, session: true, csrf: session.identity });
+  }
   return api(method, path, { json, token: bearer });
 }
 

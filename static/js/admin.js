@@ -15,8 +15,10 @@ import {
   $, TOKEN_CHARS, announce, clone, hideNotice, notice, showView,
 } from './ui.js';
 import {
-  clearError, clearFieldErrors, endSession, explain, hasToken, request, showError, startSession, withButton,
+  byIdentity, clearError, clearFieldErrors, endSession, explain, hasToken, request, showError,
+  startIdentitySession, startSession, withButton,
 } from './admin-session.js';
+import { account } from './account.js';
 import {
   copyButton, downloadButton, forgetAll, mayDrop,
 } from './admin-once.js';
@@ -32,10 +34,14 @@ let view = null; // #view-admin once mounted
 
 function setSignedIn(on) {
   $('admin-signin').hidden = on;
-  $('a-signout').hidden = !on;
-  $('admin-state').textContent = on
-    ? 'Signed in. The admin token is kept in this tab\'s memory only.'
-    : 'Not signed in';
+  $('a-signout').hidden = !on || byIdentity();
+  let state = 'Not signed in';
+  if (on) {
+    state = byIdentity()
+      ? `Signed in as ${account.name || 'you'}, an admin of this dashboard.`
+      : 'Signed in. The admin token is kept in this tab\'s memory only.';
+  }
+  $('admin-state').textContent = state;
 }
 
 /** The signed-in part of the page, from its template. */
@@ -109,6 +115,15 @@ function mount() {
 export function open() {
   mount();
   showView('admin');
+  if (!hasToken() && account.admin) {
+    // An admin by identity: the section opens without the admin token.
+    resetPages();
+    startIdentitySession(account.csrf, mountArea());
+    setSignedIn(true);
+    $('admin-title').focus();
+    loadPage('clients');
+    return;
+  }
   if (hasToken()) {
     $('admin-title').focus();
     refresh();

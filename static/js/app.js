@@ -28,6 +28,7 @@ import { manageByFile, manageByToken } from './manage.js';
 import * as check from './check.js';
 import * as admin from './admin.js';
 import { loadAccount, wireAccount } from './account.js';
+import * as mine from './my-clients.js';
 
 function wireForm() {
   buildCryptoGroups();
@@ -69,6 +70,7 @@ function init() {
   $('nav-home').addEventListener('click', () => goStart());
   $('nav-manage').addEventListener('click', () => goStart('m-client_id'));
   $('nav-admin').addEventListener('click', () => goTo(admin));
+  $('nav-mine').addEventListener('click', () => goTo(mine));
   $('nav-check').addEventListener('click', () => goTo(check));
   $('cancel').addEventListener('click', () => goStart());
   $('delete').addEventListener('click', deleteClient);
@@ -97,6 +99,7 @@ function init() {
   });
 
   wireAccount();
+  mine.wireMine();
   showView('start');
   loadDiscovery(buildOptions);
   loadAccount();

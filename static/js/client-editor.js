@@ -14,6 +14,7 @@ import {
 import { selectTab } from './form-tabs.js';
 import { forgetClient, mayLeave } from './navigation.js';
 import { changedMembers, renderResult, withKnownSecret } from './result.js';
+import { account } from './account.js';
 
 export async function startNew() {
   if (!ready() || state.busy) return false;
@@ -114,9 +115,13 @@ export async function save(e) {
   setBusy(button, true, 'Saving…');
   const editing = state.mode === 'edit';
   const iat = $('f-initial_access_token').value.trim();
-  const res = editing
-    ? await api('PUT', clientPath(), { json: doc, token: state.token })
-    : await api('POST', '/register', { json: doc, token: iat || undefined });
+  // Signed in (and without an initial access token): registered as the person's own client,
+  // found again under My clients.
+  const owned = !editing && !iat && account.signedIn;
+  let res;
+  if (editing) res = await api('PUT', clientPath(), { json: doc, token: state.token });
+  else if (owned) res = await api('POST', '/dashboard/clients', { json: doc, session: true, csrf: account.csrf });
+  else res = await api('POST', '/register', { json: doc, token: iat || undefined });
   setBusy(button, false);
   if ((res.status === 201 || res.status === 200) && res.body && typeof res.body.client_id === 'string') {
     $('f-initial_access_token').value = '';

@@ -71,6 +71,14 @@ export async function manageByToken(e) {
   await loadClient(id, token, null, 'token');
 }
 
+/** Loads `clientId` with `token` into the editor, as Manage a client does (My clients, after a
+ * new registration access token). */
+export async function manageWith(clientId, token) {
+  if (state.busy || !ready()) return;
+  if (!(await mayLeave())) return;
+  await loadClient(clientId, token, null, 'token');
+}
+
 export async function manageByFile() {
   const input = $('m-file');
   const file = input.files && input.files[0];

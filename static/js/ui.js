@@ -222,6 +222,7 @@ export function showView(name) {
   $('view-start').hidden = name !== 'start';
   $('view-editor').hidden = name !== 'editor';
   $('view-check').hidden = name !== 'check';
+  $('view-mine').hidden = name !== 'mine';
   const adminView = $('view-admin');
   if (adminView) adminView.hidden = name !== 'admin';
 }

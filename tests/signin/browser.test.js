@@ -4,7 +4,9 @@
 // Sign out, and a failed sign-in explained. Requests may go only to the Worker and the provider.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser } from '../browser/helpers.js';
+import {
+  launchBrowser, newClient, setRedirectUris, settled, shownCredentials,
+} from '../browser/helpers.js';
 import { pair } from './pair.js';
 
 let p;
@@ -98,5 +100,92 @@ describe('the dashboard signs a person in with the provider', { timeout: 120_000
     assert.deepEqual(log.offsite, []);
     assert.deepEqual(log.pageErrors, []);
     await context.close();
+  });
+});
+
+/** The client ids listed under My clients. */
+async function myClientIds(page) {
+  await page.getByRole('navigation', { name: 'Dashboard' }).getByRole('button', { name: 'My clients' }).click();
+  await page.getByRole('heading', { level: 1, name: 'My clients' }).waitFor();
+  await page.locator('#mine-status').filter({ hasText: /client/ }).waitFor();
+  return page.locator('#mine-table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.clientId));
+}
+
+describe('owning clients in the dashboard', { timeout: 180_000 }, () => {
+  it('register while signed in, find it under My clients after a reload, recover a lost token, claim an anonymous client', async () => {
+    const { context, page, log } = await open();
+    await signInAs(page, 'bob');
+    await page.locator('#account-name').waitFor();
+
+    // Register through the New client form: the registration is Bob's.
+    await newClient(page);
+    await page.getByLabel('Client name').fill('Bob CLI');
+    await setRedirectUris(page, ['http://127.0.0.1/callback']);
+    const [saved] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/dashboard/clients'),
+      page.getByRole('button', { name: /^Save/ }).click(),
+    ]);
+    assert.equal(saved.status(), 201);
+    await settled(page);
+    const first = await shownCredentials(page);
+    assert.ok(first.client_id && first.registration_access_token);
+
+    // After a reload (a new page, the same session cookie) it is under My clients.
+    await page.reload();
+    await page.waitForSelector('body[data-state="ready"]');
+    await page.locator('#account-name').waitFor();
+    assert.deepEqual(await myClientIds(page), [first.client_id]);
+
+    // The token is lost: a new one, and the client opens in the editor with it.
+    const row = page.locator(`#mine-table tbody tr[data-client-id="${first.client_id}"]`);
+    await row.getByRole('button', { name: 'New registration access token' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Issue a new registration access token?' });
+    const [reissued] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/registration-access-token')),
+      dialog.getByRole('button', { name: 'Issue a new token' }).click(),
+    ]);
+    assert.equal(reissued.status(), 200);
+    const loaded = await shownCredentials(page);
+    assert.equal(loaded.client_id, first.client_id);
+    assert.notEqual(loaded.registration_access_token, first.registration_access_token);
+    assert.equal((await p.h.request('GET', `/register/${first.client_id}`, { token: first.registration_access_token })).status, 401, 'the old token is dead');
+    assert.equal((await p.h.request('GET', `/register/${first.client_id}`, { token: loaded.registration_access_token })).status, 200);
+
+    // A client registered anonymously is claimed with its token.
+    const anon = await p.h.registerOk({ client_name: 'Old anonymous app', redirect_uris: ['https://old.example/cb'] });
+    await myClientIds(page);
+    const claimForm = page.locator('#claim-form');
+    await claimForm.getByLabel('Client ID', { exact: true }).fill(anon.client_id);
+    await claimForm.getByLabel('Registration access token', { exact: true }).fill('wrong-token');
+    await claimForm.getByRole('button', { name: 'Claim' }).click();
+    await page.locator('#claim-error').filter({ hasText: /refused/ }).waitFor();
+    await claimForm.getByLabel('Registration access token', { exact: true }).fill(anon.registration_access_token);
+    await claimForm.getByRole('button', { name: 'Claim' }).click();
+    await page.locator(`#mine-table tbody tr[data-client-id="${anon.client_id}"]`).waitFor();
+    assert.deepEqual(new Set(await myClientIds(page)), new Set([first.client_id, anon.client_id]));
+    assert.deepEqual(log.offsite, []);
+    assert.deepEqual(log.pageErrors, []);
+    await context.close();
+  });
+
+  it('the Admin section opens by identity for alice (registrar-admins), not for bob', async () => {
+    const a = await open();
+    await signInAs(a.page, 'alice');
+    await a.page.locator('#account-name').waitFor();
+    await a.page.getByRole('navigation', { name: 'Dashboard' }).getByRole('button', { name: 'Admin' }).click();
+    await a.page.locator('#admin-state').filter({ hasText: 'an admin of this dashboard' }).waitFor();
+    await a.page.locator('#a-clients-table tbody tr').first().waitFor();
+    assert.equal(await a.page.locator('#admin-signin').isHidden(), true, 'no admin token asked for');
+    await a.context.close();
+
+    const b = await open();
+    await signInAs(b.page, 'bob');
+    await b.page.locator('#account-name').waitFor();
+    await b.page.getByRole('navigation', { name: 'Dashboard' }).getByRole('button', { name: 'Admin' }).click();
+    await b.page.locator('#a-token').waitFor();
+    assert.equal(await b.page.locator('#admin-signin').isVisible(), true, 'bob needs the admin token');
+    assert.deepEqual(a.log.pageErrors, []);
+    assert.deepEqual(b.log.pageErrors, []);
+    await b.context.close();
   });
 });
