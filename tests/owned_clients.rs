@@ -208,3 +208,48 @@ fn a_person_claims_an_anonymous_client_with_its_token_once() {
         )]
     );
 }
+
+#[test]
+fn registration_modes_and_signed_in_people() {
+    let signin = [
+        ("DASHBOARD_OIDC_ISSUER", "https://op.example"),
+        ("DASHBOARD_OIDC_CLIENT_ID", "dashboard"),
+    ];
+    let with = |mode: &str| {
+        let mut vars = signin.to_vec();
+        vars.push(("REGISTRATION_MODE", mode));
+        common::config_with(&vars)
+    };
+    let alice = person("alice");
+    // signed_in: people register, anonymous callers do not; an initial access token still does.
+    let cfg = with("signed_in");
+    let store = MemoryStore::new();
+    let r = registrar(&cfg, &store, NOW);
+    block_on(r.register_owned(&alice, &app("Mine"))).unwrap();
+    let e = block_on(r.register(None, &app("Anonymous"))).unwrap_err();
+    assert_eq!((e.status(), e.code()), (401, "invalid_token"));
+    assert!(e
+        .description()
+        .starts_with("sign in to the dashboard to register"));
+    let iat = block_on(r.admin_mint_iat(&body(json!({"label": "ci"})))).unwrap();
+    block_on(r.register(Some(iat["token"].as_str().unwrap()), &app("CI"))).unwrap();
+    // token and disabled: signed-in people are refused too, and the refusal is in the audit log.
+    for mode in ["token", "disabled"] {
+        let cfg = with(mode);
+        let store = MemoryStore::new();
+        let r = registrar(&cfg, &store, NOW);
+        let e = block_on(r.register_owned(&alice, &app("Mine"))).unwrap_err();
+        assert_eq!((e.status(), e.code()), (403, "access_denied"), "{mode}");
+        assert!(events(&store)
+            .iter()
+            .any(|(e, actor, _)| e == "registration_refused" && actor == "person:alice"));
+    }
+    // signed_in without sign-in settings is a configuration error.
+    let refused = registrar::config::Config::from_vars(|n| match n {
+        "REGISTRAR_HMAC_KEY" => Some("0123456789abcdef0123456789abcdef".into()),
+        "REGISTRATION_MODE" => Some("signed_in".into()),
+        _ => None,
+    })
+    .unwrap_err();
+    assert!(refused.starts_with("REGISTRATION_MODE: signed_in needs dashboard sign-in"));
+}

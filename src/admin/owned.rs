@@ -38,6 +38,19 @@ impl<S: ClientStore> Registrar<'_, S> {
         who: &Person,
         body: &[u8],
     ) -> Result<Map<String, Value>, ApiError> {
+        // Signed-in registration is what modes `open` and `signed_in` allow; `token` asks for an
+        // initial access token of everyone, and `disabled` registers nobody.
+        use crate::config::RegistrationMode as Mode;
+        let refusal = match self.config.registration_mode {
+            Mode::Open | Mode::SignedIn => None,
+            Mode::Token => Some("this server registers clients with an initial access token only"),
+            Mode::Disabled => Some("registration is disabled on this server"),
+        };
+        if let Some(why) = refusal {
+            let e = ApiError::AccessDenied(why.into());
+            self.audit_refusal_of(&e, &who.actor).await;
+            return Err(e);
+        }
         let registrant = Registrant {
             class: CallerClass::Profile(SIGNED_IN_PROFILE.into()),
             actor: who.actor.clone(),

@@ -130,6 +130,9 @@ pub enum RegistrationMode {
     Token,
     /// `POST /register` answers 403 except to the admin; discovery omits the endpoint.
     Disabled,
+    /// People signed in to the dashboard register (`POST /dashboard/clients`, as in INDIGO IAM);
+    /// `POST /register` needs an initial access token or the admin token (docs/dashboard-sign-in.md).
+    SignedIn,
 }
 
 /// Shortest `ADMIN_TOKEN` accepted.
@@ -211,12 +214,19 @@ impl Config {
             None | Some("open") => RegistrationMode::Open,
             Some("token") => RegistrationMode::Token,
             Some("disabled") => RegistrationMode::Disabled,
+            Some("signed_in") => RegistrationMode::SignedIn,
             Some(other) => {
                 return Err(format!(
-                    "REGISTRATION_MODE: expected open, token or disabled, got {other:?}"
+                    "REGISTRATION_MODE: expected open, token, disabled or signed_in, got {other:?}"
                 ))
             }
         };
+        let signin = signin_settings(&var)?;
+        if registration_mode == RegistrationMode::SignedIn && signin.is_none() {
+            return Err("REGISTRATION_MODE: signed_in needs dashboard sign-in \
+                        (DASHBOARD_OIDC_ISSUER and DASHBOARD_OIDC_CLIENT_ID)"
+                .into());
+        }
         let policy = match get("REGISTRATION_POLICY") {
             // Unset: no restriction beyond the RFC rules and the settings above, so that
             // open registration keeps behaving as it always has. The documented production
@@ -387,7 +397,7 @@ impl Config {
             allow_private_hosts,
             projection,
             cimd,
-            signin: signin_settings(&var)?,
+            signin,
         })
     }
 

@@ -28,6 +28,9 @@ impl<S: ClientStore> Registrar<'_, S> {
                     actor: "anonymous".into(),
                     owner: None,
                 }),
+                RegistrationMode::SignedIn => Err(anonymous(ApiError::InvalidBearer(
+                    "sign in to the dashboard to register on this server, or send an initial access token",
+                ))),
                 _ => Err(anonymous(ApiError::InvalidBearer(
                     "an initial access token is required to register on this server",
                 ))),
@@ -83,17 +86,21 @@ impl<S: ClientStore> Registrar<'_, S> {
     /// A refused registration's audit event (not for our own faults).
     async fn audit_refusal(&self, result: &Result<Map<String, Value>, ApiError>, actor: &str) {
         if let Err(e) = result {
-            if !matches!(e, ApiError::Internal(_)) {
-                let event = self
-                    .event(AuditKind::RegistrationRefused, None, actor)
-                    .with_detail(
-                        json!({ "error": e.code(), "error_description": e.description() }),
-                    );
-                // The refusal stands even if it cannot be logged; the log failure is not the
-                // caller's fault, so it is not reported to them.
-                let _ = self.store.append_audit(&[event]).await;
-            }
+            self.audit_refusal_of(e, actor).await;
         }
+    }
+
+    /// [`Self::audit_refusal`] of the error `e`.
+    pub(crate) async fn audit_refusal_of(&self, e: &ApiError, actor: &str) {
+        if matches!(e, ApiError::Internal(_)) {
+            return;
+        }
+        let event = self
+            .event(AuditKind::RegistrationRefused, None, actor)
+            .with_detail(json!({ "error": e.code(), "error_description": e.description() }));
+        // The refusal stands even if it cannot be logged; the log failure is not the caller's
+        // fault, so it is not reported to them.
+        let _ = self.store.append_audit(&[event]).await;
     }
 
     /// [`Self::register_as`] for a registrant decided elsewhere (a signed-in person), with its

@@ -155,7 +155,9 @@ export function showErrors(items, code, title) {
 export function showApiError(res, where, title) {
   if (res.status === 401) {
     if (state.mode === 'new') {
-      showErrors([{ message: IAT_REFUSED, target: $('f-initial_access_token') }], 'invalid_token', title);
+      // The server's own words say what it wants (a server in mode signed_in asks to sign in).
+      const said = res.body && typeof res.body.error_description === 'string' ? ` The server says: “${res.body.error_description}”.` : '';
+      showErrors([{ message: IAT_REFUSED + said, target: $('f-initial_access_token') }], 'invalid_token', title);
     } else {
       showErrors([{ message: TOKEN_REFUSED }], 'invalid_token', title);
     }

@@ -94,3 +94,21 @@ describe('clients owned by signed-in people', { timeout: 120_000 }, () => {
     assert.ok(events.some((e) => e.actor === 'person:alice'));
   });
 });
+
+describe('REGISTRATION_MODE = signed_in', { timeout: 120_000 }, () => {
+  it('signed-in people register; anonymous callers are asked to sign in', async () => {
+    const q = await pair({ vars: { REGISTRATION_MODE: 'signed_in' } });
+    try {
+      const anon = await q.h.register(app('Anonymous'));
+      assert.equal(anon.status, 401);
+      assert.equal(anon.body.error, 'invalid_token');
+      assert.match(anon.body.error_description, /^sign in to the dashboard to register/);
+      const { session: cookie } = await signIn(q.h, 'bob');
+      const { csrf } = (await q.h.request('GET', '/dashboard/session', { headers: { cookie } })).body;
+      const made = await q.h.request('POST', '/dashboard/clients', { json: app('Bob'), headers: { cookie, origin: q.h.url, 'x-registrar-csrf': csrf } });
+      assert.equal(made.status, 201, made.text);
+      const discovery = await q.h.request('GET', '/.well-known/oauth-authorization-server');
+      assert.ok(discovery.body.registration_endpoint, 'initial access token holders still register there');
+    } finally { await q.close(); }
+  });
+});
