@@ -24,10 +24,20 @@ impl<S: ClientStore> Registrar<'_, S> {
             // The admin sees everyone's clients; "My clients" sets it (the owner's session).
             owner: None,
         };
+        self.client_page(&filter, q).await
+    }
+
+    /// One page of the clients `filter` passes, newest first, at the query's `limit` and
+    /// `cursor`: the admin list and "My clients".
+    pub(super) async fn client_page(
+        &self,
+        filter: &ClientFilter,
+        q: &Query,
+    ) -> Result<Map<String, Value>, ApiError> {
         let limit = q.limit()?;
         let items = self
             .store
-            .list_clients(&filter, &q.after()?, limit + 1)
+            .list_clients(filter, &q.after()?, limit + 1)
             .await?;
         Ok(page("clients", items, limit, client_summary, |c| {
             cursor(c.client_id_issued_at, &c.client_id)

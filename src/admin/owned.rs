@@ -89,14 +89,7 @@ impl<S: ClientStore> Registrar<'_, S> {
             owner: Some(who.owner.clone()),
             ..ClientFilter::default()
         };
-        let limit = q.limit()?;
-        let items = self
-            .store
-            .list_clients(&filter, &q.after()?, limit + 1)
-            .await?;
-        Ok(page("clients", items, limit, client_summary, |c| {
-            cursor(c.client_id_issued_at, &c.client_id)
-        }))
+        self.client_page(&filter, q).await
     }
 
     pub async fn owned_client(&self, who: &Person, client_id: &str) -> Result<Value, ApiError> {
