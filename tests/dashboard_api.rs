@@ -391,3 +391,86 @@ fn without_sign_in_settings_the_endpoints_are_not_there() {
     assert_eq!(r.status, 405);
     assert_eq!(r.header("Allow"), Some("GET, POST"));
 }
+
+/// Allows `max` requests per bucket and key, and counts them.
+struct Limit {
+    max: u32,
+    seen: std::cell::RefCell<std::collections::HashMap<String, u32>>,
+}
+
+impl registrar::ratelimit::RateLimiter for Limit {
+    async fn allow(&self, bucket: registrar::ratelimit::LimitBucket, key: &str) -> bool {
+        let mut seen = self.seen.borrow_mut();
+        let n = seen.entry(format!("{bucket:?}/{key}")).or_insert(0);
+        *n += 1;
+        *n <= self.max
+    }
+}
+
+#[test]
+fn the_session_endpoints_are_rate_limited_per_network() {
+    let cfg = config(&[]);
+    let store = MemoryStore::new();
+    let limits = Limit {
+        max: 2,
+        seen: Default::default(),
+    };
+    let alice = cookie(&cfg, "alice", false);
+    let send = |c: Call<'_>| {
+        let body = serde_json::to_vec(&c.body).unwrap();
+        let req = ApiRequest {
+            method: c.method,
+            path: c.path,
+            origin: ISSUER,
+            query: "",
+            request_origin: c.origin,
+            client_ip: Some("203.0.113.9"),
+            request_id: None,
+            content_type: Some("application/json"),
+            authorization: None,
+            body: &body,
+            cookie: c.cookie,
+            csrf: c.csrf.as_deref(),
+        };
+        block_on(handle(&req, &cfg, &store, &limits, NOW)).response
+    };
+    for _ in 0..2 {
+        let r = send(as_person(
+            "POST",
+            "/dashboard/clients",
+            &alice,
+            "alice",
+            app("x"),
+        ));
+        assert_eq!(r.status, 201);
+    }
+    let r = send(as_person(
+        "POST",
+        "/dashboard/clients",
+        &alice,
+        "alice",
+        app("x"),
+    ));
+    assert_eq!(r.status, 429);
+    assert!(r.header("Retry-After").is_some());
+    // Claims (tokens guessed) count against the management bucket.
+    let claim = json!({"client_id": "x", "registration_access_token": "guess"});
+    for _ in 0..2 {
+        let r = send(as_person(
+            "POST",
+            "/dashboard/claim",
+            &alice,
+            "alice",
+            claim.clone(),
+        ));
+        assert_eq!(r.status, 401);
+    }
+    let r = send(as_person(
+        "POST",
+        "/dashboard/claim",
+        &alice,
+        "alice",
+        claim,
+    ));
+    assert_eq!(r.status, 429);
+}

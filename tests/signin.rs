@@ -667,15 +667,19 @@ fn the_claims_rules_of_oidc_core_3_1_3_7() {
         (drop("nonce"), "the ID token's nonce is not this sign-in's"),
         (
             drop("sub"),
-            "the ID token's sub is missing or not 1 to 255 ASCII characters",
+            "the ID token's sub is missing or not 1 to 255 printable ASCII characters",
         ),
         (
             set("sub", json!("")),
-            "the ID token's sub is missing or not 1 to 255 ASCII characters",
+            "the ID token's sub is missing or not 1 to 255 printable ASCII characters",
+        ),
+        (
+            set("sub", json!("line\nbreak")),
+            "the ID token's sub is missing or not 1 to 255 printable ASCII characters",
         ),
         (
             set("sub", json!("x".repeat(256))),
-            "the ID token's sub is missing or not 1 to 255 ASCII characters",
+            "the ID token's sub is missing or not 1 to 255 printable ASCII characters",
         ),
     ];
     for (edit, says) in cases {

@@ -16,6 +16,7 @@ use crate::admin::{Person, Query};
 use crate::cimd::DocumentSource;
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::ratelimit::{LimitBucket, RateLimiter};
 use crate::service::Registrar;
 use crate::signin::session::{cookie, Session, SESSION_COOKIE};
 use crate::store::ClientStore;
@@ -80,8 +81,9 @@ pub fn session_of(config: &Config, req: &ApiRequest<'_>, now: i64) -> Option<Ses
 }
 
 /// Serves a dashboard request for `session` (already opened with [`session_of`]).
-pub async fn handle<'r, S: ClientStore, D: DocumentSource>(
+pub async fn handle<'r, S: ClientStore, D: DocumentSource, L: RateLimiter>(
     registrar: &Registrar<'_, S>,
+    limits: &L,
     docs: &D,
     route: &DashboardRoute<'r>,
     req: &ApiRequest<'_>,
@@ -115,6 +117,16 @@ pub async fn handle<'r, S: ClientStore, D: DocumentSource>(
         Ok(s) => s,
         Err(e) => return (label, client_id, Err(e)),
     };
+    // The caller's network is limited as for `POST /register` and RFC 7592: a registration
+    // counts against the registration bucket, everything else against the management one.
+    let bucket = match (route, req.method) {
+        (R::Clients, "POST") => LimitBucket::RegisterByIp,
+        _ => LimitBucket::ManageByIp,
+    };
+    if !limits.allow(bucket, &registrar.network_limit_key()).await {
+        let e = ApiError::TooManyRequests(registrar.config.rate_limit_period);
+        return (label, client_id, Err(e));
+    }
     let who = Person {
         owner: session.owner(&registrar.config.hash_key),
         actor: Person::actor_for(&session.sub),

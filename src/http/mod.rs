@@ -297,7 +297,7 @@ pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::Documen
             }
             (Route::Dashboard(route), _) => {
                 let (label, id, r) =
-                    dashboard::handle(&registrar, docs, route, req, session.as_ref()).await;
+                    dashboard::handle(&registrar, limits, docs, route, req, session.as_ref()).await;
                 (label, id, r.map(Reply::Json))
             }
             (Route::As(as_route), _) => {

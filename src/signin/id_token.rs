@@ -123,8 +123,19 @@ pub fn check_claims(jws: CompactJws, expected: &Expected<'_>) -> Result<Identity
         return Err("the ID token's nonce is not this sign-in's".into());
     }
     let sub = match text("sub") {
-        Some(s) if !s.is_empty() && s.len() <= MAX_SUB_CHARS && s.is_ascii() => s.to_string(),
-        _ => return Err("the ID token's sub is missing or not 1 to 255 ASCII characters".into()),
+        // Printable: it becomes the audit actor `person:<sub>`.
+        Some(s)
+            if !s.is_empty()
+                && s.len() <= MAX_SUB_CHARS
+                && s.bytes().all(|b| (0x20..=0x7e).contains(&b)) =>
+        {
+            s.to_string()
+        }
+        _ => {
+            return Err(
+                "the ID token's sub is missing or not 1 to 255 printable ASCII characters".into(),
+            )
+        }
     };
     let display_name = ["name", "preferred_username", "email"]
         .into_iter()
