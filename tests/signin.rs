@@ -837,8 +837,10 @@ fn cookies_are_read_and_written_with_their_attributes() {
 
 mod endpoints {
     use super::*;
+    use registrar::config::Config;
     use registrar::http::signin::{handle, SignInRequest};
     use registrar::http::Outcome;
+    use registrar::ratelimit::NoLimits;
     use registrar::signin::provider::ProviderPort;
     use std::cell::{Cell, RefCell};
 
@@ -940,16 +942,22 @@ mod endpoints {
             request_origin: None,
             cookie,
             csrf: None,
+            client_ip: None,
         }
     }
 
-    fn run(
-        req: &SignInRequest<'_>,
-        settings: Option<&SignInSettings>,
-        op: &Op,
-        now: i64,
-    ) -> Outcome {
-        block_on(handle(req, settings, &key(), op, now))
+    /// The configuration with the sign-in settings of [`settings`].
+    fn cfg() -> Config {
+        common::config_with(&[
+            ("DASHBOARD_OIDC_ISSUER", ISSUER),
+            ("DASHBOARD_OIDC_CLIENT_ID", CLIENT),
+            ("DASHBOARD_ADMIN_CLAIM", "groups=registrar-admins"),
+            ("DASHBOARD_ADMIN_SUBS", " alice , bob "),
+        ])
+    }
+
+    fn run(req: &SignInRequest<'_>, config: &Config, op: &Op, now: i64) -> Outcome {
+        block_on(handle(req, config, op, &NoLimits, now))
     }
 
     fn headers<'a>(o: &'a Outcome, name: &str) -> Vec<&'a str> {
@@ -971,14 +979,9 @@ mod endpoints {
 
     /// Signs in through the endpoints; returns the callback's outcome and the session cookie.
     fn sign_in(op: &Op, return_to: &str) -> (Outcome, Option<String>) {
-        let st = settings();
+        let st = cfg();
         let q = format!("return_to={return_to}");
-        let start = run(
-            &request("GET", "/dashboard/signin", &q, None),
-            Some(&st),
-            op,
-            NOW,
-        );
+        let start = run(&request("GET", "/dashboard/signin", &q, None), &st, op, NOW);
         assert_eq!(start.response.status, 302);
         let location = url::Url::parse(headers(&start, "Location")[0]).unwrap();
         let params: HashMap<String, String> = location.query_pairs().into_owned().collect();
@@ -987,7 +990,7 @@ mod endpoints {
         let query = format!("code=the-code&state={}", params["state"]);
         let done = run(
             &request("GET", "/dashboard/callback", &query, Some(&pending)),
-            Some(&st),
+            &st,
             op,
             NOW + 30,
         );
@@ -1000,7 +1003,7 @@ mod endpoints {
         let op = Op::new();
         let s = run(
             &request("GET", "/dashboard/session", "", None),
-            None,
+            &common::config_with(&[]),
             &op,
             NOW,
         );
@@ -1008,14 +1011,14 @@ mod endpoints {
         assert_eq!(s.response.body, Some(json!({"sign_in": false})));
         let r = run(
             &request("GET", "/dashboard/signin", "", None),
-            None,
+            &common::config_with(&[]),
             &op,
             NOW,
         );
         assert_eq!(r.response.status, 404);
         let r = run(
             &request("POST", "/dashboard/session", "", None),
-            None,
+            &common::config_with(&[]),
             &op,
             NOW,
         );
@@ -1026,10 +1029,10 @@ mod endpoints {
     #[test]
     fn a_sign_in_sets_the_session_and_returns_to_the_page() {
         let op = Op::new();
-        let st = settings();
+        let st = cfg();
         let start = run(
             &request("GET", "/dashboard/signin", "return_to=%2F%23admin", None),
-            Some(&st),
+            &st,
             &op,
             NOW,
         );
@@ -1074,7 +1077,7 @@ mod endpoints {
         let session = session.unwrap();
         let s = run(
             &request("GET", "/dashboard/session", "", Some(&session)),
-            Some(&st),
+            &st,
             &op,
             NOW + 60,
         );
@@ -1088,7 +1091,7 @@ mod endpoints {
         // After it expires the session is gone.
         let later = run(
             &request("GET", "/dashboard/session", "", Some(&session)),
-            Some(&st),
+            &st,
             &op,
             NOW + 30 + 3600,
         );
@@ -1146,10 +1149,10 @@ mod endpoints {
         for (setup, reason, cause) in cases {
             let op = Op::new();
             setup(&op);
-            let st = settings();
+            let st = cfg();
             let start = run(
                 &request("GET", "/dashboard/signin", "", None),
-                Some(&st),
+                &st,
                 &op,
                 NOW,
             );
@@ -1162,7 +1165,7 @@ mod endpoints {
             let q = format!("code=c&state={}", params["state"]);
             let done = run(
                 &request("GET", "/dashboard/callback", &q, Some(&pending)),
-                Some(&st),
+                &st,
                 &op,
                 NOW,
             );
@@ -1180,10 +1183,10 @@ mod endpoints {
         }
         // A nonce of an earlier sign-in (a replayed ID token) is refused.
         let op = Op::new();
-        let st = settings();
+        let st = cfg();
         let first = run(
             &request("GET", "/dashboard/signin", "", None),
-            Some(&st),
+            &st,
             &op,
             NOW,
         );
@@ -1195,7 +1198,7 @@ mod endpoints {
         op.claims.borrow_mut()["nonce"] = json!(old_nonce["nonce"]);
         let second = run(
             &request("GET", "/dashboard/signin", "", None),
-            Some(&st),
+            &st,
             &op,
             NOW,
         );
@@ -1208,7 +1211,7 @@ mod endpoints {
         let q = format!("code=c&state={}", params["state"]);
         let done = run(
             &request("GET", "/dashboard/callback", &q, Some(&pending)),
-            Some(&st),
+            &st,
             &op,
             NOW,
         );
@@ -1218,14 +1221,14 @@ mod endpoints {
         let q = format!("code=c&state={}", params["state"]);
         let none = run(
             &request("GET", "/dashboard/callback", &q, None),
-            Some(&st),
+            &st,
             &op,
             NOW,
         );
         assert_eq!(headers(&none, "Location"), ["/?signin_error=expired"]);
         let late = run(
             &request("GET", "/dashboard/callback", &q, Some(&pending)),
-            Some(&st),
+            &st,
             &op,
             NOW + 601,
         );
@@ -1237,7 +1240,7 @@ mod endpoints {
                 "code=c&state=other",
                 Some(&pending),
             ),
-            Some(&st),
+            &st,
             &op,
             NOW,
         );
@@ -1245,7 +1248,7 @@ mod endpoints {
         let q = format!("error=access_denied&state={}", params["state"]);
         let declined = run(
             &request("GET", "/dashboard/callback", &q, Some(&pending)),
-            Some(&st),
+            &st,
             &op,
             NOW,
         );
@@ -1257,10 +1260,10 @@ mod endpoints {
         let op = Op::new();
         let (_, session) = sign_in(&op, "/");
         let session = session.unwrap();
-        let st = settings();
+        let st = cfg();
         let info = run(
             &request("GET", "/dashboard/session", "", Some(&session)),
-            Some(&st),
+            &st,
             &op,
             NOW + 60,
         );
@@ -1272,7 +1275,7 @@ mod endpoints {
             let mut r = request("POST", "/dashboard/signout", "", Some(&session));
             r.request_origin = origin;
             r.csrf = token;
-            run(&r, Some(&st), &op, NOW + 60)
+            run(&r, &st, &op, NOW + 60)
         };
         assert_eq!(out(None, Some(&csrf)).response.status, 403);
         assert_eq!(
@@ -1289,5 +1292,43 @@ mod endpoints {
             headers(&ok, "Set-Cookie"),
             ["__Secure-registrar-session=; Path=/dashboard; Max-Age=0; HttpOnly; Secure; SameSite=Lax"]
         );
+    }
+
+    /// Allows one request per bucket and key.
+    struct Once(std::cell::RefCell<Vec<String>>);
+
+    impl registrar::ratelimit::RateLimiter for Once {
+        async fn allow(&self, bucket: registrar::ratelimit::LimitBucket, key: &str) -> bool {
+            let k = format!("{bucket:?}/{key}");
+            let mut seen = self.0.borrow_mut();
+            let first = !seen.contains(&k);
+            seen.push(k);
+            first
+        }
+    }
+
+    #[test]
+    fn calls_that_reach_the_provider_are_rate_limited_per_network() {
+        let op = Op::new();
+        let config = cfg();
+        let limits = Once(Default::default());
+        let mut req = request("GET", "/dashboard/signin", "", None);
+        req.client_ip = Some("198.51.100.7");
+        let first = block_on(handle(&req, &config, &op, &limits, NOW));
+        assert_eq!(first.response.status, 302);
+        let second = block_on(handle(&req, &config, &op, &limits, NOW));
+        assert_eq!(second.response.status, 429);
+        assert!(second.response.header("Retry-After").is_some());
+        // The session endpoint calls nobody and is not limited.
+        let mut s = request("GET", "/dashboard/session", "", None);
+        s.client_ip = Some("198.51.100.7");
+        for _ in 0..3 {
+            assert_eq!(
+                block_on(handle(&s, &config, &op, &limits, NOW))
+                    .response
+                    .status,
+                200
+            );
+        }
     }
 }

@@ -166,6 +166,7 @@ impl RequestFacts {
             request_origin: p.request_origin,
             cookie: p.cookie,
             csrf: p.csrf,
+            client_ip: p.client_ip,
         }
     }
 }

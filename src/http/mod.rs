@@ -236,12 +236,6 @@ pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::Documen
             .collect(),
         _ => token::random_id().unwrap_or_default(),
     };
-    let short_hash = |value: &str| {
-        let h = config
-            .hash_key
-            .hash(Purpose::ClientIp, "", &Secret::from_presented(value));
-        h.as_stored()[..16].to_string()
-    };
     // Only routes that write audit events or count against a rate limit need the hashes (two
     // HMACs); discovery, preflights and unknown paths do without.
     let needs_ip = matches!(
@@ -252,20 +246,7 @@ pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::Documen
             | Route::Admin(_)
             | Route::Dashboard(_)
     );
-    let (ip_hash, ip_limit_key) = match req.client_ip.filter(|_| needs_ip) {
-        None => (None, None),
-        Some(ip) => {
-            let whole = short_hash(ip);
-            let network = network_key(ip, config.ipv6_rate_limit_prefix);
-            // An IPv4 address is its own network: one HMAC serves both.
-            let limit = if network == ip {
-                whole.clone()
-            } else {
-                short_hash(&network)
-            };
-            (Some(whole), Some(limit))
-        }
-    };
+    let (ip_hash, ip_limit_key) = ip_keys(config, req.client_ip.filter(|_| needs_ip));
     let session = match route {
         Route::Dashboard(_) => dashboard::session_of(config, req, now),
         _ => None,
@@ -335,6 +316,33 @@ pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::Documen
             ),
         };
     finish(req, config, &route, &issuer, label, client_id, result)
+}
+
+/// The keyed hashes of a client address: of the whole address (the audit log's `ip_hash`) and of
+/// its network as rate limits key it (`ratelimit::network_key`: an IPv6 address cut to its
+/// prefix). `None`s without an address.
+pub(crate) fn ip_keys(
+    config: &Config,
+    client_ip: Option<&str>,
+) -> (Option<String>, Option<String>) {
+    let Some(ip) = client_ip else {
+        return (None, None);
+    };
+    let short_hash = |value: &str| {
+        let h = config
+            .hash_key
+            .hash(Purpose::ClientIp, "", &Secret::from_presented(value));
+        h.as_stored()[..16].to_string()
+    };
+    let whole = short_hash(ip);
+    let network = network_key(ip, config.ipv6_rate_limit_prefix);
+    // An IPv4 address is its own network: one HMAC serves both.
+    let limit = if network == ip {
+        whole.clone()
+    } else {
+        short_hash(&network)
+    };
+    (Some(whole), Some(limit))
 }
 
 /// `handle`'s answer when it needs no storage, rate limits or client metadata documents, so

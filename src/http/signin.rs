@@ -8,6 +8,9 @@
 //! gives nothing away; the cause is in the log line.
 
 use super::{ApiResponse, Outcome};
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::ratelimit::{LimitBucket, RateLimiter};
 use crate::signin::flow::{self, Callback, PendingSignIn, CALLBACK_PATH, SIGNIN_SECONDS};
 use crate::signin::id_token::{self, Expected};
 use crate::signin::provider::{self, Provider, ProviderPort};
@@ -31,6 +34,8 @@ pub struct SignInRequest<'a> {
     pub cookie: Option<&'a str>,
     /// The [`crate::signin::session::CSRF_HEADER`] request header.
     pub csrf: Option<&'a str>,
+    /// `CF-Connecting-IP`: the rate limit of the requests that make the Worker call the provider.
+    pub client_ip: Option<&'a str>,
 }
 
 /// Whether `path` is one of the sign-in endpoints (the glue routes them here).
@@ -42,19 +47,30 @@ pub fn is_signin_path(path: &str) -> bool {
 }
 
 /// Answers a request for one of the paths of [`is_signin_path`].
-pub async fn handle<P: ProviderPort>(
+pub async fn handle<P: ProviderPort, L: RateLimiter>(
     req: &SignInRequest<'_>,
-    settings: Option<&SignInSettings>,
-    key: &HashKey,
+    config: &Config,
     port: &P,
+    limits: &L,
     now: i64,
 ) -> Outcome {
-    let Some(settings) = settings else {
+    let Some(settings) = config.signin.as_ref() else {
         return without_signin(req.method, req.path);
     };
+    let key = &config.hash_key;
     let route = route_of(req.path);
     if req.method != allowed(req.path) {
         return without_signin(req.method, req.path);
+    }
+    // Starting a sign-in and finishing one make the Worker call the provider: limited per client
+    // network, as RFC 7592 requests are, so nobody can make it hammer the provider.
+    if matches!(req.path, "/dashboard/signin" | "/dashboard/callback") {
+        let network = super::ip_keys(config, req.client_ip).1;
+        let network = network.as_deref().unwrap_or("unknown");
+        if !limits.allow(LimitBucket::ManageByIp, network).await {
+            let e = ApiError::TooManyRequests(config.rate_limit_period);
+            return outcome(route, super::error_response(&e), None);
+        }
     }
     let session =
         cookie(req.cookie, SESSION_COOKIE).and_then(|c| Session::open(key, settings, c, now));
