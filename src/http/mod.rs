@@ -132,7 +132,10 @@ impl Route<'_> {
         if let Some(rest) = path.strip_prefix("/admin/") {
             return admin::AdminRoute::parse(rest).map_or(Route::Unknown, Route::Admin);
         }
-        if let Some(rest) = path.strip_prefix("/dashboard/") {
+        if let Some(rest) = path
+            .strip_prefix("/dashboard/")
+            .filter(|_| crate::signin::SIGNIN_BUILT)
+        {
             return dashboard::DashboardRoute::parse(rest).map_or(Route::Unknown, Route::Dashboard);
         }
         if let Some(rest) = path.strip_prefix("/as/v1/") {
@@ -247,7 +250,11 @@ pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::Documen
             | Route::Dashboard(_)
     );
     let (ip_hash, ip_limit_key) = ip_keys(config, req.client_ip.filter(|_| needs_ip));
-    let session = match route {
+    // A Worker built without sign-in never parses a dashboard route (`signin::SIGNIN_BUILT`);
+    // its code is left out of that build at compile time (an unreachable await would still be
+    // compiled into this function's state machine: 8 KB gzip).
+    let session: Option<crate::signin::session::Session> = match route {
+        #[cfg(any(not(target_arch = "wasm32"), feature = "signin"))]
         Route::Dashboard(_) => dashboard::session_of(config, req, now),
         _ => None,
     };
@@ -276,6 +283,7 @@ pub async fn handle_with<S: ClientStore, L: RateLimiter, D: crate::cimd::Documen
                 let (label, id, r) = admin::handle(&registrar, docs, admin_route, req, auth).await;
                 (label, id, r.map(Reply::Json))
             }
+            #[cfg(any(not(target_arch = "wasm32"), feature = "signin"))]
             (Route::Dashboard(route), _) => {
                 let (label, id, r) =
                     dashboard::handle(&registrar, limits, docs, route, req, session.as_ref()).await;

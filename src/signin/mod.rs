@@ -16,3 +16,8 @@ pub mod session;
 pub mod settings;
 
 pub use settings::SignInSettings;
+
+/// Whether this build has dashboard sign-in: a Worker built without the `signin` feature refuses
+/// its settings (`config`) and has no `/dashboard/...` endpoints but the session answer, so the
+/// code behind them is left out of its wasm. The host build (tests) always has it.
+pub const SIGNIN_BUILT: bool = !cfg!(all(target_arch = "wasm32", not(feature = "signin")));
