@@ -379,7 +379,7 @@ describe('UNUSED_CLIENT_TTL through the projection: a use is a grant the AS hold
 
     const before = h.logs.length;
     await h.scheduled();
-    const line = JSON.parse(h.logs.slice(before).map((l) => l.message).find((m) => m.includes('"scheduled":"cleanup"')));
+    const line = JSON.parse(await h.logLine(before, '"scheduled":"cleanup"'));
     assert.equal(line.used_by_grants, 1, JSON.stringify(line));
     assert.equal(line.unused_clients, 1, JSON.stringify(line));
     assert.equal(line.projection.removed, 1, JSON.stringify(line));

@@ -202,7 +202,7 @@ class Run {
   async cleanup() {
     const before = this.h.logs.length;
     await this.h.scheduled();
-    const line = this.h.logs.slice(before).map((l) => l.message).find((m) => m.includes('"scheduled":"cleanup"'));
+    const line = await this.h.logLine(before, '"scheduled":"cleanup"');
     assert.ok(line, 'the scheduled job logs its line');
     const counts = JSON.parse(line);
     assert.equal(counts.error, undefined, line);

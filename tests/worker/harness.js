@@ -363,6 +363,16 @@ function makeHandle({ mf, url, issuer, bindings, persistDir, port, ownsState, lo
     persistDir,
     /** Everything the worker logged: [{ level, message }]. */
     logs,
+    /**
+     * The first log message from index `since` on that contains `text`, waiting for it up to 5 s:
+     * lines come through workerd's log stream a moment after the response (later on a busy
+     * machine). Undefined if none came.
+     */
+    async logLine(since, text) {
+      const find = () => logs.slice(since).map((l) => l.message).find((m) => m.includes(text));
+      for (let i = 0; i < 100 && !find(); i++) await new Promise((resolve) => { setTimeout(resolve, 50); });
+      return find();
+    },
     /** Raw fetch to a path (or absolute URL) of this worker. */
     fetch(p, init) {
       return fetch(new URL(p, url), init);

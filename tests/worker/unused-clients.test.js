@@ -45,7 +45,7 @@ async function clientIds() {
 async function scheduled() {
   const before = h.logs.length;
   await h.scheduled();
-  const line = h.logs.slice(before).map((l) => l.message).find((m) => m.includes('"scheduled":"cleanup"'));
+  const line = await h.logLine(before, '"scheduled":"cleanup"');
   assert.ok(line, 'the scheduled job logs its line');
   const counts = JSON.parse(line);
   assert.equal(counts.error, undefined, line);
