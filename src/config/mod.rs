@@ -423,7 +423,7 @@ impl Config {
 }
 
 /// The sign-in settings. A Worker built without the `signin` feature leaves the sign-in code out
-/// of its wasm (about 9.5 KB gzip) and refuses the settings.
+/// of its wasm (about 30 KB gzip) and refuses the settings.
 #[cfg(any(not(target_arch = "wasm32"), feature = "signin"))]
 fn signin_settings(
     var: &impl Fn(&str) -> Option<String>,
