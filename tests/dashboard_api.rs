@@ -71,6 +71,19 @@ fn call(cfg: &Config, store: &MemoryStore, c: Call<'_>) -> ApiResponse {
     block_on(handle(&req, cfg, store, &NoLimits, NOW)).response
 }
 
+/// A request without `Origin` or CSRF token (a GET, or a caller that is not the dashboard).
+fn plain<'a>(method: &'a str, path: &'a str, cookie: Option<&'a str>, body: Value) -> Call<'a> {
+    Call {
+        method,
+        path,
+        query: "",
+        cookie,
+        origin: None,
+        csrf: None,
+        body,
+    }
+}
+
 /// A request as the dashboard sends it: the person's cookie, this origin, their CSRF token.
 fn as_person<'a>(
     method: &'a str,
@@ -114,15 +127,7 @@ fn my_clients_need_a_session_this_origin_and_the_csrf_token() {
         call(
             &cfg,
             &store,
-            Call {
-                method: "GET",
-                path: "/dashboard/clients",
-                query: "",
-                cookie,
-                origin: None,
-                csrf: None,
-                body: Value::Null,
-            },
+            plain("GET", "/dashboard/clients", cookie, Value::Null),
         )
     };
     assert_eq!(code(&list(None)), (401, "invalid_token".into()));
@@ -223,15 +228,7 @@ fn a_claim_through_the_endpoint() {
     let reg = call(
         &cfg,
         &store,
-        Call {
-            method: "POST",
-            path: "/register",
-            query: "",
-            cookie: None,
-            origin: None,
-            csrf: None,
-            body: app("Anonymous"),
-        },
+        plain("POST", "/register", None, app("Anonymous")),
     );
     let anon = reg.body.unwrap();
     let bob = cookie(&cfg, "bob", false);
@@ -254,15 +251,7 @@ fn a_claim_through_the_endpoint() {
     let mine = call(
         &cfg,
         &store,
-        Call {
-            method: "GET",
-            path: "/dashboard/clients",
-            query: "",
-            cookie: Some(&bob),
-            origin: None,
-            csrf: None,
-            body: Value::Null,
-        },
+        plain("GET", "/dashboard/clients", Some(&bob), Value::Null),
     );
     assert_eq!(
         mine.body.unwrap()["clients"][0]["client_id"],
@@ -284,15 +273,7 @@ fn the_admin_api_for_signed_in_admins_only_with_the_person_as_actor() {
     let reg = call(
         &cfg,
         &store,
-        Call {
-            method: "POST",
-            path: "/register",
-            query: "",
-            cookie: None,
-            origin: None,
-            csrf: None,
-            body: app("Someone's"),
-        },
+        plain("POST", "/register", None, app("Someone's")),
     );
     let id = reg.body.unwrap()["client_id"].as_str().unwrap().to_string();
     let carol = cookie(&cfg, "carol", true);
@@ -300,15 +281,7 @@ fn the_admin_api_for_signed_in_admins_only_with_the_person_as_actor() {
     let bearer = call(
         &cfg,
         &store,
-        Call {
-            method: "GET",
-            path: "/admin/clients",
-            query: "",
-            cookie: Some(&carol),
-            origin: None,
-            csrf: None,
-            body: Value::Null,
-        },
+        plain("GET", "/admin/clients", Some(&carol), Value::Null),
     );
     assert_eq!(bearer.status, 404, "the cookie is not an admin token");
     let r = call(
@@ -364,29 +337,13 @@ fn without_sign_in_settings_the_endpoints_are_not_there() {
     let r = call(
         &cfg,
         &store,
-        Call {
-            method: "GET",
-            path: "/dashboard/clients",
-            query: "",
-            cookie: None,
-            origin: None,
-            csrf: None,
-            body: Value::Null,
-        },
+        plain("GET", "/dashboard/clients", None, Value::Null),
     );
     assert_eq!(code(&r), (404, "not_found".into()));
     let r = call(
         &cfg,
         &store,
-        Call {
-            method: "PATCH",
-            path: "/dashboard/clients",
-            query: "",
-            cookie: None,
-            origin: None,
-            csrf: None,
-            body: Value::Null,
-        },
+        plain("PATCH", "/dashboard/clients", None, Value::Null),
     );
     assert_eq!(r.status, 405);
     assert_eq!(r.header("Allow"), Some("GET, POST"));
