@@ -1088,6 +1088,26 @@ mod endpoints {
         assert_eq!(body["expires_at"], json!(NOW + 30 + 3600));
         assert_eq!(body["csrf"].as_str().unwrap().len(), 22);
         assert_eq!(headers(&s, "Cache-Control"), ["no-store"]);
+        // A person without a name, preferred_username or email: no `null` in the answer.
+        let nameless = Op::new();
+        for claim in ["name", "email"] {
+            nameless
+                .claims
+                .borrow_mut()
+                .as_object_mut()
+                .unwrap()
+                .remove(claim);
+        }
+        let (_, cookie) = sign_in(&nameless, "/");
+        let s = run(
+            &request("GET", "/dashboard/session", "", cookie.as_deref()),
+            &st,
+            &nameless,
+            NOW + 60,
+        );
+        let body = s.response.body.unwrap();
+        assert_eq!(body["signed_in"], json!(true));
+        assert!(body.get("name").is_none(), "{body}");
         // After it expires the session is gone.
         let later = run(
             &request("GET", "/dashboard/session", "", Some(&session)),

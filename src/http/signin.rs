@@ -80,10 +80,17 @@ pub async fn handle<P: ProviderPort, L: RateLimiter>(
         "/dashboard/session" => {
             let body = match session {
                 None => json!({"sign_in": true, "signed_in": false}),
-                Some(s) => json!({
-                    "sign_in": true, "signed_in": true, "name": s.name, "admin": s.admin,
-                    "csrf": s.csrf, "expires_at": s.exp,
-                }),
+                Some(s) => {
+                    let mut b = json!({
+                        "sign_in": true, "signed_in": true, "admin": s.admin,
+                        "csrf": s.csrf, "expires_at": s.exp,
+                    });
+                    // No `null` in an answer: a provider that gives no name leaves it out.
+                    if let Some(name) = s.name {
+                        b["name"] = name.into();
+                    }
+                    b
+                }
             };
             outcome(route, answer(200, Some(body)), None)
         }
