@@ -156,12 +156,15 @@ impl TokenHash {
     }
 }
 
-/// Without stopping at the first differing byte (only the lengths, public for base64url of 32
-/// bytes, are compared first).
+/// Whether two secret strings (hashes, tokens, MACs, nonces) are equal, without stopping at the
+/// first differing byte; only the lengths, which are public, are compared first.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
 impl PartialEq for TokenHash {
     fn eq(&self, other: &Self) -> bool {
-        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
-        a.len() == b.len() && bool::from(a.ct_eq(b))
+        same_secret(&self.0, &other.0)
     }
 }
 

@@ -977,16 +977,29 @@ mod endpoints {
             .map(|c| c.split(';').next().unwrap().to_string())
     }
 
+    /// Starts a sign-in (`query`: of `GET /dashboard/signin`): the authorization request's
+    /// parameters and the sign-in cookie.
+    fn start(op: &Op, config: &Config, query: &str) -> (HashMap<String, String>, String) {
+        let start = run(
+            &request("GET", "/dashboard/signin", query, None),
+            config,
+            op,
+            NOW,
+        );
+        assert_eq!(start.response.status, 302);
+        let location = url::Url::parse(headers(&start, "Location")[0]).unwrap();
+        let params = location.query_pairs().into_owned().collect();
+        (
+            params,
+            cookie_set(&start, "__Secure-registrar-signin").unwrap(),
+        )
+    }
+
     /// Signs in through the endpoints; returns the callback's outcome and the session cookie.
     fn sign_in(op: &Op, return_to: &str) -> (Outcome, Option<String>) {
         let st = cfg();
-        let q = format!("return_to={return_to}");
-        let start = run(&request("GET", "/dashboard/signin", &q, None), &st, op, NOW);
-        assert_eq!(start.response.status, 302);
-        let location = url::Url::parse(headers(&start, "Location")[0]).unwrap();
-        let params: HashMap<String, String> = location.query_pairs().into_owned().collect();
+        let (params, pending) = start(op, &st, &format!("return_to={return_to}"));
         op.claims.borrow_mut()["nonce"] = json!(params["nonce"]);
-        let pending = cookie_set(&start, "__Secure-registrar-signin").unwrap();
         let query = format!("code=the-code&state={}", params["state"]);
         let done = run(
             &request("GET", "/dashboard/callback", &query, Some(&pending)),
@@ -1170,18 +1183,10 @@ mod endpoints {
             let op = Op::new();
             setup(&op);
             let st = cfg();
-            let start = run(
-                &request("GET", "/dashboard/signin", "", None),
-                &st,
-                &op,
-                NOW,
-            );
-            let location = url::Url::parse(headers(&start, "Location")[0]).unwrap();
-            let params: HashMap<String, String> = location.query_pairs().into_owned().collect();
+            let (params, pending) = start(&op, &st, "");
             if op.claims.borrow()["nonce"] == json!("n-456") {
                 op.claims.borrow_mut()["nonce"] = json!(params["nonce"]);
             }
-            let pending = cookie_set(&start, "__Secure-registrar-signin").unwrap();
             let q = format!("code=c&state={}", params["state"]);
             let done = run(
                 &request("GET", "/dashboard/callback", &q, Some(&pending)),
@@ -1204,30 +1209,9 @@ mod endpoints {
         // A nonce of an earlier sign-in (a replayed ID token) is refused.
         let op = Op::new();
         let st = cfg();
-        let first = run(
-            &request("GET", "/dashboard/signin", "", None),
-            &st,
-            &op,
-            NOW,
-        );
-        let old_nonce: HashMap<String, String> = url::Url::parse(headers(&first, "Location")[0])
-            .unwrap()
-            .query_pairs()
-            .into_owned()
-            .collect();
-        op.claims.borrow_mut()["nonce"] = json!(old_nonce["nonce"]);
-        let second = run(
-            &request("GET", "/dashboard/signin", "", None),
-            &st,
-            &op,
-            NOW,
-        );
-        let params: HashMap<String, String> = url::Url::parse(headers(&second, "Location")[0])
-            .unwrap()
-            .query_pairs()
-            .into_owned()
-            .collect();
-        let pending = cookie_set(&second, "__Secure-registrar-signin").unwrap();
+        let (old, _) = start(&op, &st, "");
+        op.claims.borrow_mut()["nonce"] = json!(old["nonce"]);
+        let (params, pending) = start(&op, &st, "");
         let q = format!("code=c&state={}", params["state"]);
         let done = run(
             &request("GET", "/dashboard/callback", &q, Some(&pending)),

@@ -128,14 +128,12 @@ impl<S: ClientStore> Registrar<'_, S> {
         body: &[u8],
         owner: Option<(&TokenHash, &str)>,
     ) -> Result<Value, ApiError> {
-        // The client, if the caller may update it; for an owner, someone else's client and an
-        // unknown one get the same answer.
+        // The client, if the caller may update it (`owned::theirs` for an owner).
         let read = || async {
             match (self.store.find(client_id).await?, owner) {
                 (Some(c), None) => Ok(c),
-                (Some(c), Some((o, _))) if c.owner.as_ref() == Some(o) => Ok(c),
-                (_, None) => Err(ApiError::NotFound("no client with this client_id")),
-                (_, Some(_)) => Err(ApiError::NotFound(NOT_YOURS)),
+                (None, None) => Err(ApiError::NotFound("no client with this client_id")),
+                (found, Some((o, _))) => super::owned::theirs(found, o, true),
             }
         };
         let mut current = read().await?;

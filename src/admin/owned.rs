@@ -30,6 +30,26 @@ impl Person {
     }
 }
 
+/// `found` if it is `owner`'s client; with `active`, also not suspended: an owner may read or
+/// delete a client an admin suspended, not change it (as RFC 7592 updates of it are refused).
+pub(super) fn theirs(
+    found: Option<StoredClient>,
+    owner: &TokenHash,
+    active: bool,
+) -> Result<StoredClient, ApiError> {
+    match found {
+        Some(c) if c.owner.as_ref() == Some(owner) => {
+            if active && c.status == ClientStatus::Suspended {
+                return Err(ApiError::AccessDenied(
+                    "this client is suspended; its registration cannot be changed".into(),
+                ));
+            }
+            Ok(c)
+        }
+        _ => Err(ApiError::NotFound(NOT_YOURS)),
+    }
+}
+
 impl<S: ClientStore> Registrar<'_, S> {
     /// Registers a client owned by `who`, under the `signed_in` profile (RFC 7591 rules, its
     /// policy, its quota).
@@ -60,22 +80,11 @@ impl<S: ClientStore> Registrar<'_, S> {
     }
 
     async fn owned(&self, who: &Person, client_id: &str) -> Result<StoredClient, ApiError> {
-        match self.store.find(client_id).await? {
-            Some(c) if c.owner.as_ref() == Some(&who.owner) => Ok(c),
-            _ => Err(ApiError::NotFound(NOT_YOURS)),
-        }
+        theirs(self.store.find(client_id).await?, &who.owner, false)
     }
 
-    /// [`Self::owned`], refused while an admin has it suspended: its owner may read or delete
-    /// it, not change it (as RFC 7592 updates of a suspended client are refused).
     async fn owned_active(&self, who: &Person, client_id: &str) -> Result<StoredClient, ApiError> {
-        let c = self.owned(who, client_id).await?;
-        if c.status == ClientStatus::Suspended {
-            return Err(ApiError::AccessDenied(
-                "this client is suspended; its registration cannot be changed".into(),
-            ));
-        }
-        Ok(c)
+        theirs(self.store.find(client_id).await?, &who.owner, true)
     }
 
     /// "My clients": theirs, newest first, with the admin list's paging and its `q` search.
@@ -102,7 +111,6 @@ impl<S: ClientStore> Registrar<'_, S> {
         client_id: &str,
         body: &[u8],
     ) -> Result<Value, ApiError> {
-        self.owned_active(who, client_id).await?;
         self.update_as(client_id, body, Some((&who.owner, &who.actor)))
             .await
     }
@@ -132,7 +140,7 @@ impl<S: ClientStore> Registrar<'_, S> {
         client_id: &str,
         token: Option<&str>,
     ) -> Result<Value, ApiError> {
-        let (client, _) = self.authenticate_token(client_id, token).await?;
+        let (client, _) = self.authenticate(client_id, token).await?;
         match &client.owner {
             Some(o) if o == &who.owner => {}
             Some(_) => {

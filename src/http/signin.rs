@@ -72,13 +72,14 @@ pub async fn handle<P: ProviderPort, L: RateLimiter>(
             return outcome(route, super::error_response(&e), None);
         }
     }
+    // Only the session and sign-out endpoints read the session cookie.
     let session =
-        cookie(req.cookie, SESSION_COOKIE).and_then(|c| Session::open(key, settings, c, now));
+        || cookie(req.cookie, SESSION_COOKIE).and_then(|c| Session::open(key, settings, c, now));
     match req.path {
         "/dashboard/signin" => start(req, settings, key, port, now, route).await,
         "/dashboard/callback" => finish(req, settings, key, port, now, route).await,
         "/dashboard/session" => {
-            let body = match session {
+            let body = match session() {
                 None => json!({"sign_in": true, "signed_in": false}),
                 Some(s) => {
                     let mut b = json!({
@@ -102,7 +103,7 @@ pub async fn handle<P: ProviderPort, L: RateLimiter>(
                     None,
                 );
             }
-            if session.as_ref().is_some_and(|s| !s.csrf_matches(req.csrf)) {
+            if session().is_some_and(|s| !s.csrf_matches(req.csrf)) {
                 return outcome(route, forbidden("the CSRF token is missing or wrong"), None);
             }
             let mut r = answer(204, None);

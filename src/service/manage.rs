@@ -180,16 +180,8 @@ impl<S: ClientStore> Registrar<'_, S> {
     }
 
     /// The client and the presented token, when it is the client's registration access token
-    /// (RFC 7592 §2): a claim by a signed-in person checks it the same way.
-    pub(crate) async fn authenticate_token(
-        &self,
-        client_id: &str,
-        token: Option<&str>,
-    ) -> Result<(StoredClient, Secret), ApiError> {
-        self.authenticate(client_id, token).await
-    }
-
-    async fn authenticate(
+    /// (RFC 7592 §2); a claim by a signed-in person checks it the same way.
+    pub(crate) async fn authenticate(
         &self,
         client_id: &str,
         token: Option<&str>,

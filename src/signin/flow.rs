@@ -9,7 +9,6 @@ use crate::base64url;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use url::form_urlencoded;
 
 /// How long a person has to sign in at the provider, in seconds.
@@ -105,9 +104,7 @@ pub fn read_callback(query: &str, pending: &PendingSignIn) -> Result<Callback, &
         }
     }
     let state = state.ok_or("the provider's answer has no state")?;
-    if state.len() != pending.state.len()
-        || !bool::from(state.as_bytes().ct_eq(pending.state.as_bytes()))
-    {
+    if !crate::token::same_secret(&state, &pending.state) {
         return Err("the provider's answer is not for this sign-in (state)");
     }
     match (code, error) {

@@ -112,13 +112,7 @@ pub fn check_claims(jws: CompactJws, expected: &Expected<'_>) -> Result<Identity
         return Err("the ID token is not valid yet".into());
     }
     // Compared in constant time: the nonce is this sign-in's secret.
-    let nonce_ok = text("nonce").is_some_and(|n| {
-        n.len() == expected.nonce.len()
-            && bool::from(subtle::ConstantTimeEq::ct_eq(
-                n.as_bytes(),
-                expected.nonce.as_bytes(),
-            ))
-    });
+    let nonce_ok = text("nonce").is_some_and(|n| crate::token::same_secret(n, expected.nonce));
     if !nonce_ok {
         return Err("the ID token's nonce is not this sign-in's".into());
     }

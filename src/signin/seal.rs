@@ -8,7 +8,6 @@ use crate::base64url;
 use crate::token::{HashKey, Purpose};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use subtle::ConstantTimeEq;
 
 /// Longest cookie value read back, in bytes.
 pub const MAX_SEALED_BYTES: usize = 3 * 1024;
@@ -39,7 +38,7 @@ pub fn open<T: DeserializeOwned + Expiring>(
     }
     let (body, mac) = sealed.rsplit_once('.')?;
     let expected = key.mac(purpose, b"", body.as_bytes());
-    if expected.len() != mac.len() || !bool::from(expected.as_bytes().ct_eq(mac.as_bytes())) {
+    if !crate::token::same_secret(&expected, mac) {
         return None;
     }
     let value: T = serde_json::from_slice(&base64url::decode(body)?).ok()?;

@@ -8,7 +8,6 @@ use super::settings::SignInSettings;
 use crate::token::{HashKey, Purpose, TokenHash};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use subtle::ConstantTimeEq;
 
 /// The session cookie. `__Secure-`: browsers refuse it unless it was set `Secure` by a secure
 /// origin (RFC 6265bis §4.1.3.1).
@@ -75,9 +74,7 @@ impl Session {
 
     /// Whether `presented` (the [`CSRF_HEADER`] value) is this session's token.
     pub fn csrf_matches(&self, presented: Option<&str>) -> bool {
-        presented.is_some_and(|p| {
-            p.len() == self.csrf.len() && bool::from(p.as_bytes().ct_eq(self.csrf.as_bytes()))
-        })
+        presented.is_some_and(|p| crate::token::same_secret(p, &self.csrf))
     }
 }
 
