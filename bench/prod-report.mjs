@@ -29,12 +29,17 @@ const KIND_LABELS = {
   404: "a 404 (`GET /bench/no-such-path`)",
   preflight: "CORS preflight `OPTIONS /register`",
   floor: "any request (`GET /`, constant JSON)",
+  session: "signed in: `GET /dashboard/session`",
+  "register-owned": "signed in: `POST /dashboard/clients` (register, owned)",
+  "read-owned": "signed in: `GET /dashboard/clients/{id}`",
+  "list-owned": "signed in: `GET /dashboard/clients` (My clients, first page)",
 };
 const SHORT = {
   registrar: "Registrar D1, worker only",
   "registrar-assets": "Registrar D1, behind assets router",
   "registrar-kv": "Registrar KV, worker only",
   "registrar-nolog": "Registrar D1, LOG_REQUESTS=errors",
+  "registrar-signin": "Registrar D1, signin build",
   peer: "peer, worker only",
   floor: "floor (trivial JS Worker)",
   "floor-bindings": "floor's code + Registrar's bindings",
@@ -81,7 +86,7 @@ export function prodMarkdown(p) {
     out.push(`Each round starts every configuration fresh (new workerd process, isolate and local D1/KV) in a rotating order, sends ${P.warmup} warm-up requests of each kind, measures workerd's idle rate for ${P.idle_ms} ms, then reads workerd's CPU time from \`/proc\` around **${P.n} sequential requests** of each kind on one keep-alive connection, idle rate subtracted (${P.cpu_source === "schedstat" ? "the scheduler's run time of every workerd thread, \`/proc/<pid>/task/*/schedstat\`, in ns; utime+stime, which moves in 10 ms ticks, is recorded next to it as a cross-check" : `utime+stime; the clock tick is 10 ms, so one figure resolves ${f2(10 / P.n)} ms`}). Registrar runs with wrangler.toml's [vars] as they are (so \`LOG_REQUESTS\` = all: one log line per request), its [[ratelimits]] thresholds raised (the limiter bindings are still called); the peer is its \`wrangler deploy --dry-run\` bundle on local KV. Ratio columns: the ratio of the two medians, with the range of the per-round ratios (configurations of one round ran minutes apart at most) in brackets.`);
     out.push("");
     const cols = configs;
-    const kinds = ["register", "read", "authenticate", "discovery", "404", "preflight", "floor"].filter((k) => cols.some((c) => vals(c, k).length));
+    const kinds = ["register", "read", "authenticate", "discovery", "404", "preflight", "floor", "session", "register-owned", "read-owned", "list-owned"].filter((k) => cols.some((c) => vals(c, k).length));
     const rows = kinds.map((k) => [
       KIND_LABELS[k],
       ...cols.map((c) => cell(vals(c, k))),
@@ -101,10 +106,24 @@ export function prodMarkdown(p) {
       out.push(`The local assets router in front of the Worker adds (difference of the medians: ${add.join(", ")}); Cloudflare does not bill the asset lookup to the Worker, so the worker-only column is the billed path.`);
     }
     out.push("");
+    if (vals("registrar-signin", "register-owned").length) {
+      // Signed-in against anonymous: the same work with a session instead of no credential (or a
+      // registration access token), in the same build; then the feature's cost to anonymous requests.
+      const pairs = [["register-owned", "register"], ["read-owned", "read"]];
+      const rows2 = [
+        ...pairs.map(([a, b]) => [`${KIND_LABELS[a]} / ${KIND_LABELS[b]} (same build)`, f2(med("registrar-signin", a)), f2(med("registrar-signin", b)), ratioCell("registrar-signin", a, "registrar-signin", b)]),
+        ...["register", "read", "discovery"].filter((k) => vals("registrar", k).length)
+          .map((k) => [`${KIND_LABELS[k]}, anonymous: signin build / default build`, f2(med("registrar-signin", k)), f2(med("registrar", k)), ratioCell("registrar-signin", k, "registrar", k)]),
+      ];
+      out.push("Dashboard sign-in (`REGISTRAR_FEATURES=signin`, sign-in configured): a signed-in request against its anonymous counterpart, and what the feature costs anonymous requests. The signed-in requests carry a session cookie sealed with the run's `REGISTRAR_HMAC_KEY` (bench/session-cookie.mjs; the run checks the Worker accepts it first); changes also carry `Origin` and the CSRF token. No provider is called: a session is checked against its cookie alone.");
+      out.push("");
+      out.push(table(["comparison", "a (ms)", "b (ms)", "a / b"], rows2, ["---", "---:", "---:", "---:"]));
+      out.push("");
+    }
   }
 
   const cold = p.cold || {};
-  const coldOrder = ["floor", "floor-bindings", "wasm-stub", "registrar", "registrar-kv", "peer"];
+  const coldOrder = ["floor", "floor-bindings", "wasm-stub", "registrar", "registrar-kv", "registrar-signin", "peer"];
   const coldCfg = Object.keys(cold).filter((c) => cold[c]?.length).sort((a, b) => coldOrder.indexOf(a) - coldOrder.indexOf(b));
   if (coldCfg.length) {
     const of = (c, k) => cold[c].map((x) => x[k]);

@@ -7,6 +7,9 @@
 //   registrar-kv      the REGISTRAR_FEATURES=kv build with STORAGE_BACKEND=kv, worker only
 //   registrar-nolog   the default build with LOG_REQUESTS=errors (no log line for a success),
 //                     worker only: what the one log line per request costs
+//   registrar-signin  the REGISTRAR_FEATURES=signin build with dashboard sign-in configured, worker
+//                     only: the anonymous requests, and the signed-in dashboard's requests with a
+//                     session cookie (bench/session-cookie.mjs; no provider is called for them)
 //   peer              @cloudflare/workers-oauth-provider (bench/peer/, bundled by
 //                     `wrangler deploy --dry-run --outdir`), local KV, worker only
 //   floor             bench/floor/index.js: a trivial JS Worker answering a constant JSON body
@@ -27,16 +30,18 @@
 //     of POST /register against Registrar (D1) and the peer, worker only, alternating, with
 //     workerd's CPU per request under that load.
 //
-// Usage: node bench/production.mjs [--registrar DIR] [--registrar-kv DIR] [--peer DIR] [--out FILE]
+// Usage: node bench/production.mjs [--registrar DIR] [--registrar-kv DIR] [--registrar-signin DIR]
+//          [--peer DIR] [--out FILE]
 //   --registrar     a built Registrar (index.js + index_bg.wasm), default build/
 //   --registrar-kv  a REGISTRAR_FEATURES=kv build; without it the registrar-kv configuration is skipped
+//   --registrar-signin  a REGISTRAR_FEATURES=signin build; without it registrar-signin is skipped
 //   --peer          the peer bundle dir (index.js) from `wrangler deploy --dry-run --outdir`;
 //                   default: bundled here into a temporary dir
 // Environment (full / BENCH_QUICK=1): BENCH_PROD_N=300/30 sequential requests per figure,
 //   BENCH_PROD_ROUNDS=5/2, BENCH_PROD_WARMUP=50/10 requests per kind, BENCH_PROD_COLD=8/2 cold-start
 //   samples, BENCH_PROD_LOAD_ROUNDS=3/1, BENCH_SECONDS=10/2, BENCH_WARMUP=3/1,
 //   BENCH_CONNECTIONS=8, BENCH_PROD_WRK_THREADS=2, BENCH_PROD_PORT=8915 (127.0.0.1),
-//   BENCH_PROD_CONFIGS="registrar registrar-assets registrar-kv registrar-nolog peer floor",
+//   BENCH_PROD_CONFIGS="registrar registrar-assets registrar-kv registrar-nolog registrar-signin peer floor",
 //   BENCH_PROD_PARTS="cpu cold load". Needs wrk for the load part. Loopback only; reported,
 //   never asserted.
 import { spawn, execFileSync } from "node:child_process";
@@ -50,6 +55,7 @@ import { Miniflare } from "miniflare";
 import { experimental_readRawConfig } from "wrangler";
 import { workerdPids, cpuTicks, TICKS } from "./cpu.mjs";
 import { prodMarkdown } from "./prod-report.mjs";
+import { sessionCookie } from "./session-cookie.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER = path.join(ROOT, "node_modules", ".bin", "wrangler");
@@ -66,7 +72,7 @@ const CONNECTIONS = setting("BENCH_CONNECTIONS", 8, 8);
 const WRK_THREADS = Math.min(CONNECTIONS, setting("BENCH_PROD_WRK_THREADS", 2, 2));
 const PORT = setting("BENCH_PROD_PORT", 8915, 8915);
 const IDLE_MS = QUICK ? 300 : 1000;
-const CONFIGS = (process.env.BENCH_PROD_CONFIGS ?? "registrar registrar-assets registrar-kv registrar-nolog peer floor").split(/\s+/).filter(Boolean);
+const CONFIGS = (process.env.BENCH_PROD_CONFIGS ?? "registrar registrar-assets registrar-kv registrar-nolog registrar-signin peer floor").split(/\s+/).filter(Boolean);
 const PARTS = (process.env.BENCH_PROD_PARTS ?? "cpu cold load").split(/\s+/).filter(Boolean);
 
 const args = {};
@@ -77,6 +83,9 @@ for (let i = 2; i < process.argv.length; i += 2) {
 }
 const REG_DIR = args.registrar ?? path.join(ROOT, "build");
 const REG_KV_DIR = args["registrar-kv"];
+const REG_SIGNIN_DIR = args["registrar-signin"];
+// Optional builds: a configuration is skipped when its build was not given.
+const OPTIONAL_BUILDS = { "registrar-kv": REG_KV_DIR, "registrar-signin": REG_SIGNIN_DIR };
 const say = (s) => process.stderr.write(`  ${s}\n`);
 
 // ---------------------------------------------------------------------------------------------
@@ -168,6 +177,7 @@ const LABELS = {
   "registrar-assets": "Registrar (D1), behind the assets router",
   "registrar-kv": "Registrar (KV build, STORAGE_BACKEND=kv), worker only",
   "registrar-nolog": "Registrar (D1) with LOG_REQUESTS=errors, worker only",
+  "registrar-signin": "Registrar (signin build, D1, sign-in configured), worker only",
   peer: "peer (workers-oauth-provider, KV), worker only",
   floor: "floor: trivial JS Worker, constant JSON",
   "floor-bindings": "the floor's code with Registrar's bindings (cold start only)",
@@ -199,7 +209,7 @@ async function options(config, port) {
       },
     };
   }
-  const buildDir = config === "registrar-kv" ? REG_KV_DIR : REG_DIR;
+  const buildDir = OPTIONAL_BUILDS[config] ?? REG_DIR;
   // Cold-start steps between the floor and Registrar: the floor's code with Registrar's bindings,
   // then a stub that also loads Registrar's wasm module (compiled by workerd at start-up) but
   // neither instantiates it nor loads the JS bundle.
@@ -213,7 +223,7 @@ async function options(config, port) {
       scriptPath: script, modulesRoot: path.dirname(script),
       modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
       compatibilityDate: cfg.compatibility_date, compatibilityFlags: cfg.compatibility_flags ?? [],
-      bindings: registrarVars(origin, { "registrar-kv": { STORAGE_BACKEND: "kv" }, "registrar-nolog": { LOG_REQUESTS: "errors" } }[config] ?? {}),
+      bindings: registrarVars(origin, { "registrar-kv": { STORAGE_BACKEND: "kv" }, "registrar-nolog": { LOG_REQUESTS: "errors" }, "registrar-signin": SIGNIN_VARS }[config] ?? {}),
       d1Databases: { DB: DB.database_id },
       d1Persist: path.join(state, "v3", "d1"),
       kvNamespaces: Object.fromEntries((cfg.kv_namespaces ?? []).map((k) => [k.binding, k.id])),
@@ -279,6 +289,11 @@ function client(port) {
   return { request, close: () => agent.destroy() };
 }
 
+// Sign-in settings of the registrar-signin configuration. The issuer is never called: a session
+// request is checked against its sealed cookie alone (only /dashboard/signin and /callback fetch
+// the provider's documents), and it is a loopback address all the same.
+const SIGNIN_ISSUER = "https://localhost:9/bench-op";
+const SIGNIN_VARS = { DASHBOARD_OIDC_ISSUER: SIGNIN_ISSUER, DASHBOARD_OIDC_CLIENT_ID: "registrar-dashboard-bench" };
 const WEB = { client_name: "bench", redirect_uris: ["https://bench.example/cb"], scope: "openid offline_access", grant_types: ["authorization_code", "refresh_token"] };
 const PREFLIGHT = { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type, authorization" };
 // Kind → [method, path, options] for one configuration; `c` is a client registered on it.
@@ -291,7 +306,7 @@ function kinds(config, c) {
     preflight: ["OPTIONS", "/register", { headers: PREFLIGHT }],
   };
   if (config === "peer") return common;
-  return {
+  const anonymous = {
     register: common.register,
     read: ["GET", `/register/${c.client_id}`, { token: c.registration_access_token }],
     authenticate: ["POST", `/as/v1/clients/${c.client_id}/authenticate`, { token: AS_TOKEN, json: { client_secret: c.client_secret } }],
@@ -299,6 +314,31 @@ function kinds(config, c) {
     404: common[404],
     preflight: common.preflight,
   };
+  if (config !== "registrar-signin") return anonymous;
+  // The signed-in dashboard: its session cookie on every request; changes also carry this origin
+  // and the session's CSRF token, as the dashboard sends them.
+  const signedIn = { headers: { cookie: c.session.cookie } };
+  const change = { headers: { cookie: c.session.cookie, origin: c.origin, "x-registrar-csrf": c.session.csrf } };
+  return {
+    ...anonymous,
+    session: ["GET", "/dashboard/session", signedIn],
+    "register-owned": ["POST", "/dashboard/clients", { ...change, json: WEB }],
+    "read-owned": ["GET", `/dashboard/clients/${c.owned.client_id}`, signedIn],
+    "list-owned": ["GET", "/dashboard/clients", signedIn],
+  };
+}
+
+/** A session on `config` (registrar-signin) that the Worker accepts, and a client it owns. */
+async function signedInSetup(http1, origin) {
+  const session = sessionCookie(HMAC_KEY, SIGNIN_ISSUER, `bench-person-${randomBytes(6).toString("hex")}`);
+  const who = await http1.request("GET", "/dashboard/session", { headers: { cookie: session.cookie } });
+  const body = who.status === 200 ? JSON.parse(who.text) : {};
+  if (body.sign_in !== true || body.signed_in !== true || body.csrf !== session.csrf) {
+    throw new Error(`registrar-signin: the bench's session cookie is not accepted: GET /dashboard/session ${who.status} ${who.text}`);
+  }
+  const r = await http1.request("POST", "/dashboard/clients", { json: WEB, headers: { cookie: session.cookie, origin, "x-registrar-csrf": session.csrf } });
+  if (r.status !== 201) throw new Error(`registrar-signin: POST /dashboard/clients ${r.status} ${r.text}`);
+  return { session, origin, owned: JSON.parse(r.text) };
 }
 // What each kind must answer (the 404 must be a 404; anything else a success).
 const okStatus = (kind, s) => (kind === "404" ? s === 404 : s >= 200 && s < 300);
@@ -339,6 +379,7 @@ async function cpuRound(config) {
       const r = await http1.request("POST", "/register", { json: WEB });
       if (r.status !== 201) throw new Error(`${config}: POST /register ${r.status} ${r.text}`);
       c = JSON.parse(r.text);
+      if (config === "registrar-signin") Object.assign(c, await signedInSetup(http1, `http://127.0.0.1:${PORT}`));
     }
     const all = Object.entries(kinds(config, c));
     const status = {};
@@ -438,8 +479,8 @@ async function loadRound(config) {
 async function main() {
   for (const config of CONFIGS) if (!LABELS[config]) throw new Error(`BENCH_PROD_CONFIGS: unknown ${config}`);
   if (!fs.existsSync(path.join(REG_DIR, "index.js"))) throw new Error(`${REG_DIR}/index.js: build it first (sh scripts/build.sh)`);
-  const configs = CONFIGS.filter((c) => c !== "registrar-kv" || REG_KV_DIR);
-  if (configs.length < CONFIGS.length) say("registrar-kv skipped: no --registrar-kv build given");
+  const configs = CONFIGS.filter((c) => !(c in OPTIONAL_BUILDS) || OPTIONAL_BUILDS[c]);
+  for (const c of CONFIGS) if (!configs.includes(c)) say(`${c} skipped: no --${c} build given`);
   const result = {
     started: new Date().toISOString(), load_start: os.loadavg(), quick: QUICK,
     params: { cpu_source: CPU_SOURCE, n: N, rounds: ROUNDS, warmup: WARMUP, cold_samples: COLD, load_rounds: LOAD_ROUNDS, seconds: SECONDS, load_warmup: LOAD_WARMUP, connections: CONNECTIONS, wrk_threads: WRK_THREADS, idle_ms: IDLE_MS },

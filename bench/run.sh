@@ -134,7 +134,7 @@ date -u +%Y-%m-%dT%H:%M:%SZ > "$RES/date"
 # ---------------------------------------------------------------------------------------------
 # Registrar's build, frozen for the run
 # ---------------------------------------------------------------------------------------------
-say "builds: the shipped one, one with the kv feature, one with the wasm name section (for the profile)"
+say "builds: the shipped one, one with the kv feature, one with dashboard sign-in, one with the wasm name section (for the profile)"
 snapshot() { # dir: copy build/ as it is now
   mkdir -p "$1"
   cp build/index.js build/wasm.mjs build/index_bg.wasm "$1/"
@@ -142,6 +142,9 @@ snapshot() { # dir: copy build/ as it is now
 REGISTRAR_FEATURES=kv sh scripts/build.sh >&2
 SNAP_KV=$STATE/registrar-build-kv
 snapshot "$SNAP_KV"
+REGISTRAR_FEATURES=signin sh scripts/build.sh >&2
+SNAP_SIGNIN=$STATE/registrar-build-signin
+snapshot "$SNAP_SIGNIN"
 REGISTRAR_KEEP_NAMES=1 sh scripts/build.sh >&2
 SNAP_NAMED=$STATE/registrar-build-named
 snapshot "$SNAP_NAMED"
@@ -170,10 +173,10 @@ bundle_peer() {
 # Primary: the production path (plain workerd through Miniflare's API), bench/production.mjs
 # ---------------------------------------------------------------------------------------------
 if wants prod; then
-  say "production path: plain workerd on 127.0.0.1:$PROD_PORT (Registrar D1, D1 + assets router, KV, D1 without success log lines; the peer; the floor)"
+  say "production path: plain workerd on 127.0.0.1:$PROD_PORT (Registrar D1, D1 + assets router, KV, D1 without success log lines, signin build signed in and anonymous; the peer; the floor)"
   bundle_peer
   BENCH_SECONDS=$SECS BENCH_WARMUP=$WARMUP BENCH_CONNECTIONS=$CONNS BENCH_PROD_PORT=$PROD_PORT BENCH_QUICK=$QUICK \
-    setsid node "$BENCH/production.mjs" --registrar "$SNAP" --registrar-kv "$SNAP_KV" --peer "$STATE/peer-dist" \
+    setsid node "$BENCH/production.mjs" --registrar "$SNAP" --registrar-kv "$SNAP_KV" --registrar-signin "$SNAP_SIGNIN" --peer "$STATE/peer-dist" \
     --out "$RES/prod.json" >"$STATE/prod.md" </dev/null &
   PROD_PG=$!
   GROUPS_STARTED+=("$PROD_PG")
