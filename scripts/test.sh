@@ -49,6 +49,10 @@ node --test --test-concurrency=1 tests/browser/
 # The client projection is a build feature (REGISTRAR_FEATURES=projection). Its end-to-end suite
 # runs a real authorization server (@cloudflare/workers-oauth-provider, pinned in package.json)
 # next to Registrar in one Miniflare, sharing OAUTH_KV; tests/as/harness.js says how.
+step "size budget of the signin build (REGISTRAR_FEATURES=signin): under 265 KB gzip"
+REGISTRAR_FEATURES=signin sh scripts/build.sh
+./scripts/size-budget.sh
+
 step "build the Worker with the client projection, CIMD and dashboard sign-in (REGISTRAR_FEATURES=\"projection cimd signin\")"
 REGISTRAR_FEATURES="projection cimd signin" sh scripts/build.sh
 
