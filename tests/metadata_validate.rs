@@ -208,6 +208,19 @@ fn warnings_name_their_member() {
                    "client_uri": "https://app.example/"}),
             &["logo_uri"],
         ),
+        (
+            "hosts compare as the URL parser reads them: case and port do not matter",
+            json!({"redirect_uris": ["https://App.Example:8443/cb"], "client_name": "A",
+                   "application_type": "web", "logo_uri": "https://app.example/l.png"}),
+            &[],
+        ),
+        (
+            "an IPv6 literal with a port is one host, not \"[\"",
+            json!({"redirect_uris": ["https://[2001:db8::1]:8443/cb"], "client_name": "A",
+                   "application_type": "web", "logo_uri": "https://[2001:db8::2]/l.png",
+                   "client_uri": "https://[2001:db8::1]/"}),
+            &["logo_uri"],
+        ),
     ];
     for (name, body, expected) in cases {
         let v = validate(body.clone());

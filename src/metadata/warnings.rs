@@ -5,12 +5,15 @@ use super::enums::{ApplicationType, AuthMethod, GrantType};
 use super::{ClientMetadata, FieldError};
 use crate::uri::is_loopback;
 use serde_json::{Map, Value};
+use url::Url;
 
-/// The host of an http(s) URI as written (port and user information are refused or ignored).
-fn host(uri: &str) -> &str {
-    let rest = uri.split_once("://").map_or("", |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    authority.split(':').next().unwrap_or("")
+/// The host of an http(s) URI as the URL parser reads it (lower case, an IPv6 literal whole in
+/// its brackets), so two spellings of one host compare equal.
+fn http_host(uri: &str) -> Option<String> {
+    let url = Url::parse(uri).ok()?;
+    matches!(url.scheme(), "http" | "https")
+        .then(|| url.host_str().map(str::to_owned))
+        .flatten()
 }
 
 /// The warnings for `request`, which registers as `m` (after the policy, which may have
@@ -25,8 +28,8 @@ pub fn warnings(request: &Map<String, Value>, m: &ClientMetadata) -> Vec<FieldEr
     let mut https_hosts = Vec::new();
     for (i, uri) in m.redirect_uris.iter().enumerate() {
         let member = &format!("redirect_uris[{i}]");
-        let h = host(uri);
-        if h.eq_ignore_ascii_case("localhost") {
+        let h = uri.http_host();
+        if h == Some("localhost") {
             warn(
                 member,
                 "use 127.0.0.1 or [::1], not localhost (RFC 8252 §8.3)",
@@ -38,7 +41,7 @@ pub fn warnings(request: &Map<String, Value>, m: &ClientMetadata) -> Vec<FieldEr
                 "http loopback on a web client: for development only",
             );
         }
-        if uri.starts_with("https:") {
+        if let Some(h) = h.filter(|_| uri.scheme() == "https") {
             https_hosts.push(h);
         }
     }
@@ -85,7 +88,8 @@ pub fn warnings(request: &Map<String, Value>, m: &ClientMetadata) -> Vec<FieldEr
     }
     for (member, uri) in [("client_uri", &m.client_uri), ("logo_uri", &m.logo_uri)] {
         if let Some(uri) = uri {
-            if !https_hosts.is_empty() && !https_hosts.contains(&host(uri)) {
+            let h = http_host(uri);
+            if !https_hosts.is_empty() && !https_hosts.iter().any(|r| h.as_deref() == Some(*r)) {
                 warn(member, "on another host than the redirect URIs");
             }
         }
