@@ -18,8 +18,8 @@
 //  1. CPU per request: each round starts every configuration fresh (new workerd, new isolate, new
 //     local D1/KV), warms every request kind, measures workerd's idle rate, then reads workerd's
 //     CPU time (/proc: the scheduler's per-thread run time in ns, utime+stime as a cross-check)
-//     around N sequential requests of each kind on one keep-alive connection (idle rate
-//     subtracted). Rounds alternate the order of the configurations. Figures: median of
+//     around N sequential requests of each kind on one keep-alive connection, the kinds taking
+//     turns in BENCH_PROD_SLICES slices (idle rate subtracted). Rounds alternate the order of the configurations. Figures: median of
 //     the rounds (min–max).
 //  2. Cold start: a new Miniflare (so a new workerd process and isolate: bundle parse, wasm
 //     compile and instantiate at module load) per sample; wall time to `ready` and to the first
@@ -38,8 +38,8 @@
 //   --peer          the peer bundle dir (index.js) from `wrangler deploy --dry-run --outdir`;
 //                   default: bundled here into a temporary dir
 // Environment (full / BENCH_QUICK=1): BENCH_PROD_N=300/30 sequential requests per figure,
-//   BENCH_PROD_ROUNDS=5/2, BENCH_PROD_WARMUP=50/10 requests per kind, BENCH_PROD_COLD=8/2 cold-start
-//   samples, BENCH_PROD_LOAD_ROUNDS=3/1, BENCH_SECONDS=10/2, BENCH_WARMUP=3/1,
+//   BENCH_PROD_ROUNDS=5/2, BENCH_PROD_SLICES=10/3 turns the kinds take, BENCH_PROD_WARMUP=50/10
+//   requests per kind, BENCH_PROD_COLD=8/2 cold-start samples, BENCH_PROD_LOAD_ROUNDS=3/1, BENCH_SECONDS=10/2, BENCH_WARMUP=3/1,
 //   BENCH_CONNECTIONS=8, BENCH_PROD_WRK_THREADS=2, BENCH_PROD_PORT=8915 (127.0.0.1),
 //   BENCH_PROD_CONFIGS="registrar registrar-assets registrar-kv registrar-nolog registrar-signin peer floor",
 //   BENCH_PROD_PARTS="cpu cold load". Needs wrk for the load part. Loopback only; reported,
@@ -72,6 +72,7 @@ const CONNECTIONS = setting("BENCH_CONNECTIONS", 8, 8);
 const WRK_THREADS = Math.min(CONNECTIONS, setting("BENCH_PROD_WRK_THREADS", 2, 2));
 const PORT = setting("BENCH_PROD_PORT", 8915, 8915);
 const IDLE_MS = QUICK ? 300 : 1000;
+const SLICES = setting("BENCH_PROD_SLICES", 10, 3);
 const CONFIGS = (process.env.BENCH_PROD_CONFIGS ?? "registrar registrar-assets registrar-kv registrar-nolog registrar-signin peer floor").split(/\s+/).filter(Boolean);
 const PARTS = (process.env.BENCH_PROD_PARTS ?? "cpu cold load").split(/\s+/).filter(Boolean);
 
@@ -394,16 +395,29 @@ async function cpuRound(config) {
     await sleep(IDLE_MS);
     const idlePerMs = (cpuMs(pids) - i0) / (performance.now() - w0);
     const out = { idle_ms_per_s: idlePerMs * 1000, status, per_request_ms: {}, ticks_per_request_ms: {}, wall_per_request_ms: {} };
-    for (const [kind, [m, p, o]] of all) {
-      const t0 = cpuMs(pids), k0 = cpuTicks(pids), w = performance.now();
-      for (let i = 0; i < N; i++) {
-        const r = await http1.request(m, p, o);
-        if (!okStatus(kind, r.status)) throw new Error(`${config} ${kind}: ${r.status} ${r.text.slice(0, 300)}`);
+    // The kinds take turns in SLICES slices of N/SLICES requests, so a burst of load from
+    // elsewhere on the machine falls on every kind alike and the ratios between kinds hold.
+    const sum = Object.fromEntries(all.map(([kind]) => [kind, { cpu: 0, ticks: 0, wall: 0, n: 0 }]));
+    const per = Math.max(1, Math.round(N / SLICES));
+    for (let s = 0; s < SLICES; s++) {
+      for (const [kind, [m, p, o]] of all) {
+        const t0 = cpuMs(pids), k0 = cpuTicks(pids), w = performance.now();
+        for (let i = 0; i < per; i++) {
+          const r = await http1.request(m, p, o);
+          if (!okStatus(kind, r.status)) throw new Error(`${config} ${kind}: ${r.status} ${r.text.slice(0, 300)}`);
+        }
+        const wall = performance.now() - w;
+        const x = sum[kind];
+        x.cpu += Math.max(0, cpuMs(pids) - t0 - idlePerMs * wall);
+        x.ticks += cpuTicks(pids) - k0;
+        x.wall += wall;
+        x.n += per;
       }
-      const wall = performance.now() - w;
-      out.per_request_ms[kind] = Math.max(0, cpuMs(pids) - t0 - idlePerMs * wall) / N;
-      out.ticks_per_request_ms[kind] = ticksMs(cpuTicks(pids) - k0) / N; // the same from utime+stime, as a cross-check
-      out.wall_per_request_ms[kind] = wall / N;
+    }
+    for (const [kind, x] of Object.entries(sum)) {
+      out.per_request_ms[kind] = x.cpu / x.n;
+      out.ticks_per_request_ms[kind] = ticksMs(x.ticks) / x.n; // the same from utime+stime, as a cross-check
+      out.wall_per_request_ms[kind] = x.wall / x.n;
     }
     return out;
   } finally {
@@ -483,7 +497,7 @@ async function main() {
   for (const c of CONFIGS) if (!configs.includes(c)) say(`${c} skipped: no --${c} build given`);
   const result = {
     started: new Date().toISOString(), load_start: os.loadavg(), quick: QUICK,
-    params: { cpu_source: CPU_SOURCE, n: N, rounds: ROUNDS, warmup: WARMUP, cold_samples: COLD, load_rounds: LOAD_ROUNDS, seconds: SECONDS, load_warmup: LOAD_WARMUP, connections: CONNECTIONS, wrk_threads: WRK_THREADS, idle_ms: IDLE_MS },
+    params: { cpu_source: CPU_SOURCE, n: N, slices: SLICES, rounds: ROUNDS, warmup: WARMUP, cold_samples: COLD, load_rounds: LOAD_ROUNDS, seconds: SECONDS, load_warmup: LOAD_WARMUP, connections: CONNECTIONS, wrk_threads: WRK_THREADS, idle_ms: IDLE_MS },
     labels: LABELS,
     cpu: {}, cold: {}, load: {},
   };
