@@ -7,6 +7,9 @@
 import { $, api, notice, setText, showView } from './ui.js';
 import { byIdentity, endSession } from './admin-session.js';
 
+/** What else forgets what the session showed at Sign out (my-clients.js: the owner's client in the editor). */
+export const onSignOut = [];
+
 /** What a failed sign-in's `?signin_error=` means, for the person who tried. */
 const REASONS = {
   unavailable: 'Sign-in is not possible right now: the sign-in provider could not be reached or is misconfigured. Try again later, or tell the operator.',
@@ -67,6 +70,7 @@ async function signOut() {
   render();
   // Nothing the session showed stays on the page: My clients, an Admin section it opened.
   if (byIdentity()) endSession();
+  for (const forget of onSignOut) forget();
   if (!$('view-mine').hidden || ($('view-admin') && !$('view-admin').hidden)) showView('start');
   $('mine-table').querySelector('tbody').replaceChildren();
   notice('You are signed out of the dashboard.');
