@@ -1,7 +1,8 @@
 // Dashboard sign-in in a real browser (Debian Chromium, playwright-core) through a real OpenID
 // Provider's own login and consent pages (node-oidc-provider, tests/signin/op.js): the Sign in
 // button, the provider's pages, the way back, "Signed in as", a reload keeping the session,
-// Sign out, and a failed sign-in explained. Requests may go only to the Worker and the provider.
+// Sign out (at the provider too), and a failed sign-in explained. Requests may go only to the
+// Worker and the provider.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -45,15 +46,22 @@ describe('the dashboard signs a person in with the provider', { timeout: 120_000
     await account.waitFor();
     assert.equal(await account.innerText(), 'Signed in as Alice Admin (admin)');
 
+    // Sign out ends the provider's session too: its own "sign out?" page, then back here.
     await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${p.op.issuer}/**`);
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.waitForURL(`${p.h.url}/`);
+    await page.waitForSelector('body[data-state="ready"]');
     await page.getByRole('link', { name: 'Sign in' }).waitFor();
-    assert.match(await page.locator('#notice-text').innerText(), /signed out/);
     const left = (await context.cookies(p.h.url + '/dashboard/session')).map((c) => c.name);
     assert.ok(!left.includes('__Secure-registrar-session'), left.join(', '));
     await page.reload();
     await page.waitForSelector('body[data-state="ready"]');
     await page.getByRole('link', { name: 'Sign in' }).waitFor();
     assert.equal(await account.isHidden(), true);
+    // Signed out at the provider as well: it asks for the login again.
+    await signInAs(page, 'alice');
+    await account.waitFor();
     assert.deepEqual(log.offsite, []);
     assert.deepEqual(log.pageErrors, []);
     await context.close();
