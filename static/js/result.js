@@ -107,6 +107,10 @@ export function renderResult(kind, { tokenNew = false, secretNew = false, change
   setText($('download-name'), fileName());
   $('result').hidden = false;
 
+  // The owner's client has no registration access token on this page.
+  setText($('json-response-hint'), state.owned && !state.token
+    ? 'The client as the server registered it, with its client secret when one was just issued (signed in, you need no registration access token). Keep it in a local file.'
+    : 'The client as the server registered it, with its secret and registration access token. Keep it in a local file.');
   $('json-response').value = registrationJson();
   $('json-response-section').hidden = false;
 }
