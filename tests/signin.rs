@@ -151,6 +151,7 @@ fn the_discovery_document_is_read_strictly() {
     let p = provider::parse(&discovery(), ISSUER).unwrap();
     assert_eq!(p.id_token_algs, ["RS256", "ES256"], "only verifiable algs");
     assert_eq!(p.jwks_uri, "https://keys.op.example/jwks");
+    assert_eq!(p.end_session_endpoint, None, "optional");
     let mut no_algs = discovery();
     no_algs
         .as_object_mut()
@@ -195,6 +196,11 @@ fn the_discovery_document_is_read_strictly() {
             "id_token_signing_alg_values_supported",
             json!(["HS256"]),
             "the provider signs ID tokens with no algorithm this server verifies",
+        ),
+        (
+            "end_session_endpoint",
+            json!("http://op.example/logout"),
+            "the discovery document's end_session_endpoint is not a usable https URL",
         ),
     ] {
         let mut doc = discovery();
@@ -856,6 +862,11 @@ mod endpoints {
         claims: RefCell<Value>,
         kid: RefCell<String>,
         posted: RefCell<Vec<(String, String, Option<String>)>>,
+        /// The discovery document's `end_session_endpoint`, if any.
+        end_session: RefCell<Option<&'static str>>,
+        /// Whether the discovery document can be fetched.
+        reachable: Cell<bool>,
+        discovery_fetches: Cell<u32>,
     }
 
     impl Op {
@@ -868,6 +879,9 @@ mod endpoints {
                 claims: RefCell::new(good_claims()),
                 kid: RefCell::new("e1".into()),
                 posted: RefCell::new(Vec::new()),
+                end_session: RefCell::new(None),
+                reachable: Cell::new(true),
+                discovery_fetches: Cell::new(0),
             }
         }
     }
@@ -887,7 +901,17 @@ mod endpoints {
     impl ProviderPort for Op {
         async fn document(&self, url: &str, fresh: bool) -> Result<Value, String> {
             match url {
-                "https://op.example/.well-known/openid-configuration" => Ok(discovery()),
+                "https://op.example/.well-known/openid-configuration" => {
+                    self.discovery_fetches.set(self.discovery_fetches.get() + 1);
+                    if !self.reachable.get() {
+                        return Err("unreachable".into());
+                    }
+                    let mut doc = discovery();
+                    if let Some(e) = *self.end_session.borrow() {
+                        doc["end_session_endpoint"] = json!(e);
+                    }
+                    Ok(doc)
+                }
                 "https://keys.op.example/jwks" if fresh => {
                     self.fresh_fetches.set(self.fresh_fetches.get() + 1);
                     Ok(self.fresh_keys.clone())
@@ -1294,6 +1318,77 @@ mod endpoints {
         assert_eq!(ok.response.status, 204);
         assert_eq!(
             headers(&ok, "Set-Cookie"),
+            ["__Secure-registrar-session=; Path=/dashboard; Max-Age=0; HttpOnly; Secure; SameSite=Lax"]
+        );
+    }
+
+    #[test]
+    fn sign_out_sends_a_signed_in_person_to_the_providers_logout_when_it_has_one() {
+        let op = Op::new();
+        let (_, session) = sign_in(&op, "/");
+        let session = session.unwrap();
+        let st = cfg();
+        let info = run(
+            &request("GET", "/dashboard/session", "", Some(&session)),
+            &st,
+            &op,
+            NOW + 60,
+        );
+        let csrf = info.response.body.unwrap()["csrf"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let out = |cookie: Option<&str>| {
+            let mut r = request("POST", "/dashboard/signout", "", cookie);
+            r.request_origin = Some(ORIGIN);
+            r.csrf = Some(&csrf);
+            run(&r, &st, &op, NOW + 60)
+        };
+        // A provider without an end_session_endpoint: signed out here only.
+        assert_eq!(out(Some(&session)).response.status, 204);
+
+        *op.end_session.borrow_mut() = Some("https://op.example/logout?tenant=a");
+        let ok = out(Some(&session));
+        assert_eq!(ok.response.status, 200);
+        assert_eq!(headers(&ok, "Cache-Control"), ["no-store"]);
+        assert_eq!(
+            headers(&ok, "Set-Cookie"),
+            ["__Secure-registrar-session=; Path=/dashboard; Max-Age=0; HttpOnly; Secure; SameSite=Lax"]
+        );
+        let body = ok.response.body.unwrap();
+        let url = url::Url::parse(body["end_session_url"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            (url.scheme(), url.host_str(), url.path()),
+            ("https", Some("op.example"), "/logout")
+        );
+        let params: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        assert_eq!(
+            params,
+            [
+                ("tenant".to_string(), "a".to_string()),
+                ("client_id".into(), CLIENT.into()),
+                ("post_logout_redirect_uri".into(), format!("{ORIGIN}/")),
+            ]
+        );
+        assert_eq!(ok.internal_error, None);
+
+        // Without a session nobody is sent to the provider, and it is not asked.
+        let fetched = op.discovery_fetches.get();
+        assert_eq!(out(None).response.status, 204);
+        assert_eq!(
+            out(Some("__Secure-registrar-session=forged.x"))
+                .response
+                .status,
+            204
+        );
+        assert_eq!(op.discovery_fetches.get(), fetched);
+
+        // A provider that cannot be reached: signed out here all the same.
+        op.reachable.set(false);
+        let local = out(Some(&session));
+        assert_eq!(local.response.status, 204);
+        assert_eq!(
+            headers(&local, "Set-Cookie"),
             ["__Secure-registrar-session=; Path=/dashboard; Max-Age=0; HttpOnly; Secure; SameSite=Lax"]
         );
     }

@@ -2,7 +2,9 @@
 //! - `GET /dashboard/signin?return_to=/path`: to the provider, with a sealed sign-in cookie;
 //! - `GET /dashboard/callback`: the provider's answer → the session cookie → back to the page;
 //! - `GET /dashboard/session`: who is signed in, and the CSRF token of the session;
-//! - `POST /dashboard/signout`: clears the session (same origin, with the CSRF token).
+//! - `POST /dashboard/signout`: clears the session (same origin, with the CSRF token); when the
+//!   provider offers RP-initiated logout, the answer also says where to end the provider's
+//!   session (`{"end_session_url"}`), which the dashboard then opens.
 //!
 //! A failed sign-in goes back to the dashboard with `?signin_error=<reason>`, one word that
 //! gives nothing away; the cause is in the log line.
@@ -103,10 +105,23 @@ pub async fn handle<P: ProviderPort, L: RateLimiter>(
                     None,
                 );
             }
-            if session().is_some_and(|s| !s.csrf_matches(req.csrf)) {
+            let signed_in = session();
+            if signed_in
+                .as_ref()
+                .is_some_and(|s| !s.csrf_matches(req.csrf))
+            {
                 return outcome(route, forbidden("the CSRF token is missing or wrong"), None);
             }
-            let mut r = answer(204, None);
+            // Only a person with a session is sent to the provider's logout; the discovery
+            // document is the kept one (at most one fetch per isolate in 10 minutes).
+            let end_session = match signed_in {
+                Some(_) => end_session_url(req, settings, port).await,
+                None => None,
+            };
+            let mut r = match end_session {
+                Some(url) => answer(200, Some(json!({ "end_session_url": url }))),
+                None => answer(204, None),
+            };
             r.headers.push((
                 "Set-Cookie",
                 set_cookie(SESSION_COOKIE, "", SESSION_PATH, 0),
@@ -171,6 +186,22 @@ async fn provider_of<P: ProviderPort>(
         .document(&provider::discovery_url(&settings.issuer), false)
         .await?;
     provider::parse(&doc, &settings.issuer)
+}
+
+/// The provider's logout request for this dashboard, if its discovery document has an
+/// `end_session_endpoint`. A provider that cannot be reached now gets none: the person is
+/// still signed out of the dashboard.
+async fn end_session_url<P: ProviderPort>(
+    req: &SignInRequest<'_>,
+    settings: &SignInSettings,
+    port: &P,
+) -> Option<String> {
+    let endpoint = provider_of(settings, port)
+        .await
+        .ok()?
+        .end_session_endpoint?;
+    let back = format!("{}{}", req.origin, flow::POST_LOGOUT_PATH);
+    Some(flow::end_session_url(settings, &endpoint, &back))
 }
 
 async fn start<P: ProviderPort>(

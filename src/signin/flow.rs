@@ -17,6 +17,9 @@ pub const SIGNIN_SECONDS: i64 = 600;
 pub const SCOPE: &str = "openid profile email";
 /// The callback's path under the issuer's origin.
 pub const CALLBACK_PATH: &str = "/dashboard/callback";
+/// Where the provider sends a person back after signing them out: the dashboard itself, a URI
+/// the operator registers with the provider (`<origin>/`).
+pub const POST_LOGOUT_PATH: &str = "/";
 
 /// A sign-in in progress, sealed into the sign-in cookie: what the callback must find again.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,6 +61,23 @@ pub fn authorization_url(
         .append_pair("code_challenge_method", "S256")
         .finish();
     let endpoint = &provider.authorization_endpoint;
+    let joiner = if endpoint.contains('?') { '&' } else { '?' };
+    format!("{endpoint}{joiner}{query}")
+}
+
+/// The provider's logout request (OIDC RP-Initiated Logout 1.0 §2), the provider's own query
+/// kept. `client_id` names the dashboard, as the spec allows in place of `id_token_hint`: the
+/// session cookie keeps no ID token (it would make the cookie several times larger), so the
+/// provider may ask the person to confirm. It sends them back to `post_logout_redirect_uri`.
+pub fn end_session_url(
+    settings: &SignInSettings,
+    endpoint: &str,
+    post_logout_redirect_uri: &str,
+) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("client_id", &settings.client_id)
+        .append_pair("post_logout_redirect_uri", post_logout_redirect_uri)
+        .finish();
     let joiner = if endpoint.contains('?') { '&' } else { '?' };
     format!("{endpoint}{joiner}{query}")
 }

@@ -2,10 +2,16 @@
 // Shown only when the server has sign-in configured (`GET /dashboard/session` says `sign_in`);
 // otherwise the dashboard stays anonymous, as it is without the settings. The session itself is
 // an HttpOnly cookie this page never sees; the page keeps the session's CSRF token, which every
-// request that changes something under the session carries.
+// request that changes something under the session carries. Sign out also ends the session at
+// the provider when it offers RP-initiated logout: the server says where (`end_session_url`).
 
-import { $, api, notice, setText, showView } from './ui.js';
+import {
+  $, api, isObject, notice, setText, showView,
+} from './ui.js';
 import { byIdentity, endSession } from './admin-session.js';
+
+/** What else forgets what the session showed at Sign out (my-clients.js: the owner's client in the editor). */
+export const onSignOut = [];
 
 /** What a failed sign-in's `?signin_error=` means, for the person who tried. */
 const REASONS = {
@@ -59,7 +65,7 @@ export async function loadAccount() {
 
 async function signOut() {
   const res = await api('POST', '/dashboard/signout', { session: true, csrf: account.csrf });
-  if (res.status !== 204) {
+  if (res.status !== 204 && res.status !== 200) {
     notice('Signing out failed; reload the page and try again.', true);
     return;
   }
@@ -67,8 +73,16 @@ async function signOut() {
   render();
   // Nothing the session showed stays on the page: My clients, an Admin section it opened.
   if (byIdentity()) endSession();
+  for (const forget of onSignOut) forget();
   if (!$('view-mine').hidden || ($('view-admin') && !$('view-admin').hidden)) showView('start');
   $('mine-table').querySelector('tbody').replaceChildren();
+  const end = res.status === 200 && isObject(res.body) ? res.body.end_session_url : undefined;
+  if (typeof end === 'string' && /^https?:\/\//.test(end)) {
+    // The provider signs the person out too, and sends them back to this page.
+    notice('You are signed out of the dashboard; signing you out at the sign-in provider…');
+    window.location.assign(end);
+    return;
+  }
   notice('You are signed out of the dashboard.');
 }
 

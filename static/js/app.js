@@ -4,6 +4,7 @@
 // - the New client form and a loaded client: client-editor.js (Save, Delete), form-*.js
 //   (fields, choices from discovery.js, lists, rules, errors, tabs), json-tab.js, result.js;
 // - Manage a client: manage.js;  Check metadata: check.js;
+// - signed in: account.js, My clients: my-clients.js (the owner's client in the editor: owned-api.js);
 // - Admin: admin.js (sign in), admin-clients.js, admin-tokens.js, admin-audit.js.
 // What they share is ui.js; the client on screen is client-state.js. ui.js says the rules.
 
@@ -72,8 +73,13 @@ function init() {
   $('nav-admin').addEventListener('click', () => goTo(admin));
   $('nav-mine').addEventListener('click', () => goTo(mine));
   $('nav-check').addEventListener('click', () => goTo(check));
-  $('cancel').addEventListener('click', () => goStart());
-  $('delete').addEventListener('click', deleteClient);
+  // The owner's client came from My clients, and goes back there.
+  $('cancel').addEventListener('click', () => (state.owned ? goTo(mine) : goStart()));
+  $('delete').addEventListener('click', async () => {
+    const owned = state.owned;
+    if ((await deleteClient()) && owned) await mine.open();
+  });
+  $('rotate').addEventListener('click', mine.rotateShown);
   $('manage-form').addEventListener('submit', manageByToken);
   $('m-file').addEventListener('change', manageByFile);
   $('notice-close').addEventListener('click', hideNotice);

@@ -15,6 +15,9 @@ import { selectTab } from './form-tabs.js';
 import { forgetClient, mayLeave } from './navigation.js';
 import { changedMembers, renderResult, withKnownSecret } from './result.js';
 import { account } from './account.js';
+import {
+  asRegistration, ownedPath, sessionCall,
+} from './owned-api.js';
 
 export async function startNew() {
   if (!ready() || state.busy) return false;
@@ -65,33 +68,39 @@ function renderEditorHead() {
   setText($('editor-title'), edit ? (name || 'Client without a name') : 'New client');
   setText($('editor-sub'), edit ? state.clientId : '');
   $('delete').hidden = !edit;
+  // The owner's confidential client: a new secret without the token (my-clients.js).
+  $('rotate').hidden = !(edit && state.owned && state.registration && SECRET_METHODS.has(state.registration.token_endpoint_auth_method));
   $('w-initial_access_token').hidden = edit;
   setText($('cancel'), edit ? 'Close' : 'Cancel');
   setText($('save'), edit ? 'Save changes' : 'Save');
+  const put = state.owned ? ownedPath(state.clientId) : `/register/${state.clientId}`;
   setText($('json-request-hint'), edit
-    ? `What Save sends (PUT /register/${state.clientId}): the complete metadata, which replaces the registration. Updated as you fill the form; you may edit it and apply it to the form.`
+    ? `What Save sends (PUT ${put}): the complete metadata, which replaces the registration. Updated as you fill the form; you may edit it and apply it to the form.`
     : 'What Save sends (POST /register), updated as you fill the form. You may edit it and apply it to the form.');
 }
 
-/** After a successful POST, PUT or GET. kind: created | updated | loaded; sent: the request document. */
+/**
+ * After a successful POST, PUT or GET. kind: created | updated | loaded, or rotated (the owner's
+ * client with a new secret, my-clients.js); sent: the request document.
+ */
 export function onClient(body, kind, sent) {
   const prevSecret = state.secret;
   state.mode = 'edit';
   state.clientId = body.client_id;
-  state.token = body.registration_access_token;
+  state.token = typeof body.registration_access_token === 'string' ? body.registration_access_token : null;
   if (typeof body.client_secret === 'string') state.secret = body.client_secret;
   else if (!SECRET_METHODS.has(body.token_endpoint_auth_method)) state.secret = null;
   state.registration = withKnownSecret(body);
-  state.unsaved = kind !== 'loaded';
+  // An owner's update issues no token (RFC 7592's issues one every time).
+  const tokenNew = kind === 'updated' && !state.owned;
+  const secretNew = (kind === 'updated' || kind === 'rotated') && typeof body.client_secret === 'string' && body.client_secret !== prevSecret;
+  // Credentials shown once that were neither downloaded nor copied yet.
+  state.unsaved = kind === 'created' || tokenNew || secretNew;
   clearErrors();
   fill(body);
   state.formDirty = false;
   renderEditorHead();
-  renderResult(kind, {
-    tokenNew: kind === 'updated',
-    secretNew: kind === 'updated' && typeof body.client_secret === 'string' && body.client_secret !== prevSecret,
-    changed: changedMembers(sent, body),
-  });
+  renderResult(kind, { tokenNew, secretNew, changed: changedMembers(sent, body) });
   showView('editor');
   $('result').scrollIntoView({ block: 'start' });
   $('result-title').focus();
@@ -119,31 +128,37 @@ export async function save(e) {
   // found again under My clients.
   const owned = !editing && !iat && account.signedIn;
   let res;
-  if (editing) res = await api('PUT', clientPath(), { json: doc, token: state.token });
+  if (editing && state.owned) res = await sessionCall('PUT', ownedPath(state.clientId), doc);
+  else if (editing) res = await api('PUT', clientPath(), { json: doc, token: state.token });
   else if (owned) res = await api('POST', '/dashboard/clients', { json: doc, session: true, csrf: account.csrf });
   else res = await api('POST', '/register', { json: doc, token: iat || undefined });
   setBusy(button, false);
-  if ((res.status === 201 || res.status === 200) && res.body && typeof res.body.client_id === 'string') {
+  // The owner's PUT answers with the client in the admin API's shape.
+  const body = editing && state.owned ? asRegistration(res.body) : res.body;
+  if ((res.status === 201 || res.status === 200) && body && typeof body.client_id === 'string') {
     $('f-initial_access_token').value = '';
-    onClient(res.body, editing ? 'updated' : 'created', doc);
+    onClient(body, editing ? 'updated' : 'created', doc);
   } else {
     showApiError(res, where, editing ? 'The changes were not saved' : 'The client was not registered');
   }
 }
 
+/** Delete of the client on screen; true once it is deleted. */
 export async function deleteClient() {
-  if (state.busy || state.mode !== 'edit') return;
+  if (state.busy || state.mode !== 'edit') return false;
   const name = state.registration && typeof state.registration.client_name === 'string' ? `“${state.registration.client_name}” ` : '';
   const ok = await confirmDialog({
     title: 'Delete this client?',
     text: `Client ${name}(${state.clientId}) will be removed from the server. Applications using this client ID stop working at once. This cannot be undone.`,
     ok: 'Delete client',
   });
-  if (!ok) return;
+  if (!ok) return false;
   clearErrors();
   const button = $('delete');
   setBusy(button, true, 'Deleting…');
-  const res = await api('DELETE', clientPath(), { token: state.token });
+  const res = state.owned
+    ? await sessionCall('DELETE', ownedPath(state.clientId))
+    : await api('DELETE', clientPath(), { token: state.token });
   setBusy(button, false);
   if (res.status === 204) {
     const id = state.clientId;
@@ -152,7 +167,8 @@ export async function deleteClient() {
     showView('start');
     notice(`Client ${id} was deleted. Its credentials no longer work.`);
     $('main').focus();
-  } else {
-    showApiError(res, {}, 'The client was not deleted');
+    return true;
   }
+  showApiError(res, {}, 'The client was not deleted');
+  return false;
 }

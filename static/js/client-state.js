@@ -5,6 +5,9 @@ export const state = {
   mode: 'new', // 'new' | 'edit'
   clientId: null,
   token: null,
+  // The signed-in person's own client, opened from My clients: read, changed, deleted and its
+  // secret rotated through /dashboard/clients/{id} under the session, without a token.
+  owned: false,
   secret: null, // client_secret known to this page (from the registration response or a loaded file)
   registration: null, // the full registration as last returned, plus the known secret
   unsaved: false, // credentials shown that have been neither downloaded nor copied as JSON

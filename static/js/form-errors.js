@@ -9,6 +9,7 @@ import { state } from './client-state.js';
 import { TARGETS } from './form-fields.js';
 import { radioValue } from './form-choices.js';
 import { selectTab, tabs } from './form-tabs.js';
+import { SESSION_ENDED } from './owned-api.js';
 
 const IAT_REFUSED = 'The server refused to register the client without a valid initial access token: '
   + 'it requires one, or the one entered is wrong, expired or used up. Enter the token you were given.';
@@ -159,7 +160,8 @@ export function showApiError(res, where, title) {
       const said = res.body && typeof res.body.error_description === 'string' ? ` The server says: “${res.body.error_description}”.` : '';
       showErrors([{ message: IAT_REFUSED + said, target: $('f-initial_access_token') }], 'invalid_token', title);
     } else {
-      showErrors([{ message: TOKEN_REFUSED }], 'invalid_token', title);
+      // The owner's client is changed under the session, which has ended; no token was sent.
+      showErrors([{ message: state.owned ? SESSION_ENDED : TOKEN_REFUSED }], 'invalid_token', title);
     }
     return;
   }

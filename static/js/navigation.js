@@ -9,6 +9,7 @@ export function forgetClient() {
   state.mode = 'new';
   state.clientId = null;
   state.token = null;
+  state.owned = false;
   state.secret = null;
   state.registration = null;
   state.unsaved = false;
@@ -26,7 +27,8 @@ export async function mayLeave() {
     return confirmDialog({
       title: 'Leave without keeping the credentials?',
       text: `You have neither downloaded nor copied the JSON of client ${state.clientId}. `
-        + 'Its client secret and registration access token cannot be shown again.',
+        + (state.owned ? 'Its new client secret cannot be shown again.'
+          : 'Its client secret and registration access token cannot be shown again.'),
       ok: 'Leave anyway',
     });
   }

@@ -24,9 +24,30 @@ function registrationJson() {
   return `${JSON.stringify(state.registration, null, 2)}\n`;
 }
 
+/** The callouts over the signed-in person's own client: no token is used or issued. */
+function ownedCallouts(kind, secretNew, changed) {
+  const warn = $('result-warning');
+  const info = $('result-info');
+  warn.hidden = !secretNew;
+  if (secretNew) {
+    setText($('result-warning-title'), kind === 'rotated'
+      ? 'A new client secret was issued: the previous one no longer works.'
+      : 'A client secret was issued: the authentication method now uses one.');
+    setText($('result-warning-text'), 'Copy it now, or download the JSON file: it is shown only once, as the server keeps only a hash of it. '
+      + 'Put it in your application’s configuration.');
+  }
+  let text = '';
+  if (kind === 'loaded') text = 'Signed in, you change this client without its registration access token: saving keeps its token and its client secret.';
+  else if (kind === 'updated' && !secretNew) text = 'Saved. Its registration access token and client secret are unchanged.';
+  setText($('result-info-text'), text);
+  info.hidden = !text && !changed.length;
+}
+
 export function renderResult(kind, { tokenNew = false, secretNew = false, changed = [] } = {}) {
   const reg = state.registration;
-  setText($('result-title'), { created: 'Client registered', updated: 'Client updated', loaded: 'Client loaded' }[kind]);
+  setText($('result-title'), {
+    created: 'Client registered', updated: 'Client updated', loaded: 'Client loaded', rotated: 'Client secret rotated',
+  }[kind]);
   const warn = $('result-warning');
   const info = $('result-info');
   if (kind === 'created') {
@@ -35,6 +56,8 @@ export function renderResult(kind, { tokenNew = false, secretNew = false, change
       + 'You need the token to change or delete this client. Download the JSON file and keep it somewhere safe.');
     warn.hidden = false;
     info.hidden = !changed.length;
+  } else if (state.owned) {
+    ownedCallouts(kind, secretNew, changed);
   } else if (kind === 'updated') {
     setText($('result-warning-title'), 'A new registration access token was issued: the previous one no longer works.');
     setText($('result-warning-text'), (secretNew ? 'A new client secret was issued too. ' : '')
@@ -64,22 +87,30 @@ export function renderResult(kind, { tokenNew = false, secretNew = false, change
     let why;
     if (method === 'none') why = 'None: a public client (authentication method none) has no secret.';
     else if (method === 'private_key_jwt') why = 'None: this client authenticates with its private key.';
+    else if (SECRET_METHODS.has(method) && state.owned) why = 'Not shown: the server keeps only a hash of it. Rotate the secret to get a new one.';
     else if (SECRET_METHODS.has(method)) why = 'Not shown: the server keeps only a hash of it. Use the secret from your original registration file.';
     else why = 'None.';
     setText($('cred-no-secret-text'), why);
   }
   $('cred-secret-new').hidden = !secretNew;
   $('cred-row-client_secret').classList.toggle('is-new', secretNew);
+  // The owner's client is managed without its registration access token, which stays unknown.
+  $('cred-row-token').hidden = state.owned && !state.token;
   $('cred-registration_access_token').value = state.token || '';
   $('cred-token-new').hidden = !tokenNew;
   $('cred-row-token').classList.toggle('is-new', tokenNew);
   $('cred-registration_client_uri').value = typeof reg.registration_client_uri === 'string' ? reg.registration_client_uri : '';
+  $('cred-row-uri').hidden = !$('cred-registration_client_uri').value;
   setText($('cred-issued'), formatTime(reg.client_id_issued_at));
   setText($('cred-expires'), reg.client_secret_expires_at === 0 ? 'Never'
     : (Number.isFinite(reg.client_secret_expires_at) ? formatTime(reg.client_secret_expires_at) : '—'));
   setText($('download-name'), fileName());
   $('result').hidden = false;
 
+  // The owner's client has no registration access token on this page.
+  setText($('json-response-hint'), state.owned && !state.token
+    ? 'The client as the server registered it, with its client secret when one was just issued (signed in, you need no registration access token). Keep it in a local file.'
+    : 'The client as the server registered it, with its secret and registration access token. Keep it in a local file.');
   $('json-response').value = registrationJson();
   $('json-response-section').hidden = false;
 }

@@ -1,13 +1,15 @@
 // Dashboard sign-in in a real browser (Debian Chromium, playwright-core) through a real OpenID
 // Provider's own login and consent pages (node-oidc-provider, tests/signin/op.js): the Sign in
 // button, the provider's pages, the way back, "Signed in as", a reload keeping the session,
-// Sign out, and a failed sign-in explained. Requests may go only to the Worker and the provider.
+// Sign out (at the provider too), and a failed sign-in explained. Requests may go only to the
+// Worker and the provider.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launchBrowser, newClient, setRedirectUris, settled, shownCredentials,
 } from '../browser/helpers.js';
 import { pair } from './pair.js';
+import { myClientIds, openSignin, signInAs as signInAsIn } from './in-browser.js';
 
 let p;
 let browser;
@@ -19,38 +21,8 @@ after(async () => {
   await p?.close();
 });
 
-async function open() {
-  const allowed = [new URL(p.h.url).origin, new URL(p.op.issuer).origin];
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const log = { offsite: [], pageErrors: [] };
-  await context.route(() => true, (route) => {
-    const url = route.request().url();
-    if (allowed.some((o) => url === o || url.startsWith(`${o}/`))) return route.continue();
-    // The provider's own login page asks for a web font; only the dashboard's requests count.
-    let from = '';
-    try { from = route.request().frame().url(); } catch { /* no frame: a service worker */ }
-    if (!from.startsWith(p.op.issuer)) log.offsite.push(url);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (e) => log.pageErrors.push(String(e)));
-  await page.goto(`${p.h.url}/`);
-  await page.waitForSelector('body[data-state="ready"]');
-  return { context, page, log };
-}
-
-/** Clicks Sign in and fills the provider's login and consent pages as `login`. */
-async function signInAs(page, login) {
-  await page.getByRole('link', { name: 'Sign in' }).click();
-  await page.waitForURL(`${p.op.issuer}/**`);
-  await page.locator('input[name="login"]').fill(login);
-  await page.locator('input[name="password"]').fill('any password');
-  await page.getByRole('button', { name: 'Sign-in' }).click();
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.waitForURL(`${p.h.url}/**`);
-  await page.waitForSelector('body[data-state="ready"]');
-}
+const open = () => openSignin(p, browser);
+const signInAs = (page, login) => signInAsIn(p, page, login);
 
 describe('the dashboard signs a person in with the provider', { timeout: 120_000 }, () => {
   it('sign in, stay signed in across a reload, sign out', async () => {
@@ -74,15 +46,22 @@ describe('the dashboard signs a person in with the provider', { timeout: 120_000
     await account.waitFor();
     assert.equal(await account.innerText(), 'Signed in as Alice Admin (admin)');
 
+    // Sign out ends the provider's session too: its own "sign out?" page, then back here.
     await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${p.op.issuer}/**`);
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.waitForURL(`${p.h.url}/`);
+    await page.waitForSelector('body[data-state="ready"]');
     await page.getByRole('link', { name: 'Sign in' }).waitFor();
-    assert.match(await page.locator('#notice-text').innerText(), /signed out/);
     const left = (await context.cookies(p.h.url + '/dashboard/session')).map((c) => c.name);
     assert.ok(!left.includes('__Secure-registrar-session'), left.join(', '));
     await page.reload();
     await page.waitForSelector('body[data-state="ready"]');
     await page.getByRole('link', { name: 'Sign in' }).waitFor();
     assert.equal(await account.isHidden(), true);
+    // Signed out at the provider as well: it asks for the login again.
+    await signInAs(page, 'alice');
+    await account.waitFor();
     assert.deepEqual(log.offsite, []);
     assert.deepEqual(log.pageErrors, []);
     await context.close();
@@ -102,14 +81,6 @@ describe('the dashboard signs a person in with the provider', { timeout: 120_000
     await context.close();
   });
 });
-
-/** The client ids listed under My clients. */
-async function myClientIds(page) {
-  await page.getByRole('navigation', { name: 'Dashboard' }).getByRole('button', { name: 'My clients' }).click();
-  await page.getByRole('heading', { level: 1, name: 'My clients' }).waitFor();
-  await page.locator('#mine-status').filter({ hasText: /client/ }).waitFor();
-  return page.locator('#mine-table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.clientId));
-}
 
 describe('owning clients in the dashboard', { timeout: 180_000 }, () => {
   it('register while signed in, find it under My clients after a reload, recover a lost token, claim an anonymous client', async () => {

@@ -1,12 +1,13 @@
 // Dashboard sign-in end to end against a real OpenID Provider (node-oidc-provider on loopback,
 // tests/signin/op.js) and the Worker built with the `signin` feature, in Miniflare: discovery and
 // keys fetched from the provider, the code redeemed at its token endpoint with PKCE, its ID
-// tokens (RS256 and ES256) verified with WebCrypto, the session cookie, admins by claim.
+// tokens (RS256 and ES256) verified with WebCrypto, the session cookie, admins by claim, and
+// sign-out ending the provider's session too (RP-initiated logout).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CONFIDENTIAL_CLIENT, CONFIDENTIAL_SECRET } from './op.js';
+import { CONFIDENTIAL_CLIENT, CONFIDENTIAL_SECRET, PUBLIC_CLIENT } from './op.js';
 import { pair } from './pair.js';
-import { signIn } from './person.js';
+import { endProviderSession, signIn } from './person.js';
 
 async function session(h, cookie) {
   const r = await h.request('GET', '/dashboard/session', { headers: cookie ? { cookie } : {} });
@@ -56,8 +57,32 @@ describe('sign-in with a real OpenID Provider', { timeout: 120_000 }, () => {
       assert.equal(r.body.error, 'access_denied');
     }
     const ok = await out({ origin: p.h.url, 'x-registrar-csrf': csrf });
-    assert.equal(ok.status, 204);
+    assert.equal(ok.status, 200, 'with where to end the provider\'s session');
     assert.deepEqual(ok.headers.getSetCookie(), ['__Secure-registrar-session=; Path=/dashboard; Max-Age=0; HttpOnly; Secure; SameSite=Lax']);
+  });
+
+  it('sign-out also ends the session at the provider (RP-initiated logout), which sends the person back to the dashboard', async () => {
+    const first = await signIn(p.h, 'bob');
+    assert.deepEqual(first.prompts, ['login', 'consent']);
+    // The same browser again: the provider still knows the person and asks for no login.
+    const again = await signIn(p.h, 'bob', { jar: first.jar });
+    assert.ok(again.session);
+    assert.ok(!again.prompts.includes('login'), again.prompts.join(', '));
+
+    const { csrf } = await session(p.h, again.session);
+    const out = await p.h.request('POST', '/dashboard/signout', { headers: { cookie: again.session, origin: p.h.url, 'x-registrar-csrf': csrf } });
+    assert.equal(out.status, 200);
+    assert.equal(out.headers.get('cache-control'), 'no-store');
+    const discovery = await (await fetch(`${p.op.issuer}/.well-known/openid-configuration`)).json();
+    const end = new URL(out.body.end_session_url);
+    assert.equal(`${end.origin}${end.pathname}`, discovery.end_session_endpoint);
+    assert.deepEqual(Object.fromEntries(end.searchParams), { client_id: PUBLIC_CLIENT, post_logout_redirect_uri: `${p.h.url}/` });
+    assert.equal(await endProviderSession(end.href, first.jar), `${p.h.url}/`, 'back to the dashboard');
+
+    // Signed out at the provider: the next sign-in in that browser asks for the login again.
+    const after = await signIn(p.h, 'bob', { jar: first.jar });
+    assert.equal(after.prompts[0], 'login');
+    assert.ok(after.session);
   });
 
   it('a callback without this browser\'s sign-in cookie, or with another state, signs nobody in', async () => {

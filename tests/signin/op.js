@@ -1,6 +1,8 @@
 // A real OpenID Provider for the sign-in suites: node-oidc-provider (pinned in package.json) on
 // loopback, with its own development login page (any password), a fixed directory of people, and
-// the dashboard registered as a public client (PKCE) and as a confidential one (client secret).
+// the dashboard registered as a public client (PKCE) and as a confidential one (client secret),
+// each with the dashboard's page as its post-logout redirect URI (RP-initiated logout, on by
+// default in node-oidc-provider: its discovery document has an end_session_endpoint).
 //
 //   const op = await startProvider({ port, redirectUri });  // op.issuer, op.close()
 //
@@ -28,6 +30,8 @@ export async function startProvider({ port, redirectUri, idTokenAlg = 'RS256' })
   const issuer = `http://127.0.0.1:${port}`;
   const client = {
     redirect_uris: [redirectUri],
+    // RP-initiated logout sends the person back to the dashboard (docs/dashboard-sign-in.md).
+    post_logout_redirect_uris: [`${new URL(redirectUri).origin}/`],
     grant_types: ['authorization_code'],
     response_types: ['code'],
     id_token_signed_response_alg: idTokenAlg,

@@ -21,17 +21,19 @@ function remember(jar, res) {
 const header = (jar) => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
 
 /**
- * Signs `login` in through the Worker `h` and the provider. Returns { callback, session }: the
- * callback's response (a redirect) and the session cookie (`name=value`) it set, if any.
+ * Signs `login` in through the Worker `h` and the provider. Returns { callback, session, jar,
+ * prompts }: the callback's response (a redirect), the session cookie (`name=value`) it set, if
+ * any, the provider's cookies (`jar`, which may be passed in: the same browser again) and the
+ * provider's pages it went through (`login`, `consent`).
  * `beforeCallback(url)` may change the callback URL (a test of a forged answer).
  */
-export async function signIn(h, login, { returnTo = '/', beforeCallback = (u) => u } = {}) {
+export async function signIn(h, login, { returnTo = '/', beforeCallback = (u) => u, jar = new Map() } = {}) {
   const start = await h.fetch(`/dashboard/signin?return_to=${encodeURIComponent(returnTo)}`, { redirect: 'manual' });
   assert.equal(start.status, 302, await start.text());
   const pending = setCookie(start, '__Secure-registrar-signin');
   assert.ok(pending, 'the sign-in cookie');
-  const jar = new Map();
   let url = start.headers.get('location');
+  const prompts = []; // the provider's pages on the way: login, consent
   for (let step = 0; step < 12; step++) {
     const res = await fetch(url, { redirect: 'manual', headers: { cookie: header(jar) } });
     remember(jar, res);
@@ -39,7 +41,7 @@ export async function signIn(h, login, { returnTo = '/', beforeCallback = (u) =>
       const next = new URL(res.headers.get('location'), url).href;
       if (next.startsWith(`${h.url}/dashboard/callback`)) {
         const callback = await h.fetch(beforeCallback(next), { redirect: 'manual', headers: { cookie: pending } });
-        return { callback, session: setCookie(callback, '__Secure-registrar-session') };
+        return { callback, session: setCookie(callback, '__Secure-registrar-session'), jar, prompts };
       }
       url = next;
       continue;
@@ -48,6 +50,7 @@ export async function signIn(h, login, { returnTo = '/', beforeCallback = (u) =>
     assert.equal(res.status, 200, html);
     const action = new URL(html.match(/action="([^"]+)"/)[1].replace(/&amp;/g, '&'), url).href;
     const prompt = html.match(/name="prompt" value="(\w+)"/)[1];
+    prompts.push(prompt);
     const form = prompt === 'login' ? { prompt, login, password: 'whatever' } : { prompt };
     const post = await fetch(action, {
       method: 'POST',
@@ -60,4 +63,27 @@ export async function signIn(h, login, { returnTo = '/', beforeCallback = (u) =>
     url = new URL(post.headers.get('location'), action).href;
   }
   throw new Error('the provider never sent the person back');
+}
+
+/**
+ * Follows the dashboard's `end_session_url` with the provider's cookies of `jar`, as a browser
+ * would: the provider's "sign out?" page, answered yes. Returns where the provider sends the
+ * person afterwards (its redirect's Location).
+ */
+export async function endProviderSession(endSessionUrl, jar) {
+  const page = await fetch(endSessionUrl, { redirect: 'manual', headers: { cookie: header(jar) } });
+  remember(jar, page);
+  const html = await page.text();
+  assert.equal(page.status, 200, html);
+  const action = new URL(html.match(/id="op.logoutForm" method="post" action="([^"]+)"/)[1].replace(/&amp;/g, '&'), endSessionUrl).href;
+  const xsrf = html.match(/name="xsrf" value="([^"]+)"/)[1];
+  const done = await fetch(action, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: header(jar), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
+  });
+  remember(jar, done);
+  assert.ok(done.status >= 300 && done.status < 400, `${done.status} ${await done.text()}`);
+  return new URL(done.headers.get('location'), action).href;
 }
