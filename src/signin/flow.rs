@@ -60,7 +60,11 @@ pub fn authorization_url(
         .append_pair("code_challenge", &code_challenge(&pending.verifier))
         .append_pair("code_challenge_method", "S256")
         .finish();
-    let endpoint = &provider.authorization_endpoint;
+    with_query(&provider.authorization_endpoint, &query)
+}
+
+/// `endpoint` with `query` added to its own (an endpoint may have one, OIDC Core §3.1.2.1).
+fn with_query(endpoint: &str, query: &str) -> String {
     let joiner = if endpoint.contains('?') { '&' } else { '?' };
     format!("{endpoint}{joiner}{query}")
 }
@@ -78,8 +82,7 @@ pub fn end_session_url(
         .append_pair("client_id", &settings.client_id)
         .append_pair("post_logout_redirect_uri", post_logout_redirect_uri)
         .finish();
-    let joiner = if endpoint.contains('?') { '&' } else { '?' };
-    format!("{endpoint}{joiner}{query}")
+    with_query(endpoint, &query)
 }
 
 /// A path of this origin to return to: it starts with one `/` (not `//`, which is another host),
