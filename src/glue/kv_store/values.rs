@@ -1,9 +1,31 @@
 //! KV reads and writes: JSON values, the client record written and read back, key listings.
 
 use super::record::ClientRecord;
-use super::{client_key, kv_error, KvStore};
-use crate::store::{AuditEvent, StoreError, StoredClient};
+use super::{client_key, kv_error, KvStore, INVERT};
+use crate::store::{After, AuditEvent, StoreError, StoredClient};
 use serde::Serialize;
+
+/// The `(issued_at, client_id)` of listing keys that end `<inverted issued_at>/<client_id>`
+/// (`age/`, `owner/`), strictly after `after`, in D1's order: newest first, then `client_id`
+/// descending (KV's key order puts equal times in ascending `client_id`).
+pub(super) fn newest_after<'k>(keys: &'k [worker::kv::Key], after: &After) -> Vec<(i64, &'k str)> {
+    let mut entries: Vec<(i64, &str)> = keys
+        .iter()
+        .filter_map(|k| {
+            let mut parts = k.name.rsplitn(3, '/');
+            let id = parts.next()?;
+            let inverted = parts.next()?.parse::<i64>().ok()?;
+            Some((INVERT - inverted, id))
+        })
+        .filter(|&(t, id)| {
+            after
+                .as_ref()
+                .is_none_or(|(at, aid)| (t, id) < (*at, aid.as_str()))
+        })
+        .collect();
+    entries.sort_unstable_by(|a, b| b.cmp(a));
+    entries
+}
 
 impl KvStore {
     /// Reads a JSON value with serde_json (the metadata model relies on `#[serde(flatten)]`,
