@@ -4,11 +4,11 @@
 // cases.json's `about` says what a case and its steps are.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { start, ROOT } from '../worker/harness.js';
+import { dashboardHeaders } from './session.js';
 
 const FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cases.json');
 export const CONTRACT = JSON.parse(fs.readFileSync(FILE, 'utf8'));
@@ -77,40 +77,12 @@ class Run {
   }
 
   /**
-   * The headers of a dashboard request by `person`: a session cookie sealed as
-   * src/signin/seal.rs seals it (base64url of the session's JSON, `.`, and its HMAC under
-   * REGISTRAR_HMAC_KEY, purpose `session_cookie`, each part length-prefixed as in
-   * src/token.rs), of the configured provider and unexpired; on a change, this origin and the
-   * session's CSRF token too, as the dashboard sends them. Signing in itself is tested in
-   * tests/signin/.
+   * A request with the admin token, or as `person` signed in to the dashboard when one is named
+   * (a sealed session, session.js).
    */
-  dashboardHeaders(person, method) {
-    const csrf = randomBytes(16).toString('base64url');
-    const session = {
-      iss: this.h.vars.DASHBOARD_OIDC_ISSUER,
-      sub: person,
-      name: null,
-      admin: false,
-      csrf,
-      exp: Math.floor(Date.now() / 1000) + 600,
-    };
-    const body = Buffer.from(JSON.stringify(session)).toString('base64url');
-    const mac = createHmac('sha256', Buffer.from(this.h.vars.REGISTRAR_HMAC_KEY, 'utf8'));
-    for (const part of ['session_cookie', '', body]) {
-      const bytes = Buffer.from(part, 'utf8');
-      const len = Buffer.alloc(8);
-      len.writeBigUInt64BE(BigInt(bytes.length));
-      mac.update(len).update(bytes);
-    }
-    const headers = { cookie: `__Secure-registrar-session=${body}.${mac.digest('base64url')}` };
-    if (method !== 'GET') Object.assign(headers, { origin: this.h.url, 'x-registrar-csrf': csrf });
-    return headers;
-  }
-
-  /** A request with the admin token, or as `person` through the dashboard when one is named. */
   as(person, method, target, json) {
     if (person === undefined) return this.h.request(method, target, { token: this.admin, json });
-    return this.h.request(method, target, { json, headers: this.dashboardHeaders(person, method) });
+    return this.h.request(method, target, { json, headers: dashboardHeaders(this.h, person, method) });
   }
 
   /** `{label}` → its id, `{label:N}` → the id's first N characters. */
