@@ -43,7 +43,7 @@ export function contractSuite(backend, vars = {}, { only } = {}) {
       if (only && !(c.needs ?? []).includes(only)) continue;
       const missing = (c.needs ?? []).filter((f) => !built.includes(f));
       if (missing.length) {
-        it.skip(`${c.name} (needs a build with ${missing.join(' ')}; this one has "${built.join(' ')}")`);
+        it.skip(`${c.name} (needs a build with ${missing.join(' ')}, which build/ has not: tests/signin/store-contract.test.js runs it)`);
         continue;
       }
       it(c.name, async () => {
