@@ -7,7 +7,8 @@ use serde::Serialize;
 
 /// The `(issued_at, client_id)` of listing keys that end `<inverted issued_at>/<client_id>`
 /// (`age/`, `owner/`), strictly after `after`, in D1's order: newest first, then `client_id`
-/// descending (KV's key order puts equal times in ascending `client_id`).
+/// descending. `keys` are in KV's key order (ascending), which lists equal times in ascending
+/// `client_id`: each such run is reversed.
 pub(super) fn newest_after<'k>(keys: &'k [worker::kv::Key], after: &After) -> Vec<(i64, &'k str)> {
     let mut entries: Vec<(i64, &str)> = keys
         .iter()
@@ -17,13 +18,15 @@ pub(super) fn newest_after<'k>(keys: &'k [worker::kv::Key], after: &After) -> Ve
             let inverted = parts.next()?.parse::<i64>().ok()?;
             Some((INVERT - inverted, id))
         })
-        .filter(|&(t, id)| {
-            after
-                .as_ref()
-                .is_none_or(|(at, aid)| (t, id) < (*at, aid.as_str()))
-        })
         .collect();
-    entries.sort_unstable_by(|a, b| b.cmp(a));
+    for run in entries.chunk_by_mut(|a, b| a.0 == b.0) {
+        run.reverse();
+    }
+    entries.retain(|&(t, id)| {
+        after
+            .as_ref()
+            .is_none_or(|(at, aid)| (t, id) < (*at, aid.as_str()))
+    });
     entries
 }
 
