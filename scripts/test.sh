@@ -18,6 +18,7 @@ cargo clippy --target wasm32-unknown-unknown --release --locked --features kv --
 cargo clippy --target wasm32-unknown-unknown --release --locked --features projection -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --release --locked --features cimd -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --release --locked --features signin -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --release --locked --features "kv signin" -- -D warnings
 
 step "cargo test (host)"
 cargo test --locked
@@ -65,16 +66,18 @@ node --test --test-concurrency=1 tests/cimd/
 step "dashboard sign-in with a real OpenID Provider (node-oidc-provider on loopback)"
 node --test --test-concurrency=1 tests/signin/
 
-# The KV backend is a build feature (REGISTRAR_FEATURES=kv). Its own suite checks the KV layout;
-# the suites that do not read D1 tables directly run again with STORAGE_BACKEND=kv. D1-only
-# features (quotas, atomic token counts, audit in the same transaction) are tested on D1 only, as
-# docs/storage.md's backend table says. Last, so every suite before it runs on the default build.
-step "build the Worker with the KV backend (REGISTRAR_FEATURES=kv)"
-REGISTRAR_FEATURES=kv sh scripts/build.sh
+# The KV backend is a build feature (REGISTRAR_FEATURES=kv), built here with dashboard sign-in so
+# that owned clients (the owner index) run on KV too. Its own suites check the KV layout and run
+# the whole store contract; the suites that do not read D1 tables directly, and the sign-in suites
+# of owned clients, run again with STORAGE_BACKEND=kv. D1-only features (quotas, atomic token
+# counts, audit in the same transaction) are tested on D1 only, as docs/storage.md's backend
+# table says. Last, so every suite before it runs on the default build.
+step "build the Worker with the KV backend and dashboard sign-in (REGISTRAR_FEATURES=\"kv signin\")"
+REGISTRAR_FEATURES="kv signin" sh scripts/build.sh
 
-step "the KV backend: its layout and the store contract (tests/store-contract/cases.json), then the backend-independent Miniflare suites again on KV"
+step "the KV backend: its layout, the owner index and the store contract (tests/store-contract/cases.json), then the backend-independent Miniflare and sign-in suites again on KV"
 node --test --test-concurrency=1 tests/kv/
 REGISTRAR_TEST_BACKEND=kv node --test --test-concurrency=1 \
   tests/worker/register.test.js tests/worker/manage.test.js tests/worker/discovery.test.js \
   tests/worker/cors.test.js tests/worker/clients.test.js tests/worker/protected-modes.test.js \
-  tests/worker/protected-ratelimit.test.js
+  tests/worker/protected-ratelimit.test.js tests/signin/owned.test.js tests/signin/flow.test.js

@@ -9,6 +9,7 @@ use common::{block_on, config_with, json_request, registrar};
 use registrar::config::Config;
 use registrar::http::handle;
 use registrar::ratelimit::NoLimits;
+use registrar::signin::session::{Session, SESSION_COOKIE};
 use registrar::store::memory::MemoryStore;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -17,6 +18,8 @@ const CASES: &str = include_str!("store-contract/cases.json");
 const BACKEND: &str = "memory";
 /// The clock at the start of every case; `age` moves it forward.
 const START: i64 = 1_800_000_000;
+/// The build features a case may need (`needs`): the host builds them all.
+const FEATURES: [&str; 1] = ["signin"];
 
 /// A client (its id and registration access token) or an initial access token (id, token).
 #[derive(Default, Clone)]
@@ -27,6 +30,8 @@ struct Label {
 
 struct Run {
     config: Config,
+    /// The case's `DASHBOARD_OIDC_ISSUER`, for the sessions of `person` steps.
+    issuer: Option<String>,
     admin: String,
     store: MemoryStore,
     now: i64,
@@ -78,13 +83,59 @@ impl Run {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> (u16, Value) {
+        self.send(method, target, token, None, body)
+    }
+
+    /// A request with the admin token, or as `person` signed in to the dashboard.
+    fn request_as(
+        &self,
+        person: Option<&str>,
+        method: &str,
+        target: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        match person {
+            Some(p) => self.send(method, target, None, Some(p), body),
+            None => self.send(method, target, Some(&self.admin), None, body),
+        }
+    }
+
+    /// `person`: a session sealed as the sign-in endpoints seal it, of the case's provider;
+    /// on a change also this origin and the session's CSRF token, as the dashboard sends them.
+    fn send(
+        &self,
+        method: &str,
+        target: &str,
+        token: Option<&str>,
+        person: Option<&str>,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
         let authorization = token.map(|t| format!("Bearer {t}"));
         let body = body
             .map(|b| serde_json::to_vec(b).unwrap())
             .unwrap_or_default();
+        let csrf = format!("csrf-{}", self.now);
+        let cookie = person.map(|sub| {
+            let session = Session {
+                iss: self
+                    .issuer
+                    .clone()
+                    .expect("a person needs DASHBOARD_OIDC_ISSUER"),
+                sub: sub.into(),
+                name: None,
+                admin: false,
+                csrf: csrf.clone(),
+                exp: self.now + 600,
+            };
+            format!("{SESSION_COOKIE}={}", session.seal(&self.config.hash_key))
+        });
+        let change = person.is_some() && method != "GET";
         let req = registrar::http::ApiRequest {
             query,
+            cookie: cookie.as_deref(),
+            csrf: change.then_some(csrf.as_str()),
+            request_origin: change.then_some(common::ISSUER),
             ..json_request(method, path, authorization.as_deref(), &body)
         };
         let r = block_on(handle(&req, &self.config, &self.store, &NoLimits, self.now)).response;
@@ -166,6 +217,22 @@ impl Run {
                 self.labels.get_mut(label).unwrap().token = t.into();
             }
             out
+        } else if let Some(dashboard) = s("dashboard") {
+            let (method, target) = dashboard.split_once(' ').expect("dashboard: METHOD /path");
+            let person = s("person").expect("dashboard: a person");
+            let body = step.get("json").map(|b| self.fill_json(b));
+            let out = self.request_as(Some(person), method, &self.fill(target), body.as_ref());
+            check_status(step, out.0, 200, &out.1);
+            self.remember(s("as"), &out.1, "client_id", "registration_access_token");
+            out
+        } else if let Some(label) = s("claim") {
+            let person = s("person").expect("claim: a person");
+            let token = self.client_token(s("token").unwrap_or(label));
+            let body =
+                json!({ "client_id": self.labels[label].id, "registration_access_token": token });
+            let out = self.request_as(Some(person), "POST", "/dashboard/claim", Some(&body));
+            check_status(step, out.0, 200, &out.1);
+            out
         } else if let Some(path) = s("walk") {
             self.walk(step, &self.fill(path));
             return;
@@ -198,7 +265,8 @@ impl Run {
                 Some(c) => format!("{path}&cursor={c}"),
                 None => path.to_string(),
             };
-            let (status, body) = self.request("GET", &target, Some(&self.admin), None);
+            let person = step.get("person").and_then(Value::as_str);
+            let (status, body) = self.request_as(person, "GET", &target, None);
             assert_eq!(status, 200, "{target}: {body}");
             pages += 1;
             let list = ["clients", "events", "initial_access_tokens"]
@@ -217,6 +285,10 @@ impl Run {
         }
         if let Some(n) = step.get("count") {
             assert_eq!(json!(items.len()), *n, "{path}: items");
+        }
+        if let Some(order) = step.get("order") {
+            assert_eq!(order, "newest_first", "{path}: the only order");
+            newest_first(&items, path);
         }
         let all = Value::Array(items);
         if step.get("clients").is_some() {
@@ -267,6 +339,20 @@ impl Run {
                 .collect()
         };
         assert_eq!(name(&got), name(&want), "clients of {step}");
+    }
+}
+
+/// Clients by `client_id_issued_at` descending, then `client_id` descending (D1's order).
+fn newest_first(items: &[Value], at: &str) {
+    let key = |c: &Value| {
+        (
+            c["client_id_issued_at"].as_i64().unwrap(),
+            c["client_id"].as_str().unwrap().to_string(),
+        )
+    };
+    for pair in items.windows(2) {
+        let (a, b) = (key(&pair[0]), key(&pair[1]));
+        assert!(a > b, "{at}: {a:?} is not listed before {b:?}");
     }
 }
 
@@ -341,6 +427,10 @@ fn every_case_on_the_in_memory_store() {
                 continue;
             }
         }
+        for feature in case["needs"].as_array().into_iter().flatten() {
+            let f = feature.as_str().unwrap_or_default();
+            assert!(FEATURES.contains(&f), "{name}: needs names {feature}");
+        }
         let mut vars: Vec<(String, String)> = suite_vars
             .iter()
             .chain(case["vars"].as_object().into_iter().flatten())
@@ -348,8 +438,13 @@ fn every_case_on_the_in_memory_store() {
             .collect();
         vars.reverse(); // the case's own first: config_with takes the first match
         let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let issuer = pairs
+            .iter()
+            .find(|(k, _)| *k == "DASHBOARD_OIDC_ISSUER")
+            .map(|(_, v)| v.to_string());
         let mut run = Run {
             config: config_with(&pairs),
+            issuer,
             admin: suite_vars["ADMIN_TOKEN"].as_str().unwrap().to_string(),
             store: MemoryStore::new(),
             now: START,

@@ -7,24 +7,45 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { start } from '../worker/harness.js';
+import { start, ROOT } from '../worker/harness.js';
+import { dashboardHeaders } from './session.js';
 
 const FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cases.json');
 export const CONTRACT = JSON.parse(fs.readFileSync(FILE, 'utf8'));
 export const BACKENDS = ['memory', 'd1', 'kv'];
+/** The build features a case may need (`needs`); the host (memory) has them all. */
+const FEATURES = ['signin'];
+
+/** The features of the Worker in build/ (line 1 of build/.features, scripts/build.sh). */
+export function builtFeatures() {
+  const stamp = path.join(ROOT, 'build', '.features');
+  return fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8').split('\n')[0].split(/\s+/).filter(Boolean) : [];
+}
 
 /**
  * Runs every case that applies to `backend` ('d1' or 'kv'), one Worker each; `vars` are added.
  * A case that does not apply (`not_on`, with the reason: a D1-only feature) is not a test here.
+ * A case that `needs` a build feature the Worker in build/ lacks is reported as skipped, with the
+ * build that runs it (tests/signin/store-contract.test.js runs them on D1 on the signin build).
+ * `only`: the build feature whose cases alone are run (and which the build must have).
  */
-export function contractSuite(backend, vars = {}) {
+export function contractSuite(backend, vars = {}, { only } = {}) {
   assert.ok(BACKENDS.includes(backend), backend);
-  describe(`store contract on ${backend} (tests/store-contract/cases.json)`, { timeout: 600_000 }, () => {
+  const built = builtFeatures();
+  if (only) assert.ok(built.includes(only), `build/ is no ${only} build (REGISTRAR_FEATURES="${only}" sh scripts/build.sh)`);
+  describe(`store contract on ${backend} (tests/store-contract/cases.json)${only ? `, the cases that need ${only}` : ''}`, { timeout: 600_000 }, () => {
     const open = new Set();
     after(async () => { await Promise.allSettled([...open].map((h) => h.dispose())); });
     for (const c of CONTRACT.cases) {
       for (const b of Object.keys(c.not_on ?? {})) assert.ok(BACKENDS.includes(b), `${c.name}: not_on names ${b}`);
+      for (const f of c.needs ?? []) assert.ok(FEATURES.includes(f), `${c.name}: needs names ${f}`);
       if (c.not_on?.[backend]) continue;
+      if (only && !(c.needs ?? []).includes(only)) continue;
+      const missing = (c.needs ?? []).filter((f) => !built.includes(f));
+      if (missing.length) {
+        it.skip(`${c.name} (needs a build with ${missing.join(' ')}, which build/ has not: tests/signin/store-contract.test.js runs it)`);
+        continue;
+      }
       it(c.name, async () => {
         const h = await start({ vars: { ...CONTRACT.vars, ...(c.vars ?? {}), ...vars } });
         open.add(h);
@@ -53,6 +74,15 @@ class Run {
     this.backend = backend;
     this.admin = CONTRACT.vars.ADMIN_TOKEN;
     this.labels = new Map(); // label → { id, token }
+  }
+
+  /**
+   * A request with the admin token, or as `person` signed in to the dashboard when one is named
+   * (a sealed session, session.js).
+   */
+  as(person, method, target, json) {
+    if (person === undefined) return this.h.request(method, target, { token: this.admin, json });
+    return this.h.request(method, target, { json, headers: dashboardHeaders(this.h, person, method) });
   }
 
   /** `{label}` → its id, `{label:N}` → the id's first N characters. */
@@ -105,6 +135,19 @@ class Run {
       status(step, r, 200);
       if (step.as) this.labels.set(step.as, { id: r.body?.id, token: r.body?.token });
       if (step.token_for) this.label(step.token_for).token = r.body.registration_access_token;
+    } else if (step.dashboard) {
+      assert.ok(step.person, 'dashboard: a person');
+      const [method, target] = step.dashboard.split(' ');
+      const json = step.json === undefined ? undefined : this.fillJson(step.json);
+      r = await this.as(step.person, method, this.fill(target), json);
+      status(step, r, 200);
+      if (step.as) this.labels.set(step.as, { id: r.body?.client_id, token: r.body?.registration_access_token });
+    } else if (step.claim) {
+      assert.ok(step.person, 'claim: a person');
+      const l = this.label(step.claim);
+      const token = (step.token ? this.label(step.token) : l).token;
+      r = await this.as(step.person, 'POST', '/dashboard/claim', { client_id: l.id, registration_access_token: token });
+      status(step, r, 200);
     } else if (step.walk) {
       return this.walk(step, this.fill(step.walk));
     } else if (step.age !== undefined) {
@@ -125,7 +168,7 @@ class Run {
     let cursor;
     for (;;) {
       const target = cursor ? `${p}&cursor=${cursor}` : p;
-      const r = await this.h.request('GET', target, { token: this.admin });
+      const r = await this.as(step.person, 'GET', target);
       assert.equal(r.status, 200, `${target}: ${r.text}`);
       pages++;
       const list = ['clients', 'events', 'initial_access_tokens'].map((k) => r.body[k]).find(Array.isArray);
@@ -137,6 +180,7 @@ class Run {
     }
     if (step.pages !== undefined) assert.equal(pages, step.pages, `${p}: pages`);
     if (step.count !== undefined) assert.equal(items.length, step.count, `${p}: items`);
+    if (step.order === 'newest_first') newestFirst(items, p);
     if (step.clients) this.checkClients(step, { clients: items });
     else if (step.events) checkEvents(step, { events: items });
   }
@@ -169,8 +213,8 @@ class Run {
   }
 
   /**
-   * On KV: the client records' times, their age/ listing keys (which hold the issue time) and the
-   * used/ markers (the time of the last use). Initial access tokens are not moved: KV expires them
+   * On KV: the client records' times, their age/ listing keys and owner/ index keys (which hold
+   * the issue time) and the used/ markers (the time of the last use). Initial access tokens are not moved: KV expires them
    * by itself (a case that needs an expired token is not_on KV).
    */
   async ageKv(s) {
@@ -186,14 +230,21 @@ class Run {
       } while (cursor);
       return out;
     };
+    const inverted = (t) => String(INVERT - BigInt(t)).padStart(16, '0');
     for (const k of await keys('age/')) {
       const id = k.name.split('/').slice(2).join('/');
       const record = JSON.parse(await ns.get(`client/${id}`));
+      const owned = record.owner && `owner/${record.owner}/${inverted(record.client_id_issued_at)}/${id}`;
       record.client_id_issued_at -= s;
       record.updated_at -= s;
       await ns.put(`client/${id}`, JSON.stringify(record));
       await ns.delete(k.name);
-      await ns.put(`age/${String(INVERT - BigInt(record.client_id_issued_at)).padStart(16, '0')}/${id}`, '');
+      await ns.put(`age/${inverted(record.client_id_issued_at)}/${id}`, '');
+      if (owned) {
+        assert.ok(await ns.get(owned) !== null, `${owned}: the owned client's index entry`);
+        await ns.delete(owned);
+        await ns.put(`owner/${record.owner}/${inverted(record.client_id_issued_at)}/${id}`, '');
+      }
     }
     for (const k of await keys('used/')) await ns.put(k.name, String(Number(await ns.get(k.name)) - s));
   }
@@ -207,6 +258,15 @@ class Run {
     const counts = JSON.parse(line);
     assert.equal(counts.error, undefined, line);
     return counts;
+  }
+}
+
+/** Clients by `client_id_issued_at` descending, then `client_id` descending (D1's order). */
+function newestFirst(items, at) {
+  const key = (c) => [c.client_id_issued_at, c.client_id];
+  for (let i = 1; i < items.length; i++) {
+    const [[t0, id0], [t1, id1]] = [key(items[i - 1]), key(items[i])];
+    assert.ok(t0 > t1 || (t0 === t1 && id0 > id1), `${at}: ${id0}@${t0} is not listed before ${id1}@${t1}`);
   }
 }
 

@@ -6,7 +6,9 @@
 //!
 //! Keys (values JSON; nothing secret, only keyed hashes):
 //! - `client/<client_id>`: the client record, with a random `version`;
-//! - `age/<inverted issued_at>/<client_id>`: listing index, newest first; metadata `{"id"}`;
+//! - `age/<inverted issued_at>/<client_id>`: listing index, newest first; empty;
+//! - `owner/<owner hash>/<inverted issued_at>/<client_id>`: the owner index ("My clients"),
+//!   one empty key per owned client (`owners`);
 //! - `iat/<token hash>`: an initial access token; `iat-id/<id>`: its hash; both expire with it;
 //! - `audit/<inverted id>`: an audit event, the event itself as key metadata; `id` is
 //!   `milliseconds × 1000 + random`, so events list newest first. Each expires
@@ -19,11 +21,12 @@
 //!   admin API's `last_used_at` are D1 features).
 //!
 //! By responsibility: the client record (`record`), reads and writes of values and listings
-//! (`values`), the audit log (`audit`), initial access tokens (`tokens`) and the unused-client
-//! clean-up (`cleanup`); the operations themselves are here.
+//! (`values`), the audit log (`audit`), initial access tokens (`tokens`), the owner index
+//! (`owners`) and the unused-client clean-up (`cleanup`); the operations themselves are here.
 
 mod audit;
 mod cleanup;
+mod owners;
 mod record;
 mod tokens;
 mod values;
@@ -130,6 +133,8 @@ impl ClientStore for KvStore {
             t.uses += 1;
             self.put_iat(&t).await?;
         }
+        // The owner's index entry before the record: a stored owned client always has one.
+        self.put_owner_entry(client).await?;
         let record = ClientRecord::new(client)?;
         self.put_json(&client_key(&client.client_id), &record, None, "put client")
             .await?;
@@ -152,17 +157,20 @@ impl ClientStore for KvStore {
         read: &StoredClient,
         events: &[AuditEvent],
     ) -> Result<bool, StoreError> {
-        match self.record(&client.client_id).await? {
+        let before = match self.record(&client.client_id).await? {
             Some(now)
                 if now.registration_token_hash == read.registration_token_hash
-                    && now.revision == read.version => {}
+                    && now.revision == read.version =>
+            {
+                now.owner()
+            }
             _ => return Ok(false),
-        }
+        };
         let next = StoredClient {
             version: read.version + 1,
             ..client.clone()
         };
-        self.write_checked_with_events(&next, events).await
+        self.write_with_owner(&next, before.as_ref(), events).await
     }
 
     async fn delete(
@@ -185,6 +193,11 @@ impl ClientStore for KvStore {
             .delete(&age_key(current.client_id_issued_at, client_id))
             .await
             .map_err(kv_error("delete index"))?;
+        // After the record: a failure before this leaves an entry that finds no client.
+        if let Some(owner) = current.owner() {
+            self.delete_owner_entry(&owner, current.client_id_issued_at, client_id)
+                .await?;
+        }
         self.kv
             .delete(&used_key(client_id))
             .await
@@ -204,8 +217,10 @@ impl ClientStore for KvStore {
             return Ok(false);
         };
         let mut client = current.client();
+        let before = client.owner.clone();
         change.apply(&mut client, now);
-        self.write_checked_with_events(&client, events).await
+        self.write_with_owner(&client, before.as_ref(), events)
+            .await
     }
 
     async fn list_clients(
@@ -214,26 +229,7 @@ impl ClientStore for KvStore {
         after: &After,
         limit: usize,
     ) -> Result<Vec<StoredClient>, StoreError> {
-        // The index lists newest first; every client is read to apply the filter (O(clients)).
-        let start = after.as_ref().map(|(t, id)| age_key(*t, id));
-        let mut out = Vec::new();
-        for key in self.list_all("age/").await? {
-            if start.as_ref().is_some_and(|s| key.name <= *s) {
-                continue;
-            }
-            let Some(id) = key.name.rsplit('/').next() else {
-                continue;
-            };
-            if let Some(c) = self.find(id).await? {
-                if filter.matches(&c) {
-                    out.push(c);
-                    if out.len() == limit {
-                        break;
-                    }
-                }
-            }
-        }
-        Ok(out)
+        self.client_page(filter, after, limit).await
     }
 
     async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError> {

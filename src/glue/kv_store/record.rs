@@ -45,6 +45,11 @@ impl ClientRecord {
         })
     }
 
+    /// Who owns the client, if anyone.
+    pub(super) fn owner(&self) -> Option<TokenHash> {
+        self.owner.clone()
+    }
+
     pub(super) fn client(self) -> StoredClient {
         StoredClient {
             status: ClientStatus::parse(&self.status).unwrap_or(ClientStatus::Suspended),

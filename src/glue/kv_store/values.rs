@@ -1,9 +1,34 @@
 //! KV reads and writes: JSON values, the client record written and read back, key listings.
 
 use super::record::ClientRecord;
-use super::{client_key, kv_error, KvStore};
-use crate::store::{AuditEvent, StoreError, StoredClient};
+use super::{client_key, kv_error, KvStore, INVERT};
+use crate::store::{After, AuditEvent, StoreError, StoredClient};
 use serde::Serialize;
+
+/// The `(issued_at, client_id)` of listing keys that end `<inverted issued_at>/<client_id>`
+/// (`age/`, `owner/`), strictly after `after`, in D1's order: newest first, then `client_id`
+/// descending. `keys` are in KV's key order (ascending), which lists equal times in ascending
+/// `client_id`: each such run is reversed.
+pub(super) fn newest_after<'k>(keys: &'k [worker::kv::Key], after: &After) -> Vec<(i64, &'k str)> {
+    let mut entries: Vec<(i64, &str)> = keys
+        .iter()
+        .filter_map(|k| {
+            let mut parts = k.name.rsplitn(3, '/');
+            let id = parts.next()?;
+            let inverted = parts.next()?.parse::<i64>().ok()?;
+            Some((INVERT - inverted, id))
+        })
+        .collect();
+    for run in entries.chunk_by_mut(|a, b| a.0 == b.0) {
+        run.reverse();
+    }
+    entries.retain(|&(t, id)| {
+        after
+            .as_ref()
+            .is_none_or(|(at, aid)| (t, id) < (*at, aid.as_str()))
+    });
+    entries
+}
 
 impl KvStore {
     /// Reads a JSON value with serde_json (the metadata model relies on `#[serde(flatten)]`,
