@@ -1,6 +1,6 @@
 // The store contract's cases that need the signin build (tests/store-contract/cases.json,
 // `needs: ["signin"]`: owned clients, My clients, claims): tests/worker/store-contract.test.js
-// runs the others on the default build and reports these as skipped. On D1 here, or on the
+// runs the others on the default build. On D1 here, or on the
 // backend REGISTRAR_TEST_BACKEND names (tests/kv/store-contract.test.js runs them on KV when
 // build/ is a "kv signin" build).
 import { contractSuite } from '../store-contract/run.js';
