@@ -1406,6 +1406,93 @@ mod endpoints {
         }
     }
 
+    /// The headers every API answer carries, and the error form of the rest of the API: the
+    /// sign-in endpoints are documented with the same components (static/openapi.json).
+    fn assert_api_answer(o: &Outcome) {
+        for (name, value) in [
+            ("Cache-Control", "no-store"),
+            ("Pragma", "no-cache"),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "no-referrer"),
+            (
+                "Content-Security-Policy",
+                "default-src 'none'; frame-ancestors 'none'",
+            ),
+        ] {
+            assert_eq!(headers(o, name), [value], "{name} of {}", o.route);
+        }
+        let status = o.response.status;
+        if status >= 400 {
+            let body = o.response.body.as_ref().expect("an error body");
+            let members: Vec<&String> = body.as_object().unwrap().keys().collect();
+            assert_eq!(members, ["error", "error_description"], "{body}");
+            let description = body["error_description"].as_str().unwrap();
+            assert!(!description.is_empty());
+        }
+    }
+
+    #[test]
+    fn every_answer_has_the_api_headers_and_errors_their_one_form() {
+        let op = Op::new();
+        let none = common::config_with(&[]);
+        let wrong = run(
+            &request("POST", "/dashboard/session", "", None),
+            &none,
+            &op,
+            NOW,
+        );
+        assert_eq!(wrong.response.status, 405);
+        assert_eq!(
+            wrong.response.body.as_ref().unwrap()["error"],
+            "invalid_request"
+        );
+        assert_api_answer(&wrong);
+        let off = run(
+            &request("GET", "/dashboard/signin", "", None),
+            &none,
+            &op,
+            NOW,
+        );
+        assert_eq!(off.response.status, 404);
+        assert_eq!(off.response.body.as_ref().unwrap()["error"], "not_found");
+        assert_api_answer(&off);
+        assert_api_answer(&run(
+            &request("GET", "/dashboard/session", "", None),
+            &none,
+            &op,
+            NOW,
+        ));
+
+        let st = cfg();
+        let (_, pending) = start(&op, &st, "");
+        for (method, path, query, cookie) in [
+            ("GET", "/dashboard/signin", "", None),
+            (
+                "GET",
+                "/dashboard/callback",
+                "code=c&state=s",
+                Some(pending.as_str()),
+            ),
+            ("GET", "/dashboard/callback", "", None),
+            ("GET", "/dashboard/session", "", None),
+            ("POST", "/dashboard/signout", "", None),
+            ("DELETE", "/dashboard/signout", "", None),
+        ] {
+            assert_api_answer(&run(&request(method, path, query, cookie), &st, &op, NOW));
+        }
+        // 429: as every other 429 of the API, not cached and with Retry-After.
+        let limits = Once(Default::default());
+        let req = request("GET", "/dashboard/signin", "", None);
+        block_on(handle(&req, &st, &op, &limits, NOW));
+        let limited = block_on(handle(&req, &st, &op, &limits, NOW));
+        assert_eq!(limited.response.status, 429);
+        assert_eq!(
+            limited.response.body.as_ref().unwrap()["error"],
+            "too_many_requests"
+        );
+        assert_api_answer(&limited);
+    }
+
     #[test]
     fn calls_that_reach_the_provider_are_rate_limited_per_network() {
         let op = Op::new();

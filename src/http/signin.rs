@@ -71,7 +71,7 @@ pub async fn handle<P: ProviderPort, L: RateLimiter>(
         let network = network.as_deref().unwrap_or("unknown");
         if !limits.allow(LimitBucket::ManageByIp, network).await {
             let e = ApiError::TooManyRequests(config.rate_limit_period);
-            return outcome(route, super::error_response(&e), None);
+            return outcome(route, refusal(&e), None);
         }
     }
     // Only the session and sign-out endpoints read the session cookie.
@@ -154,17 +154,13 @@ pub fn without_signin(method: &str, path: &str) -> Outcome {
     let route = route_of(path);
     let allow = allowed(path);
     if method != allow {
-        let mut r = answer(405, Some(json!({"error": "method_not_allowed"})));
-        r.headers.push(("Allow", allow.into()));
-        return outcome(route, r, None);
+        return outcome(route, refusal(&ApiError::MethodNotAllowed(allow)), None);
     }
     let r = match path {
         "/dashboard/session" => answer(200, Some(json!({"sign_in": false}))),
-        _ => answer(
-            404,
-            Some(json!({"error": "not_found",
-                "error_description": "dashboard sign-in is not configured on this server"})),
-        ),
+        _ => refusal(&ApiError::NotFound(
+            "dashboard sign-in is not configured on this server",
+        )),
     };
     outcome(route, r, None)
 }
@@ -334,13 +330,22 @@ async fn verify_with_keys<P: ProviderPort>(
     }
 }
 
+/// An answer with the headers of every API answer (`responses::add_common_headers`, which needs
+/// the route kinds of the API): never cached, never sniffed, rendered or framed.
 fn answer(status: u16, body: Option<Value>) -> ApiResponse {
-    let mut headers = vec![("Cache-Control", "no-store".to_string())];
+    let mut headers = vec![
+        ("Cache-Control", "no-store".to_string()),
+        ("Pragma", "no-cache".into()),
+    ];
     if body.is_some() {
         headers.push(("Content-Type", "application/json".into()));
     }
     headers.push(("X-Content-Type-Options", "nosniff".into()));
     headers.push(("Referrer-Policy", "no-referrer".into()));
+    headers.push((
+        "Content-Security-Policy",
+        "default-src 'none'; frame-ancestors 'none'".into(),
+    ));
     ApiResponse {
         status,
         headers,
@@ -348,11 +353,16 @@ fn answer(status: u16, body: Option<Value>) -> ApiResponse {
     }
 }
 
+/// An error in the API's one wire form (`{"error", "error_description"}`, with `Allow` on 405 and
+/// `Retry-After` on 429), with [`answer`]'s headers.
+fn refusal(e: &ApiError) -> ApiResponse {
+    let mut r = answer(e.status(), Some(e.body()));
+    r.headers.extend(e.headers());
+    r
+}
+
 fn forbidden(why: &str) -> ApiResponse {
-    answer(
-        403,
-        Some(json!({"error": "access_denied", "error_description": why})),
-    )
+    refusal(&ApiError::AccessDenied(why.into()))
 }
 
 /// Back to the dashboard with the reason, and the pending sign-in cleared.
