@@ -431,3 +431,28 @@ fn every_metadata_member_is_written_once() {
         );
     }
 }
+
+/// The `?signin_error=` reasons of a failed sign-in (`components/schemas/SignInError`) are the
+/// ones `src/http/signin.rs` sends: each `failed(route, "<reason>", ...)` there. Read from the
+/// source, as the reasons are literals at their call sites, not a Rust type.
+#[test]
+fn signin_errors_are_the_reasons_the_handler_sends() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/http/signin.rs");
+    let source = std::fs::read_to_string(path).expect("src/http/signin.rs");
+    let mut sent = Set::new();
+    for call in source.split("failed(").skip(1) {
+        let rest = call.trim_start();
+        let Some(rest) = rest.strip_prefix("route,") else {
+            continue; // the definition `fn failed(route: ...`
+        };
+        let reason = rest
+            .trim_start()
+            .strip_prefix('"')
+            .and_then(|r| r.split_once('"'))
+            .map(|(reason, _)| reason)
+            .unwrap_or_else(|| panic!("failed(route, ...) without a literal reason: {rest:.40}"));
+        sent.insert(reason.to_string());
+    }
+    assert!(sent.len() >= 5, "found only {sent:?}");
+    assert_eq!(component(&doc(), "SignInError"), sent);
+}

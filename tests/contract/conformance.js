@@ -57,7 +57,7 @@ export function assertConforms(r, method, template) {
   const where = `${method} ${template} -> ${r.status}`;
   let doc;
   if (op) doc = deref(op.responses[String(r.status)]);
-  else if (r.status === 405) doc = DOC.components.responses[/^\/(admin|as)\//.test(template) ? 'AdminMethodNotAllowed' : 'MethodNotAllowed'];
+  else if (r.status === 405) doc = DOC.components.responses[/^\/(admin|as|dashboard)\//.test(template) ? 'AdminMethodNotAllowed' : 'MethodNotAllowed'];
   else if (r.status === 404) doc = DOC.components.responses.NotFound;
   assert.ok(doc, `${where} is not documented: ${r.text.slice(0, 300)}`);
   const media = doc.content?.['application/json'];

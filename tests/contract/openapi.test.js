@@ -16,6 +16,11 @@ import { start, ROOT, assertJsonContentType } from '../worker/harness.js';
 import { DOC, DOC_TEXT, METHODS, deref, validatorFor, assertValid, assertConforms } from './conformance.js';
 import { AUDIT_EVENTS } from '../../static/js/admin-audit.js';
 
+// The `?signin_error=` reasons the dashboard explains (REASONS of static/js/account.js, a module
+// that needs a DOM to load, so read as text).
+const SIGNIN_REASONS = fs.readFileSync(path.join(ROOT, 'static', 'js', 'account.js'), 'utf8')
+  .match(/^const REASONS = \{\n([\s\S]*?)^\};/m)[1].match(/^  (\w+):/gm).map((k) => k.trim().slice(0, -1));
+
 const ADMIN_TOKEN = 'contract-admin-token-0123456789abcdefghijklmnop';
 const AS_API_TOKEN = 'contract-as-api-token-0123456789abcdefghijklmnop';
 
@@ -65,7 +70,28 @@ const EXPECTED_STATUSES = {
   'POST /as/v1/clients/{id}/authenticate': [200, 400, 401, 404, 413, 415, 500],
   'POST /as/v1/clients/{id}/authorization-check': [200, 400, 401, 404, 413, 415, 500],
   'GET /openapi.json': [200],
+  // Dashboard sign-in (src/http/signin.rs) and a signed-in person's clients (src/http/dashboard.rs,
+  // src/admin/owned.rs): only with the `signin` feature and the DASHBOARD_OIDC_* settings.
+  'GET /dashboard/signin': [302, 404, 429, 500],
+  'GET /dashboard/callback': [302, 404, 429, 500],
+  'GET /dashboard/session': [200, 500],
+  'POST /dashboard/signout': [204, 403, 404, 500],
+  'GET /dashboard/clients': [200, 400, 401, 404, 429, 500],
+  'POST /dashboard/clients': [201, 400, 401, 403, 404, 413, 415, 429, 500],
+  'GET /dashboard/clients/{id}': [200, 401, 404, 429, 500],
+  'PUT /dashboard/clients/{id}': [200, 400, 401, 403, 404, 413, 415, 429, 500],
+  'DELETE /dashboard/clients/{id}': [204, 401, 403, 404, 429, 500],
+  'POST /dashboard/clients/{id}/client-secret': [200, 400, 401, 403, 404, 429, 500],
+  'POST /dashboard/clients/{id}/registration-access-token': [200, 401, 403, 404, 429, 500],
+  'POST /dashboard/claim': [200, 400, 401, 403, 404, 413, 415, 429, 500],
 };
+// `/dashboard/admin/...` is the admin API by a signed-in admin (dashboard::handle, then
+// admin::handle): the same answers, and 403 for a person who is not an admin (or a request without
+// Origin and CSRF token); 401 is "not signed in", 404 also "no sign-in on this server".
+for (const [op, statuses] of Object.entries(EXPECTED_STATUSES)) {
+  const [method, p] = op.split(' ');
+  if (p.startsWith('/admin/')) EXPECTED_STATUSES[`${method} /dashboard${p}`] = [...statuses, 403].sort((a, b) => a - b);
+}
 // The Allow header of each path (Route::allow in src/http/mod.rs, AdminRoute::allow).
 const ALLOW = {
   '/register': 'POST, OPTIONS',
@@ -134,7 +160,10 @@ describe('static/openapi.json', () => {
         if (status === '401' && `${method} ${p}` === 'post /as/v1/clients/{id}/authenticate') assert.ok(headers['www-authenticate'], `${where}: no WWW-Authenticate`);
         else if (status === '401') assert.ok(headers['www-authenticate']?.required, `${where}: no WWW-Authenticate`);
         if (status === '429') assert.ok(headers['retry-after']?.required, `${where}: no Retry-After`);
-        if (['204'].includes(status) || method === 'head') assert.equal(r.content, undefined, `${where}: has a body`);
+        if (status === '302') assert.ok(headers.location?.required && headers['set-cookie']?.required, `${where}: no Location or Set-Cookie`);
+        // No CORS on the dashboard's routes (its session cookie is for its own page only).
+        if (p.startsWith('/dashboard/')) assert.deepEqual(Object.keys(headers).filter((k) => k.startsWith('access-control-') || k === 'vary'), [], `${where}: CORS headers`);
+        if (['204', '302'].includes(status) || method === 'head') assert.equal(r.content, undefined, `${where}: has a body`);
         else assert.deepEqual(Object.keys(r.content ?? {}), ['application/json'], `${where}: not application/json`);
       }
     }
@@ -156,6 +185,31 @@ describe('static/openapi.json', () => {
       if (p.startsWith('/admin/')) assert.deepEqual(op.security, [{ adminToken: [] }], `${method} ${p}`);
       if (p.startsWith('/as/')) assert.deepEqual(op.security, [{ asApiToken: [] }], `${method} ${p}`);
     }
+  });
+
+  it('has the dashboard session cookie scheme; every request under it that is not GET needs Origin and the CSRF token', () => {
+    const s = DOC.components.securitySchemes.dashboardSession;
+    assert.deepEqual({ type: s?.type, in: s?.in, name: s?.name }, { type: 'apiKey', in: 'cookie', name: '__Secure-registrar-session' });
+    const sec = (m, p) => DOC.paths[p][m].security;
+    assert.deepEqual(sec('get', '/dashboard/signin'), [{}]);
+    assert.deepEqual(sec('get', '/dashboard/callback'), [{}]);
+    assert.deepEqual(sec('get', '/dashboard/session'), [{}, { dashboardSession: [] }]);
+    assert.deepEqual(sec('post', '/dashboard/signout'), [{ dashboardSession: [] }, {}]);
+    const header = (x) => { const d = deref(x); return d.in === 'header' ? `${d.name}${d.required ? '' : '?'}` : null; };
+    let n = 0;
+    for (const { path: p, method, op, item } of operations()) {
+      if (!p.startsWith('/dashboard/') || ['/dashboard/signin', '/dashboard/callback', '/dashboard/session', '/dashboard/signout'].includes(p)) continue;
+      assert.deepEqual(op.security, [{ dashboardSession: [] }], `${method} ${p}`);
+      const headers = [...(item.parameters ?? []), ...(op.parameters ?? [])].map(header).filter(Boolean);
+      assert.deepEqual(headers, method === 'get' ? [] : ['Origin', 'X-Registrar-CSRF'], `${method} ${p}`);
+      assert.ok(op.responses['401'] && (method === 'get' || op.responses['403']), `${method} ${p}: 401, and 403 for a change`);
+      n++;
+    }
+    assert.equal(n, 8 + 15);
+    const signout = DOC.paths['/dashboard/signout'].post.parameters.map(header);
+    assert.deepEqual(signout, ['Origin', 'X-Registrar-CSRF?'], 'sign-out needs the token only with a session');
+    const reasons = deref(DOC.components.schemas.SignInError).enum;
+    assert.deepEqual([...reasons].sort(), [...SIGNIN_REASONS].sort(), 'the dashboard explains every documented ?signin_error= (static/js/account.js)');
   });
 
   it('its examples are valid against its schemas', () => {
@@ -353,6 +407,28 @@ describe('the Worker and the document', { timeout: 120_000 }, () => {
     await call('POST', '/admin/clients/{id}/suspend', id, admin);
     await call('POST', '/as/v1/clients/{id}/authenticate', id, { ...as, json: { client_secret: reg.client_secret } });
     await check(good);
+  });
+
+  it('without sign-in (this build has no `signin` feature): /dashboard/session says so, every other dashboard operation 404', async () => {
+    const session = await call('GET', '/dashboard/session');
+    assert.deepEqual(session.body, { sign_in: false });
+    const wrong = await h.request('POST', '/dashboard/session', { origin: h.url });
+    assertConforms(wrong, 'POST', '/dashboard/session');
+    assert.deepEqual([wrong.status, wrong.headers.get('allow')], [405, 'GET']);
+    let n = 0;
+    for (const { path: p, method } of operations()) {
+      if (!p.startsWith('/dashboard/') || p === '/dashboard/session') continue;
+      const m = method.toUpperCase();
+      const r = await call(m, p, { id: 'AAAAAAAAAAAAAAAAAAAAAA' }, { json: {}, headers: { origin: h.url, 'x-registrar-csrf': 'x' } });
+      assert.equal(r.status, 404, `${m} ${p}`);
+      assert.equal(r.headers.get('access-control-allow-origin'), null);
+      n++;
+    }
+    assert.equal(n, 3 + 8 + 15);
+    // Any method: in this build the paths do not exist (the sign-in paths still know theirs).
+    for (const p of ['/dashboard/clients', '/dashboard/admin/clients', '/dashboard/claim']) {
+      assert.equal((await h.request('PATCH', p, { json: {} })).status, 404, p);
+    }
   });
 
   it('other methods are 405 with the path\'s Allow; other paths 404', async () => {

@@ -14,8 +14,11 @@ export async function freePort() {
   });
 }
 
-/** A provider and a Worker that signs in with it; `vars` add to the sign-in settings. */
-export async function pair({ idTokenAlg, vars = {} } = {}) {
+/**
+ * A provider and a Worker that signs in with it; `vars` add to the sign-in settings, `ratelimits`
+ * override the Worker's rate limits (harness `start`).
+ */
+export async function pair({ idTokenAlg, vars = {}, ratelimits } = {}) {
   const [opPort, workerPort] = [await freePort(), await freePort()];
   const op = await startProvider({ port: opPort, idTokenAlg, redirectUri: `http://127.0.0.1:${workerPort}/dashboard/callback` });
   const h = await start({
@@ -26,6 +29,7 @@ export async function pair({ idTokenAlg, vars = {} } = {}) {
       DASHBOARD_ADMIN_CLAIM: 'groups=registrar-admins',
       ...vars,
     },
+    ratelimits,
   });
   return { op, h, async close() { await h.dispose(); await op.close(); } };
 }
