@@ -272,6 +272,12 @@ fn only_a_path_of_this_origin_is_returned_to() {
         (Some("https://evil.example/"), "/"),
         (Some("/\\evil.example"), "/"),
         (Some("/a\nb"), "/"),
+        // The callback's Location: printable ASCII only (percent-encoded is fine).
+        (Some("/\u{20ac}"), "/"),
+        (Some("/\u{e9}"), "/"),
+        (Some("/a b"), "/"),
+        (Some("/a\u{7f}"), "/"),
+        (Some("/%E2%82%AC#x"), "/%E2%82%AC#x"),
         (None, "/"),
     ] {
         assert_eq!(return_path(asked), got, "{asked:?}");

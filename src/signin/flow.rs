@@ -86,14 +86,16 @@ pub fn end_session_url(
 }
 
 /// A path of this origin to return to: it starts with one `/` (not `//`, which is another host),
-/// holds no backslash or control character, and is at most 512 bytes; anything else is `/`.
+/// is printable ASCII without space or backslash (it becomes the callback's `Location`, a URI
+/// reference: other bytes would go out raw, read as Latin-1 or UTF-8 depending on the browser; the
+/// page sends its path percent-encoded), and is at most 512 bytes; anything else is `/`.
 pub fn return_path(requested: Option<&str>) -> String {
     match requested {
         Some(p)
             if p.starts_with('/')
                 && !p.starts_with("//")
                 && p.len() <= 512
-                && !p.bytes().any(|b| b == b'\\' || b.is_ascii_control()) =>
+                && p.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
         {
             p.to_string()
         }

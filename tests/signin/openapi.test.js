@@ -74,6 +74,13 @@ describe('the dashboard API answers as static/openapi.json documents (signin bui
     const refused = conforms(await toResult(replay.callback), 'GET', '/dashboard/callback');
     assert.equal(refused.headers.get('location'), '/?signin_error=state');
 
+    // A return path that is not printable ASCII is `/`: a Location is a URI reference.
+    for (const returnTo of ['/\u20ac', '/\u00e9', '/a b']) {
+      const odd = await signIn(h, 'bob', { returnTo });
+      const back = conforms(await toResult(odd.callback), 'GET', '/dashboard/callback');
+      assert.equal(back.headers.get('location'), '/', JSON.stringify(returnTo));
+    }
+
     const bob = await as(h, 'bob');
     const s = (await bob('GET', '/dashboard/session')).body;
     assert.deepEqual(Object.keys(s).sort(), ['admin', 'csrf', 'expires_at', 'name', 'sign_in', 'signed_in']);
