@@ -128,6 +128,7 @@ describe('the dashboard API answers as static/openapi.json documents (signin bui
 
     const update = { ...app('Alice web v2'), client_id: id.id };
     assert.equal((await alice('PUT', '/dashboard/clients/{id}', id, { json: update })).status, 200);
+    assert.equal((await alice('PUT', '/dashboard/clients/{id}', id, { json: app('Alice web v3') })).status, 200, 'client_id may be left out');
     const widened = await alice('PUT', '/dashboard/clients/{id}', { id: pub.client_id }, { json: { ...app('Alice native'), token_endpoint_auth_method: 'client_secret_basic' } });
     assert.equal(widened.status, 200, widened.text);
     assert.equal(typeof widened.body.client_secret, 'string', 'a secret issued, shown once');
