@@ -75,7 +75,7 @@ const EXPECTED_STATUSES = {
   'GET /dashboard/signin': [302, 404, 429, 500],
   'GET /dashboard/callback': [302, 404, 429, 500],
   'GET /dashboard/session': [200, 500],
-  'POST /dashboard/signout': [204, 403, 404, 500],
+  'POST /dashboard/signout': [200, 204, 403, 404, 500],
   'GET /dashboard/clients': [200, 400, 401, 404, 429, 500],
   'POST /dashboard/clients': [201, 400, 401, 403, 404, 413, 415, 429, 500],
   'GET /dashboard/clients/{id}': [200, 401, 404, 429, 500],
