@@ -850,7 +850,7 @@ fn cookies_are_read_and_written_with_their_attributes() {
 mod endpoints {
     use super::*;
     use registrar::config::Config;
-    use registrar::http::signin::{handle, SignInRequest};
+    use registrar::http::signin::{answer_without_signin, handle, SignInRequest};
     use registrar::http::Outcome;
     use registrar::ratelimit::NoLimits;
     use registrar::signin::provider::ProviderPort;
@@ -1424,6 +1424,8 @@ mod endpoints {
                 "Content-Security-Policy",
                 "default-src 'none'; frame-ancestors 'none'",
             ),
+            // The requests here arrive at an https origin.
+            ("Strict-Transport-Security", "max-age=31536000"),
         ] {
             assert_eq!(headers(o, name), [value], "{name} of {}", o.route);
         }
@@ -1468,6 +1470,14 @@ mod endpoints {
             &op,
             NOW,
         ));
+        // A build without the feature answers the same way.
+        for (method, path) in [
+            ("GET", "/dashboard/session"),
+            ("GET", "/dashboard/signin"),
+            ("GET", "/dashboard/signout"),
+        ] {
+            assert_api_answer(&answer_without_signin(method, path, &none, ORIGIN));
+        }
 
         let st = cfg();
         let (_, pending) = start(&op, &st, "");

@@ -106,7 +106,12 @@ async fn fetch(
     }
     #[cfg(not(feature = "signin"))]
     if http::signin::is_signin_path(request.path) {
-        let outcome = http::signin::without_signin(request.method, request.path);
+        let outcome = http::signin::answer_without_signin(
+            request.method,
+            request.path,
+            config,
+            request.origin,
+        );
         let wants_log = config.log_requests.wants(outcome.response.status);
         return Ok(send(&request, &outcome, false, started, wants_log));
     }

@@ -65,26 +65,22 @@ pub fn error_response(e: &ApiError) -> ApiResponse {
     }
 }
 
-pub(super) fn add_common_headers(
+/// The headers of every answer, the sign-in endpoints' too: `cache` for a cacheable answer
+/// (discovery), otherwise never stored; never sniffed, rendered as a document or framed; HSTS
+/// when the issuer is https.
+pub(super) fn add_safety_headers(
     response: &mut ApiResponse,
-    config: &Config,
-    route: &Route,
-    request_origin: Option<&str>,
+    cache: Option<&'static str>,
     issuer: &str,
 ) {
     let h = &mut response.headers;
-    if matches!(route, Route::Discovery) && response.status == 200 {
-        // An issuer taken from the request's origin differs per Host: not for shared caches.
-        let cache = if config.issuer.is_some() {
-            "public, max-age=300"
-        } else {
-            "no-cache"
-        };
-        h.push(("Cache-Control", cache.into()));
-    } else {
-        // Client information carries credentials (RFC 7591 §3.2.1); errors must not be cached.
-        h.push(("Cache-Control", "no-store".into()));
-        h.push(("Pragma", "no-cache".into()));
+    match cache {
+        Some(cache) => h.push(("Cache-Control", cache.into())),
+        None => {
+            // Client information carries credentials (RFC 7591 §3.2.1); errors must not be cached.
+            h.push(("Cache-Control", "no-store".into()));
+            h.push(("Pragma", "no-cache".into()));
+        }
     }
     h.push(("X-Content-Type-Options", "nosniff".into()));
     h.push(("Referrer-Policy", "no-referrer".into()));
@@ -96,6 +92,25 @@ pub(super) fn add_common_headers(
     if issuer.starts_with("https://") {
         h.push(("Strict-Transport-Security", "max-age=31536000".into()));
     }
+}
+
+pub(super) fn add_common_headers(
+    response: &mut ApiResponse,
+    config: &Config,
+    route: &Route,
+    request_origin: Option<&str>,
+    issuer: &str,
+) {
+    let cache = (matches!(route, Route::Discovery) && response.status == 200).then(|| {
+        // An issuer taken from the request's origin differs per Host: not for shared caches.
+        if config.issuer.is_some() {
+            "public, max-age=300"
+        } else {
+            "no-cache"
+        }
+    });
+    add_safety_headers(response, cache, issuer);
+    let h = &mut response.headers;
     // Admin and AS API routes are for operators' tools and servers, and the dashboard routes are
     // for the dashboard's own page only (its session cookie), not for browsers on other
     // origins.

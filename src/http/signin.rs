@@ -9,6 +9,7 @@
 //! A failed sign-in goes back to the dashboard with `?signin_error=<reason>`, one word that
 //! gives nothing away; the cause is in the log line.
 
+use super::responses::add_safety_headers;
 use super::{ApiResponse, Outcome};
 use crate::config::Config;
 use crate::error::ApiError;
@@ -48,8 +49,21 @@ pub fn is_signin_path(path: &str) -> bool {
     )
 }
 
-/// Answers a request for one of the paths of [`is_signin_path`].
+/// Answers a request for one of the paths of [`is_signin_path`], with the headers of every
+/// answer of the API.
 pub async fn handle<P: ProviderPort, L: RateLimiter>(
+    req: &SignInRequest<'_>,
+    config: &Config,
+    port: &P,
+    limits: &L,
+    now: i64,
+) -> Outcome {
+    let mut outcome = respond(req, config, port, limits, now).await;
+    add_safety_headers(&mut outcome.response, None, &config.issuer_for(req.origin));
+    outcome
+}
+
+async fn respond<P: ProviderPort, L: RateLimiter>(
     req: &SignInRequest<'_>,
     config: &Config,
     port: &P,
@@ -147,10 +161,17 @@ fn allowed(path: &str) -> &'static str {
     }
 }
 
+/// [`without_signin`] for a build without the feature, with the headers of every API answer.
+pub fn answer_without_signin(method: &str, path: &str, config: &Config, origin: &str) -> Outcome {
+    let mut outcome = without_signin(method, path);
+    add_safety_headers(&mut outcome.response, None, &config.issuer_for(origin));
+    outcome
+}
+
 /// The answer of a sign-in path when there is no sign-in (no settings, or a build without the
 /// feature), and the 405 of a wrong method: the session endpoint says there is no sign-in, so
 /// the dashboard stays anonymous without an error in the browser's console.
-pub fn without_signin(method: &str, path: &str) -> Outcome {
+fn without_signin(method: &str, path: &str) -> Outcome {
     let route = route_of(path);
     let allow = allowed(path);
     if method != allow {
@@ -330,22 +351,12 @@ async fn verify_with_keys<P: ProviderPort>(
     }
 }
 
-/// An answer with the headers of every API answer (`responses::add_common_headers`, which needs
-/// the route kinds of the API): never cached, never sniffed, rendered or framed.
+/// An answer; [`handle`] and [`answer_without_signin`] add the headers of every API answer.
 fn answer(status: u16, body: Option<Value>) -> ApiResponse {
-    let mut headers = vec![
-        ("Cache-Control", "no-store".to_string()),
-        ("Pragma", "no-cache".into()),
-    ];
-    if body.is_some() {
-        headers.push(("Content-Type", "application/json".into()));
-    }
-    headers.push(("X-Content-Type-Options", "nosniff".into()));
-    headers.push(("Referrer-Policy", "no-referrer".into()));
-    headers.push((
-        "Content-Security-Policy",
-        "default-src 'none'; frame-ancestors 'none'".into(),
-    ));
+    let headers = match body {
+        Some(_) => vec![("Content-Type", "application/json".to_string())],
+        None => Vec::new(),
+    };
     ApiResponse {
         status,
         headers,
@@ -354,7 +365,7 @@ fn answer(status: u16, body: Option<Value>) -> ApiResponse {
 }
 
 /// An error in the API's one wire form (`{"error", "error_description"}`, with `Allow` on 405 and
-/// `Retry-After` on 429), with [`answer`]'s headers.
+/// `Retry-After` on 429).
 fn refusal(e: &ApiError) -> ApiResponse {
     let mut r = answer(e.status(), Some(e.body()));
     r.headers.extend(e.headers());
