@@ -77,6 +77,25 @@ fn disabled_mode_refuses_all_but_the_admin() {
 }
 
 #[test]
+fn the_summary_says_when_a_secret_expires_and_only_for_a_client_with_one() {
+    let cfg = config(&[]);
+    let store = MemoryStore::new();
+    let r = registrar(&cfg, &store, NOW);
+    let confidential = block_on(r.register(None, &web())).unwrap();
+    let summary = block_on(r.admin_get_client(&s(&confidential, "client_id"))).unwrap();
+    assert_eq!(summary["client_secret_expires_at"], 0, "{summary}");
+    assert!(summary.get("client_secret").is_none(), "{summary}");
+    let public = body(json!({"redirect_uris": ["https://app.example/cb"],
+        "token_endpoint_auth_method": "none"}));
+    let public = block_on(r.register(None, &public)).unwrap();
+    let summary = block_on(r.admin_get_client(&s(&public, "client_id"))).unwrap();
+    assert!(
+        summary.get("client_secret_expires_at").is_none(),
+        "{summary}"
+    );
+}
+
+#[test]
 fn expired_and_revoked_tokens_are_refused() {
     let cfg = config(&[]);
     let store = MemoryStore::new();

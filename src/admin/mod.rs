@@ -128,6 +128,11 @@ pub fn client_summary(c: &StoredClient) -> Value {
     if let Some(t) = c.last_used_at {
         v["last_used_at"] = t.into();
     }
+    // As in the client information (RFC 7591 §3.2.1): a client with a secret learns when it
+    // expires, here never (0); the secret itself is never shown.
+    if c.metadata.token_endpoint_auth_method.uses_secret() {
+        v["client_secret_expires_at"] = 0.into();
+    }
     v
 }
 

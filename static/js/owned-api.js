@@ -25,16 +25,16 @@ export function sessionFailure(res) {
 
 /**
  * The client of a `/dashboard/clients/{id}` answer as a registration: its metadata with
- * `client_id` and `client_id_issued_at`, and a `client_secret` the answer carries (an update
- * that moved the client to a secret method issues one). Null if the answer is not a client.
+ * `client_id` and `client_id_issued_at`, `client_secret_expires_at` for a client with a secret,
+ * and a `client_secret` the answer carries (an update that moved the client to a secret method
+ * issues one). Null if the answer is not a client.
  */
 export function asRegistration(body) {
   if (!isObject(body) || typeof body.client_id !== 'string' || !isObject(body.metadata)) return null;
   const reg = { ...body.metadata, client_id: body.client_id };
   if (Number.isFinite(body.client_id_issued_at)) reg.client_id_issued_at = body.client_id_issued_at;
-  if (typeof body.client_secret === 'string') {
-    reg.client_secret = body.client_secret;
-    reg.client_secret_expires_at = body.client_secret_expires_at;
-  }
+  if (typeof body.client_secret === 'string') reg.client_secret = body.client_secret;
+  // Present for a client with a secret (0: never expires), shown or not.
+  if (Number.isFinite(body.client_secret_expires_at)) reg.client_secret_expires_at = body.client_secret_expires_at;
   return reg;
 }

@@ -85,6 +85,7 @@ describe('My clients: the owner opens, edits, rotates and deletes without a toke
     assert.equal(await page.locator('#cred-row-token').isHidden(), true, 'no registration access token shown');
     assert.match(await page.locator('#result-info-text').innerText(), /without its registration access token/);
     assert.equal(await page.getByLabel('Redirect URI 2', { exact: true }).inputValue(), 'https://bob.example/cb2');
+    assert.equal(await page.locator('#cred-expires').innerText(), 'Never', 'the secret\'s expiry, from the answer');
 
     // Change the name and the second redirect URI, and Save: PUT /dashboard/clients/{id}.
     await page.getByLabel('Client name').fill('Bob Web, renamed');
@@ -197,6 +198,7 @@ describe('My clients: the owner opens, edits, rotates and deletes without a toke
     await row.getByRole('button', { name: 'Open' }).click();
     await page.getByRole('region', { name: 'Client loaded' }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Rotate client secret' }).isHidden(), true);
+    assert.equal(await page.locator('#cred-expires').innerText(), '—', 'a public client has no secret to expire');
 
     // The session cookie goes away (signed out in another tab): Save says so.
     await context.clearCookies({ name: cookie.name });

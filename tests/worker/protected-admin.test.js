@@ -11,7 +11,9 @@ import {
 const ADMIN = randomBytes(24).toString('base64url');
 const WEB = { redirect_uris: ['https://client.example/cb'], client_name: 'Admin test' };
 const SERVER_MEMBERS = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
-const SUMMARY_KEYS = ['client_id', 'client_id_issued_at', 'metadata', 'policy_class', 'registered_by', 'status', 'updated_at'];
+// The members of a summary of a client with a secret (WEB: client_secret_basic); a public client's
+// has no client_secret_expires_at (tests/admin_flow.rs).
+const SUMMARY_KEYS = ['client_id', 'client_id_issued_at', 'client_secret_expires_at', 'metadata', 'policy_class', 'registered_by', 'status', 'updated_at'];
 const EVIL_ORIGIN = 'https://evil.example';
 
 let h; // ADMIN_TOKEN set
@@ -211,6 +213,7 @@ describe('GET /admin/clients/{id}', { timeout: 60_000 }, () => {
     assertJsonContentType(r);
     assertAdminHeaders(r, 'GET client');
     assert.deepEqual(Object.keys(r.body).sort(), SUMMARY_KEYS);
+    assert.equal(r.body.client_secret_expires_at, 0, 'the secret never expires; the secret itself is not shown');
     assert.equal(r.body.client_id, c.client_id);
     assert.equal(r.body.status, 'active');
     assert.equal(r.body.registered_by, 'anonymous');
