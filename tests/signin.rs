@@ -1289,22 +1289,29 @@ mod endpoints {
         assert_eq!(headers(&declined, "Location"), ["/?signin_error=declined"]);
     }
 
-    #[test]
-    fn sign_out_needs_this_origin_and_the_sessions_csrf_token() {
-        let op = Op::new();
-        let (_, session) = sign_in(&op, "/");
+    /// A session cookie of a person signed in at `op`, and its CSRF token as the dashboard
+    /// reads it a minute later.
+    fn signed_in(op: &Op, st: &Config) -> (String, String) {
+        let (_, session) = sign_in(op, "/");
         let session = session.unwrap();
-        let st = cfg();
         let info = run(
             &request("GET", "/dashboard/session", "", Some(&session)),
-            &st,
-            &op,
+            st,
+            op,
             NOW + 60,
         );
         let csrf = info.response.body.unwrap()["csrf"]
             .as_str()
             .unwrap()
             .to_string();
+        (session, csrf)
+    }
+
+    #[test]
+    fn sign_out_needs_this_origin_and_the_sessions_csrf_token() {
+        let op = Op::new();
+        let st = cfg();
+        let (session, csrf) = signed_in(&op, &st);
         let out = |origin: Option<&str>, token: Option<&str>| {
             let mut r = request("POST", "/dashboard/signout", "", Some(&session));
             r.request_origin = origin;
@@ -1331,19 +1338,8 @@ mod endpoints {
     #[test]
     fn sign_out_sends_a_signed_in_person_to_the_providers_logout_when_it_has_one() {
         let op = Op::new();
-        let (_, session) = sign_in(&op, "/");
-        let session = session.unwrap();
         let st = cfg();
-        let info = run(
-            &request("GET", "/dashboard/session", "", Some(&session)),
-            &st,
-            &op,
-            NOW + 60,
-        );
-        let csrf = info.response.body.unwrap()["csrf"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let (session, csrf) = signed_in(&op, &st);
         let out = |cookie: Option<&str>| {
             let mut r = request("POST", "/dashboard/signout", "", cookie);
             r.request_origin = Some(ORIGIN);
