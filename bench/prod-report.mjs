@@ -115,7 +115,7 @@ export function prodMarkdown(p) {
         ...["register", "read", "discovery"].filter((k) => vals("registrar", k).length)
           .map((k) => [`${KIND_LABELS[k]}, anonymous: signin build / default build`, f2(med("registrar-signin", k)), f2(med("registrar", k)), ratioCell("registrar-signin", k, "registrar", k)]),
       ];
-      out.push("Dashboard sign-in (`REGISTRAR_FEATURES=signin`, sign-in configured): a signed-in request against its anonymous counterpart, and what the feature costs anonymous requests. The signed-in requests carry a session cookie sealed with the run's `REGISTRAR_HMAC_KEY` (bench/session-cookie.mjs; the run checks the Worker accepts it first); changes also carry `Origin` and the CSRF token. No provider is called: a session is checked against its cookie alone.");
+      out.push("Dashboard sign-in (`REGISTRAR_FEATURES=signin`, sign-in configured): a signed-in request against its anonymous counterpart, and what the feature costs anonymous requests. The signed-in requests carry a session cookie sealed with the run's `REGISTRAR_HMAC_KEY` (tests/store-contract/session.js; the run checks the Worker accepts it first); changes also carry `Origin` and the CSRF token. No provider is called: a session is checked against its cookie alone.");
       out.push("");
       out.push(table(["comparison", "a (ms)", "b (ms)", "a / b"], rows2, ["---", "---:", "---:", "---:"]));
       out.push("");

@@ -9,7 +9,7 @@
 //                     worker only: what the one log line per request costs
 //   registrar-signin  the REGISTRAR_FEATURES=signin build with dashboard sign-in configured, worker
 //                     only: the anonymous requests, and the signed-in dashboard's requests with a
-//                     session cookie (bench/session-cookie.mjs; no provider is called for them)
+//                     session cookie (sealed as the Worker seals one, tests/store-contract/session.js; no provider is called)
 //   peer              @cloudflare/workers-oauth-provider (bench/peer/, bundled by
 //                     `wrangler deploy --dry-run --outdir`), local KV, worker only
 //   floor             bench/floor/index.js: a trivial JS Worker answering a constant JSON body
@@ -55,7 +55,7 @@ import { Miniflare } from "miniflare";
 import { experimental_readRawConfig } from "wrangler";
 import { workerdPids, cpuTicks, TICKS } from "./cpu.mjs";
 import { prodMarkdown } from "./prod-report.mjs";
-import { sessionCookie } from "./session-cookie.mjs";
+import { sealedSession } from "../tests/store-contract/session.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER = path.join(ROOT, "node_modules", ".bin", "wrangler");
@@ -331,7 +331,9 @@ function kinds(config, c) {
 
 /** A session on `config` (registrar-signin) that the Worker accepts, and a client it owns. */
 async function signedInSetup(http1, origin) {
-  const session = sessionCookie(HMAC_KEY, SIGNIN_ISSUER, `bench-person-${randomBytes(6).toString("hex")}`);
+  // Sealed as the Worker seals a session (what is measured is a signed-in request, not the
+  // sign-in); accepted by the Worker before anything is measured.
+  const session = sealedSession(HMAC_KEY, SIGNIN_ISSUER, `bench-person-${randomBytes(6).toString("hex")}`, { name: "Bench", seconds: 3600 });
   const who = await http1.request("GET", "/dashboard/session", { headers: { cookie: session.cookie } });
   const body = who.status === 200 ? JSON.parse(who.text) : {};
   if (body.sign_in !== true || body.signed_in !== true || body.csrf !== session.csrf) {

@@ -850,7 +850,8 @@ fn cookies_are_read_and_written_with_their_attributes() {
 mod endpoints {
     use super::*;
     use registrar::config::Config;
-    use registrar::http::signin::{answer_without_signin, handle, SignInRequest};
+    use registrar::http::signin::{answer_without_signin, handle};
+    use registrar::http::ApiRequest;
     use registrar::http::Outcome;
     use registrar::ratelimit::NoLimits;
     use registrar::signin::provider::ProviderPort;
@@ -963,16 +964,12 @@ mod endpoints {
         path: &'a str,
         query: &'a str,
         cookie: Option<&'a str>,
-    ) -> SignInRequest<'a> {
-        SignInRequest {
-            method,
-            path,
-            query,
+    ) -> ApiRequest<'a> {
+        ApiRequest {
             origin: ORIGIN,
-            request_origin: None,
+            query,
             cookie,
-            csrf: None,
-            client_ip: None,
+            ..common::json_request(method, path, None, b"")
         }
     }
 
@@ -986,8 +983,18 @@ mod endpoints {
         ])
     }
 
-    fn run(req: &SignInRequest<'_>, config: &Config, op: &Op, now: i64) -> Outcome {
+    fn run(req: &ApiRequest<'_>, config: &Config, op: &Op, now: i64) -> Outcome {
         block_on(handle(req, config, op, &NoLimits, now))
+    }
+
+    /// The provider's redirect back: `GET /dashboard/callback?<query>` with the sign-in cookie.
+    fn callback(config: &Config, op: &Op, query: &str, pending: Option<&str>, now: i64) -> Outcome {
+        run(
+            &request("GET", "/dashboard/callback", query, pending),
+            config,
+            op,
+            now,
+        )
     }
 
     fn headers<'a>(o: &'a Outcome, name: &str) -> Vec<&'a str> {
@@ -1031,12 +1038,7 @@ mod endpoints {
         let (params, pending) = start(op, &st, &format!("return_to={return_to}"));
         op.claims.borrow_mut()["nonce"] = json!(params["nonce"]);
         let query = format!("code=the-code&state={}", params["state"]);
-        let done = run(
-            &request("GET", "/dashboard/callback", &query, Some(&pending)),
-            &st,
-            op,
-            NOW + 30,
-        );
+        let done = callback(&st, op, &query, Some(&pending), NOW + 30);
         let session = cookie_set(&done, "__Secure-registrar-session");
         (done, session)
     }
@@ -1218,12 +1220,7 @@ mod endpoints {
                 op.claims.borrow_mut()["nonce"] = json!(params["nonce"]);
             }
             let q = format!("code=c&state={}", params["state"]);
-            let done = run(
-                &request("GET", "/dashboard/callback", &q, Some(&pending)),
-                &st,
-                &op,
-                NOW,
-            );
+            let done = callback(&st, &op, &q, Some(&pending), NOW);
             assert_eq!(done.response.status, 302);
             assert_eq!(
                 headers(&done, "Location"),
@@ -1243,49 +1240,19 @@ mod endpoints {
         op.claims.borrow_mut()["nonce"] = json!(old["nonce"]);
         let (params, pending) = start(&op, &st, "");
         let q = format!("code=c&state={}", params["state"]);
-        let done = run(
-            &request("GET", "/dashboard/callback", &q, Some(&pending)),
-            &st,
-            &op,
-            NOW,
-        );
+        let done = callback(&st, &op, &q, Some(&pending), NOW);
         assert_eq!(headers(&done, "Location"), ["/?signin_error=id_token"]);
         assert!(done.internal_error.unwrap().contains("nonce"));
         // No pending cookie, another sign-in's state, the person declining.
         let q = format!("code=c&state={}", params["state"]);
-        let none = run(
-            &request("GET", "/dashboard/callback", &q, None),
-            &st,
-            &op,
-            NOW,
-        );
+        let none = callback(&st, &op, &q, None, NOW);
         assert_eq!(headers(&none, "Location"), ["/?signin_error=expired"]);
-        let late = run(
-            &request("GET", "/dashboard/callback", &q, Some(&pending)),
-            &st,
-            &op,
-            NOW + 601,
-        );
+        let late = callback(&st, &op, &q, Some(&pending), NOW + 601);
         assert_eq!(headers(&late, "Location"), ["/?signin_error=expired"]);
-        let wrong = run(
-            &request(
-                "GET",
-                "/dashboard/callback",
-                "code=c&state=other",
-                Some(&pending),
-            ),
-            &st,
-            &op,
-            NOW,
-        );
+        let wrong = callback(&st, &op, "code=c&state=other", Some(&pending), NOW);
         assert_eq!(headers(&wrong, "Location"), ["/?signin_error=state"]);
         let q = format!("error=access_denied&state={}", params["state"]);
-        let declined = run(
-            &request("GET", "/dashboard/callback", &q, Some(&pending)),
-            &st,
-            &op,
-            NOW,
-        );
+        let declined = callback(&st, &op, &q, Some(&pending), NOW);
         assert_eq!(headers(&declined, "Location"), ["/?signin_error=declined"]);
     }
 

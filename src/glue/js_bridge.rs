@@ -153,24 +153,6 @@ impl RequestFacts {
     }
 }
 
-#[cfg(feature = "signin")]
-impl RequestFacts {
-    /// The request for the sign-in endpoints (`crate::http::signin`).
-    pub fn signin_request(&self) -> crate::http::signin::SignInRequest<'_> {
-        let p = self.parts();
-        crate::http::signin::SignInRequest {
-            method: p.method,
-            path: p.path,
-            query: p.query,
-            origin: p.origin,
-            request_origin: p.request_origin,
-            cookie: p.cookie,
-            csrf: p.csrf,
-            client_ip: p.client_ip,
-        }
-    }
-}
-
 /// A `Response` with the prepared headers and text body (none for 204 and HEAD), built in one
 /// call.
 pub fn response(prepared: &Prepared) -> web_sys::Response {

@@ -97,9 +97,8 @@ async fn fetch(
     #[cfg(feature = "signin")]
     if http::signin::is_signin_path(request.path) {
         let port = signin_port::WorkerProvider { now };
-        let signin = facts.signin_request();
         let limits = BindingLimits::from_env(&env);
-        let outcome = http::signin::handle(&signin, config, &port, &limits, now).await;
+        let outcome = http::signin::handle(&request, config, &port, &limits, now).await;
         let wants_log =
             config.log_requests.wants(outcome.response.status) || outcome.internal_error.is_some();
         return Ok(send(&request, &outcome, false, started, wants_log));

@@ -177,7 +177,7 @@ fn authorised<'s, S: ClientStore>(
     }
     let session = session.ok_or(ApiError::InvalidBearer(NOT_SIGNED_IN))?;
     if !matches!(req.method, "GET" | "HEAD") {
-        if req.request_origin != Some(req.origin) {
+        if !super::signin::same_origin(req) {
             return Err(ApiError::AccessDenied(
                 "the request must come from this origin".into(),
             ));

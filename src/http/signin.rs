@@ -10,7 +10,7 @@
 //! gives nothing away; the cause is in the log line.
 
 use super::responses::add_safety_headers;
-use super::{ApiResponse, Outcome};
+use super::{ApiRequest, ApiResponse, Outcome};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::ratelimit::{LimitBucket, RateLimiter};
@@ -25,22 +25,6 @@ use crate::signin::SignInSettings;
 use crate::token::{self, HashKey, Purpose, Secret};
 use serde_json::{json, Value};
 
-/// The request facts the sign-in endpoints read.
-pub struct SignInRequest<'a> {
-    pub method: &'a str,
-    pub path: &'a str,
-    pub query: &'a str,
-    /// `scheme://host[:port]` the request arrived at: the callback is on it.
-    pub origin: &'a str,
-    /// The `Origin` request header.
-    pub request_origin: Option<&'a str>,
-    pub cookie: Option<&'a str>,
-    /// The [`crate::signin::session::CSRF_HEADER`] request header.
-    pub csrf: Option<&'a str>,
-    /// `CF-Connecting-IP`: the rate limit of the requests that make the Worker call the provider.
-    pub client_ip: Option<&'a str>,
-}
-
 /// Whether `path` is one of the sign-in endpoints (the glue routes them here).
 pub fn is_signin_path(path: &str) -> bool {
     matches!(
@@ -52,7 +36,7 @@ pub fn is_signin_path(path: &str) -> bool {
 /// Answers a request for one of the paths of [`is_signin_path`], with the headers of every
 /// answer of the API.
 pub async fn handle<P: ProviderPort, L: RateLimiter>(
-    req: &SignInRequest<'_>,
+    req: &ApiRequest<'_>,
     config: &Config,
     port: &P,
     limits: &L,
@@ -64,7 +48,7 @@ pub async fn handle<P: ProviderPort, L: RateLimiter>(
 }
 
 async fn respond<P: ProviderPort, L: RateLimiter>(
-    req: &SignInRequest<'_>,
+    req: &ApiRequest<'_>,
     config: &Config,
     port: &P,
     limits: &L,
@@ -187,11 +171,11 @@ fn without_signin(method: &str, path: &str) -> Outcome {
 }
 
 /// A request that changes something must come from this origin: its `Origin` header equals it.
-pub fn same_origin(req: &SignInRequest<'_>) -> bool {
+pub fn same_origin(req: &ApiRequest<'_>) -> bool {
     req.request_origin == Some(req.origin)
 }
 
-fn callback_uri(req: &SignInRequest<'_>) -> String {
+fn callback_uri(req: &ApiRequest<'_>) -> String {
     format!("{}{CALLBACK_PATH}", req.origin)
 }
 
@@ -209,7 +193,7 @@ async fn provider_of<P: ProviderPort>(
 /// `end_session_endpoint`. A provider that cannot be reached now gets none: the person is
 /// still signed out of the dashboard.
 async fn end_session_url<P: ProviderPort>(
-    req: &SignInRequest<'_>,
+    req: &ApiRequest<'_>,
     settings: &SignInSettings,
     port: &P,
 ) -> Option<String> {
@@ -222,7 +206,7 @@ async fn end_session_url<P: ProviderPort>(
 }
 
 async fn start<P: ProviderPort>(
-    req: &SignInRequest<'_>,
+    req: &ApiRequest<'_>,
     settings: &SignInSettings,
     key: &HashKey,
     port: &P,
@@ -260,7 +244,7 @@ async fn start<P: ProviderPort>(
 }
 
 async fn finish<P: ProviderPort>(
-    req: &SignInRequest<'_>,
+    req: &ApiRequest<'_>,
     settings: &SignInSettings,
     key: &HashKey,
     port: &P,

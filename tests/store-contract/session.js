@@ -15,23 +15,27 @@ function mac(key, ...parts) {
 }
 
 /**
- * The headers of a dashboard request by `person` (the subject) to `h`: a session cookie of
- * h's DASHBOARD_OIDC_ISSUER, unexpired, sealed under h's REGISTRAR_HMAC_KEY (base64url of the
- * session's JSON, `.`, its MAC with purpose `session_cookie`); for any method but GET also h's
- * origin and the session's CSRF token, as the dashboard sends them.
+ * A session cookie of `sub` at `issuer`, sealed under `hmacKey` as the Worker seals one
+ * (base64url of the session's JSON, `.`, its MAC with purpose `session_cookie`), good for
+ * `seconds`: { cookie (the Cookie header's value), csrf }.
  */
-export function dashboardHeaders(h, person, method = 'GET') {
+export function sealedSession(hmacKey, issuer, sub, { name, seconds = 600 } = {}) {
   const csrf = randomBytes(16).toString('base64url');
   const session = {
-    iss: h.vars.DASHBOARD_OIDC_ISSUER,
-    sub: person,
-    name: null,
-    admin: false,
-    csrf,
-    exp: Math.floor(Date.now() / 1000) + 600,
+    iss: issuer, sub, name: name ?? null, admin: false, csrf, exp: Math.floor(Date.now() / 1000) + seconds,
   };
   const body = Buffer.from(JSON.stringify(session)).toString('base64url');
-  const headers = { cookie: `__Secure-registrar-session=${body}.${mac(h.vars.REGISTRAR_HMAC_KEY, 'session_cookie', '', body)}` };
+  return { cookie: `__Secure-registrar-session=${body}.${mac(hmacKey, 'session_cookie', '', body)}`, csrf };
+}
+
+/**
+ * The headers of a dashboard request by `person` (the subject) to `h`: a session cookie of
+ * h's DASHBOARD_OIDC_ISSUER, sealed under h's REGISTRAR_HMAC_KEY; for any method but GET also
+ * h's origin and the session's CSRF token, as the dashboard sends them.
+ */
+export function dashboardHeaders(h, person, method = 'GET') {
+  const { cookie, csrf } = sealedSession(h.vars.REGISTRAR_HMAC_KEY, h.vars.DASHBOARD_OIDC_ISSUER, person);
+  const headers = { cookie };
   if (method !== 'GET') Object.assign(headers, { origin: h.url, 'x-registrar-csrf': csrf });
   return headers;
 }
